@@ -1,0 +1,202 @@
+"""The ``juwei`` command line: the bot, the console and staff tools, on the configured database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.app import App
+from bot.db import SchemaTooNew, backup
+from bot.demo import load_demo_data
+from bot.platforms.console import Console, ConsoleIdentity
+from bot.registry import build_router
+from bot.roles import Role
+from bot.settings import Settings, SettingsError, load_settings
+
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+# Each feature's CLI module adds its subcommands: add(subparsers, db_option_parent).
+FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
+
+
+class UsageError(Exception):
+    """A mistake in what was typed on the command line; exit code 2."""
+
+
+def db_option() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", type=Path, help="database file (default: JUWEI_DB_PATH)")
+    return parent
+
+
+async def with_app(
+    settings: Settings, work: Callable[[App], Awaitable[int]], *, demo: bool = False
+) -> int:
+    app = await App.open(settings, demo=demo)
+    build_router(app)
+    try:
+        return await work(app)
+    finally:
+        await app.close()
+
+
+async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    who = ConsoleIdentity(
+        user_id=args.user, name=args.name or args.user, chat_id=args.chat, group=args.group
+    )
+
+    async def work(app: App) -> int:
+        return await Console(app, app.router, who, json_mode=args.json).run()
+
+    return await with_app(settings, work, demo=True)
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import run_platforms
+
+    if not settings.telegram_enabled:
+        print(
+            "未配置聊天平台：设置 JUWEI_TELEGRAM_TOKEN（Telegram）后再运行 juwei run。"
+            "现在打开终端控制台（juwei console）体验演示数据。\n"
+            "No platform configured: set JUWEI_TELEGRAM_TOKEN to run on Telegram. "
+            "Opening the terminal console (juwei console) on the demo data.",
+            file=sys.stderr,
+        )
+        console_args = argparse.Namespace(
+            user="demo", name="居民", chat=None, group=False, json=False
+        )
+        return await cmd_console(console_args, settings)
+    return await run_platforms(settings)
+
+
+async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(app: App) -> int:
+        version = await app.db.schema_version()
+        print(f"数据库 {settings.db_path} 已是最新结构（版本 {version}）。")
+        return 0
+
+    return await with_app(settings, work)
+
+
+async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.db_path.exists():
+        raise UsageError(f"数据库 {settings.db_path} 不存在 (database not found)")
+    try:
+        await asyncio.to_thread(backup, settings.db_path, args.path)
+    except FileExistsError as exc:
+        raise UsageError(f"{args.path} 已存在，不会覆盖 (already exists)") from exc
+    print(f"已备份到 {args.path}")
+    return 0
+
+
+async def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(app: App) -> int:
+        await load_demo_data(app)
+        print("演示数据已载入：半淞园路街道 三门、高雄、西二居委会，三个专委会，演示群和人员。")
+        return 0
+
+    return await with_app(settings, work)
+
+
+async def cmd_admin_grant(args: argparse.Namespace, settings: Settings) -> int:
+    platform, sep, external_id = args.who.partition(":")
+    if not sep or not external_id:
+        raise UsageError(f"{args.who!r} 应写成 平台:ID，例如 telegram:123 (expected PLATFORM:ID)")
+    try:
+        role = Role.parse(args.role)
+    except ValueError as exc:
+        raise UsageError(f"未知角色 {args.role!r}：resident/director/staff/admin") from exc
+
+    async def work(app: App) -> int:
+        committee_id = None
+        if args.committee:
+            committee = await app.committees.resident_by_name(args.committee)
+            if committee is None:
+                raise UsageError(f"没有居委会 {args.committee!r} (unknown committee)")
+            committee_id = committee.id
+        if role is Role.DIRECTOR and committee_id is None:
+            raise UsageError("设置主任需要 --committee (a director needs --committee)")
+        user = await app.users.grant(platform, external_id, role, committee_id, by="cli")
+        await app.notifier.user(user, "grant.told", role_key=f"role.{role.name.lower()}")
+        print(f"{user.ref} → {role.name.lower()} {user.committee_name or ''}".rstrip())
+        return 0
+
+    return await with_app(settings, work)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db = db_option()
+    parser = argparse.ArgumentParser(
+        prog="juwei", description="居委会聊天机器人 juwei / the residents' committee bot"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[db], help="运行机器人 (run the configured platforms)")
+    run.set_defaults(func=cmd_run)
+
+    console = sub.add_parser("console", parents=[db], help="终端控制台 (terminal console)")
+    console.add_argument("--user", default="demo", help="console user id (default: demo)")
+    console.add_argument("--name", help="display name")
+    console.add_argument("--chat", help="chat id (default: the user's private chat)")
+    console.add_argument("--group", action="store_true", help="the chat is a group chat")
+    console.add_argument("--json", action="store_true", help="one JSON line per message")
+    console.set_defaults(func=cmd_console)
+
+    migrate = sub.add_parser("migrate", parents=[db], help="应用数据库迁移 (apply migrations)")
+    migrate.set_defaults(func=cmd_migrate)
+
+    bkp = sub.add_parser("backup", parents=[db], help="在线备份数据库 (online backup)")
+    bkp.add_argument("path", type=Path)
+    bkp.set_defaults(func=cmd_backup)
+
+    demo = sub.add_parser("demo-data", parents=[db], help="载入演示数据 (load demo data)")
+    demo.set_defaults(func=cmd_demo_data)
+
+    admin = sub.add_parser("admin", help="管理员工具 (admin tools)")
+    admin_sub = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    grant = admin_sub.add_parser("grant", parents=[db], help="设置角色 (grant a role)")
+    grant.add_argument("who", help="PLATFORM:ID, e.g. telegram:123, wecom:zhangsan")
+    grant.add_argument("role", help="resident | director | staff | admin")
+    grant.add_argument("--committee", help="residents' committee (for directors)")
+    grant.set_defaults(func=cmd_admin_grant)
+
+    for add_commands in FEATURE_COMMANDS:
+        add_commands(sub, db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        args = parser.parse_args(["run", *(argv or [])])
+    try:
+        overrides = {"db_path": args.db} if getattr(args, "db", None) else {}
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"juwei: 配置错误 (invalid setting) {exc}", file=sys.stderr)
+        return 2
+    quiet = args.command in ("console", None) or args.command == "run"
+    logging.basicConfig(
+        level=logging.WARNING if quiet and not settings.telegram_enabled else settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        command: Command = args.func
+        return asyncio.run(command(args, settings))
+    except (UsageError, SchemaTooNew) as exc:
+        print(f"juwei: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Message catalogues, one per language, with the same keys (a test checks they match)."""

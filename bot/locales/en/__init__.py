@@ -1,0 +1,7 @@
+"""English texts: one module per feature, merged here into one catalogue."""
+
+from bot.locales.en import core
+
+TEXTS: dict[str, str] = {
+    **core.TEXTS,
+}

@@ -1,0 +1,183 @@
+"""Where one incoming message goes: an open flow, a command, a button action, or the fallback.
+
+The role check lives here and only here: every command, flow and action declares the role
+it needs, and the router refuses before any handler runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.context import Context
+from bot.i18n import pick_language
+from bot.messages import Incoming, Link, Reply
+from bot.roles import Role, allows
+from conversations.engine import Engine
+from conversations.parsing import normalise
+from conversations.steps import Flow
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Context], Awaitable[None]]
+
+FLOW_CONTROLS = frozenset({"cancel", "back", "skip", "done"})
+USABLE_MID_FLOW = frozenset({"start", "help", "lang"})  # answered without leaving an open flow
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command; it either runs a handler or starts a flow."""
+
+    name: str
+    help: str  # catalogue key of the one-line help
+    handler: Handler | None = None
+    flow: Flow[Any] | None = None
+    role: Role = Role.RESIDENT
+    aliases: tuple[str, ...] = ()  # words that start it when typed as plain text (加入居委会)
+    payload: str | None = None  # deep-link name: /start <payload>_<arg>
+    in_menu: bool = True
+
+    @property
+    def needs(self) -> Role:
+        return self.flow.role if self.flow is not None else self.role
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button press outside any flow, with a value ``prefix:rest`` (e.g. a report card's 受理)."""
+
+    prefix: str
+    handler: Handler
+    role: Role = Role.RESIDENT
+
+
+class Router:
+    def __init__(
+        self,
+        app: App,
+        commands: Sequence[Command],
+        actions: Sequence[Action] = (),
+        fallback: Handler | None = None,
+    ) -> None:
+        self.app = app
+        self.commands = {c.name: c for c in commands}
+        self.ordered = list(commands)
+        self.aliases = {normalise(a): c for c in commands for a in c.aliases}
+        self.payloads = {c.payload: c for c in commands if c.payload}
+        self.actions = {a.prefix: a for a in actions}
+        self.fallback = fallback
+        flows = [c.flow for c in commands if c.flow is not None]
+        self.engine = Engine(flows, app.conversations, app.settings.conversation_timeout)
+
+    async def context(self, incoming: Incoming) -> Context:
+        await self.app.chats.seen(incoming.chat)
+        user = await self.app.users.seen(incoming.user)
+        lang = pick_language(
+            user.language, incoming.user.language, self.app.settings.default_language
+        )
+        return Context(self.app, incoming, user, lang)
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        ctx = await self.context(incoming)
+        try:
+            await self._route(ctx)
+        except Exception:
+            # The flow's state is only changed by completed steps, so the person keeps their place.
+            log.exception(
+                "handling %s from %s:%s in %s failed",
+                incoming.command or ("choice" if incoming.choice else "message"),
+                incoming.user.platform,
+                incoming.user.id,
+                incoming.chat.id,
+            )
+            ctx.replies.append(Reply(ctx.t("error.generic")))
+        return ctx.replies
+
+    async def _route(self, ctx: Context) -> None:
+        msg = ctx.incoming
+        if (msg.command is None or msg.command in FLOW_CONTROLS) and await self.engine.handle(ctx):
+            return
+        if msg.command is not None:
+            await self._command(ctx, msg.command, msg.args)
+            return
+        if msg.choice is not None:
+            action = self.actions.get(msg.choice.partition(":")[0])
+            if action is None:
+                ctx.say("router.stale_button")
+            elif self.permitted(ctx, action.role):
+                await action.handler(ctx)
+            return
+        if msg.text is not None and (command := self.aliases.get(normalise(msg.text))):
+            await self.run(ctx, command, ())
+            return
+        if msg.chat.is_group and not msg.mentions_bot:
+            return  # the bot never speaks unprompted in groups
+        if self.fallback is not None:
+            await self.fallback(ctx)
+        else:
+            ctx.say("router.not_understood")
+
+    async def _command(self, ctx: Context, name: str, args: tuple[str, ...]) -> None:
+        if name == "start" and args:
+            command, args = self._deep_link(args[0])
+        else:
+            command = self.commands.get(name)
+        if command is None:
+            ctx.say("router.unknown_command", command=name)
+            return
+        if command.name in USABLE_MID_FLOW:
+            await self.run(ctx, command, args)
+            await self.engine.resume_prompt(ctx)
+        elif await self.engine.active(ctx):
+            await self.engine.handle(ctx)  # asks them to finish or cancel the open flow first
+        else:
+            await self.run(ctx, command, args)
+
+    def permitted(self, ctx: Context, need: Role) -> bool:
+        """The one role check: refuses politely when the person's role is not enough."""
+        if allows(ctx.user.role, need):
+            return True
+        ctx.say("router.not_allowed", role=ctx.t(f"role.{need.name.lower()}"))
+        return False
+
+    async def run(self, ctx: Context, command: Command, args: tuple[str, ...]) -> None:
+        if not self.permitted(ctx, command.needs):
+            return
+        if command.flow is not None:
+            flow = command.flow
+            if flow.private and ctx.chat.is_group:
+                self._move_to_private(ctx, command, args)
+                return
+            await self.engine.start(ctx, flow, args)
+        elif command.handler is not None:
+            await command.handler(ctx)
+
+    def _move_to_private(self, ctx: Context, command: Command, args: tuple[str, ...]) -> None:
+        """Personal data is never asked for in a group: point to the private chat instead."""
+        payload = "_".join((command.payload or command.name, *args))
+        url = self.app.deep_link(ctx.chat.platform, payload)
+        title = ctx.t(command.flow.title) if command.flow else command.name
+        if url:
+            ctx.say(
+                "router.go_private", title=title, links=[Link(ctx.t("router.open_private"), url)]
+            )
+        else:
+            ctx.say("router.go_private_manual", title=title, command=command.name)
+
+    def _deep_link(self, payload: str) -> tuple[Command | None, tuple[str, ...]]:
+        """``/start join`` or ``/start ev_12``: the command the link names, and its arguments."""
+        name, _, rest = payload.partition("_")
+        command = self.payloads.get(name) or self.commands.get(name)
+        if command is None:
+            return self.commands.get("start"), ()
+        return command, tuple(part for part in rest.split("_") if part)
+
+    def visible_commands(self, role: Role) -> list[Command]:
+        """The commands this role may use, in menu order (what /help lists)."""
+        return [c for c in self.ordered if c.in_menu and allows(role, c.needs)]

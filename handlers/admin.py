@@ -1,0 +1,78 @@
+"""Admin and staff tools in chat: /grant a role, /bind a group to a committee and tag it."""
+
+from __future__ import annotations
+
+from bot.chats import Tag
+from bot.context import Context
+from bot.roles import Role
+
+TAG_WORDS = {
+    "residents": Tag.RESIDENTS, "居民": Tag.RESIDENTS, "居民群": Tag.RESIDENTS,
+    "directors": Tag.DIRECTORS, "主任": Tag.DIRECTORS, "主任群": Tag.DIRECTORS,
+    "staff": Tag.STAFF, "工作人员": Tag.STAFF, "工作群": Tag.STAFF,
+    "committee": Tag.COMMITTEE, "居委会": Tag.COMMITTEE, "居委": Tag.COMMITTEE,
+}  # fmt: skip
+
+
+async def grant(ctx: Context) -> None:
+    """``/grant [platform:]id role [committee]``: give someone a role (admins only)."""
+    args = ctx.incoming.args
+    if len(args) < 2:
+        ctx.say("grant.usage")
+        return
+    target, role_word, *rest = args
+    platform, sep, external_id = target.partition(":")
+    if not sep:
+        platform, external_id = ctx.incoming.user.platform, target
+    try:
+        role = Role.parse(role_word)
+    except ValueError:
+        ctx.say("grant.bad_role", role=role_word)
+        return
+    committee_id = None
+    if rest:
+        committee = await ctx.app.committees.resident_by_name(rest[0])
+        if committee is None:
+            ctx.say("committee.unknown", name=rest[0])
+            return
+        committee_id = committee.id
+    if role is Role.DIRECTOR and committee_id is None:
+        ctx.say("grant.director_needs_committee")
+        return
+    user = await ctx.app.users.grant(platform, external_id, role, committee_id, by=ctx.user.ref)
+    ctx.say(
+        "grant.done",
+        who=user.display_name or user.ref,
+        role=ctx.t(f"role.{role.name.lower()}"),
+        committee=user.committee_name or "—",
+    )
+    await ctx.app.notifier.user(user, "grant.told", role_key=f"role.{role.name.lower()}")
+
+
+async def bind(ctx: Context) -> None:
+    """``/bind [committee] tag…`` in a group: its residents' committee and its tags."""
+    if not ctx.chat.is_group:
+        ctx.say("bind.groups_only")
+        return
+    committee_id, committee_name, tags = None, "—", set()
+    for word in ctx.incoming.args:
+        tag = TAG_WORDS.get(word.lower())
+        if tag is not None:
+            tags.add(tag)
+            continue
+        committee = await ctx.app.committees.resident_by_name(word)
+        if committee is None:
+            ctx.say("bind.unknown_word", word=word)
+            return
+        committee_id, committee_name = committee.id, committee.name
+    if not tags:
+        ctx.say("bind.usage")
+        return
+    if ctx.user.role is Role.DIRECTOR and committee_id not in (None, ctx.user.committee_id):
+        ctx.say("bind.own_committee_only")
+        return
+    if ctx.user.role is Role.DIRECTOR and committee_id is None:
+        committee_id, committee_name = ctx.user.committee_id, ctx.user.committee_name or "—"
+    await ctx.app.chats.bind(ctx.chat, committee_id, tags)
+    names = "、".join(ctx.t(f"tag.{tag.value}") for tag in sorted(tags))
+    ctx.say("bind.done", committee=committee_name, tags=names)

@@ -1,0 +1,26 @@
+"""/start, /help and /cancel: greeting people and telling them what they can do here."""
+
+from __future__ import annotations
+
+from bot.context import Context
+
+
+async def start(ctx: Context) -> None:
+    """Greets the person and lists what they can do."""
+    ctx.say("start.welcome", name=ctx.user.display_name or ctx.incoming.user.name)
+    await help_(ctx)
+
+
+async def help_(ctx: Context) -> None:
+    """Lists only the commands this person's role may use."""
+    router = ctx.app.router
+    lines = [ctx.t("help.title")]
+    for command in router.visible_commands(ctx.user.role):
+        lines.append(f"/{command.name} — {ctx.t(command.help)}")
+    lines.append(ctx.t("help.controls"))
+    ctx.say("help.body", body="\n".join(lines))
+
+
+async def cancel(ctx: Context) -> None:
+    """Reached only when no flow is open (an open one is cancelled by the engine)."""
+    ctx.say("flow.none_open")

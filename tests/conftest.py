@@ -1,0 +1,89 @@
+"""Shared fixtures: a real database file in a temp dir, an app on it, a fake clock."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.messages import Chat, ChatKind, Incoming, Reply, Sender
+from bot.registry import build_router
+from bot.router import Router
+from bot.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's .env or JUWEI_* variables."""
+    for name in list(os.environ):
+        if name.startswith("JUWEI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 7, 18, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(db_path=tmp_path / "juwei.db", admins=("console:admin",), _env_file=None)
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
+    app = await App.open(settings, clock, demo=True)
+    build_router(app)
+    yield app
+    await app.close()
+
+
+class Person:
+    """Someone talking to the bot on the console platform, for tests."""
+
+    def __init__(self, router: Router, user_id: str, name: str = "", chat: Chat | None = None):
+        self.router = router
+        self.sender = Sender("console", user_id, name or user_id)
+        self.chat = chat or Chat("console", user_id, ChatKind.PRIVATE)
+
+    async def send(self, text: str) -> list[Reply]:
+        if text.startswith("/"):
+            command, *args = text[1:].split()
+            msg = Incoming(self.chat, self.sender, command=command, args=tuple(args))
+        else:
+            msg = Incoming(self.chat, self.sender, text=text)
+        return await self.router.handle(msg)
+
+    async def press(self, value: str) -> list[Reply]:
+        return await self.router.handle(Incoming(self.chat, self.sender, choice=value))
+
+    async def deliver(self, incoming_kwargs: dict[str, object]) -> list[Reply]:
+        return await self.router.handle(Incoming(self.chat, self.sender, **incoming_kwargs))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def person(app: App):  # type: ignore[no-untyped-def]
+    def make(user_id: str, name: str = "", chat: Chat | None = None) -> Person:
+        return Person(app.router, user_id, name, chat)
+
+    return make
+
+
+def juwei_env(db: Path) -> dict[str, str]:
+    """Environment for running ``python -m bot`` in a subprocess on this checkout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUWEI_")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    env["JUWEI_DB_PATH"] = str(db)
+    return env
+
+
+PY = sys.executable
