@@ -60,7 +60,7 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run_platforms
 
-    if not settings.telegram_enabled:
+    if not settings.configured_platforms:
         print(
             "未配置聊天平台：设置 JUWEI_TELEGRAM_TOKEN（Telegram）后再运行 juwei run。"
             "现在打开终端控制台（juwei console）体验演示数据。\n"
@@ -182,9 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"juwei: 配置错误 (invalid setting) {exc}", file=sys.stderr)
         return 2
-    quiet = args.command in ("console", None) or args.command == "run"
+    quiet = args.command in ("console", "run") and not settings.configured_platforms
     logging.basicConfig(
-        level=logging.WARNING if quiet and not settings.telegram_enabled else settings.log_level,
+        level=logging.WARNING if quiet else settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

@@ -1,9 +1,118 @@
-"""``juwei run``: start every configured platform and the HTTP server, stop cleanly on SIGTERM."""
+"""``juwei run``: every configured platform, their postmen, and the HTTP server, until SIGTERM.
+
+A platform plugs in through the small ``Platform`` protocol: its HTTP routes (if any), a
+transport the postman sends through, and start/stop. Stopping is orderly: platforms stop
+taking updates and finish those in flight, postmen stop, the HTTP server closes, then the
+database.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+from typing import Protocol
+
+import uvicorn
+from starlette.routing import BaseRoute
+
+from bot.app import App
+from bot.platforms.base import Transport
+from bot.postman import Postman
+from bot.registry import build_router
 from bot.settings import Settings
+from bot.web import build_web_app
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0
+
+
+class Platform(Protocol):
+    name: str
+    transport: Transport
+    routes: list[BaseRoute]
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the runner decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def configured_platforms(app: App) -> list[Platform]:
+    """The platforms whose settings are present (imported only when used)."""
+    platforms: list[Platform] = []
+    return platforms
+
+
+async def _sweep_idle_flows(app: App, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await app.router.engine.sweep_idle(app.outbox, app.clock, app.settings.default_language)
+        except Exception:
+            log.exception("ending idle conversations failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), SWEEP_SECONDS)
+
+
+async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> None:
+    """Run until ``stop`` is set; the caller owns the app."""
+    routes = [route for platform in platforms for route in platform.routes]
+    running = True
+    web = build_web_app(routes, healthy=lambda: running)
+    config = uvicorn.Config(
+        web,
+        host=app.settings.http_host,
+        port=app.settings.http_port,
+        log_level="warning",
+        lifespan="off",
+    )
+    server = _QuietServer(config)
+    server_task = asyncio.create_task(server.serve(), name="http")
+    for platform in platforms:
+        await platform.start()
+        log.info("%s started", platform.name)
+    postmen = [
+        Postman(app.outbox, app.chats, platform.transport, worker=f"{platform.name}-run")
+        for platform in platforms
+    ]
+
+    def wake_postmen(*_: object) -> None:
+        for postman in postmen:
+            postman.wake()
+
+    app.outbox.listen(wake_postmen)
+    tasks = [asyncio.create_task(p.run(stop), name="postman") for p in postmen]
+    tasks.append(asyncio.create_task(_sweep_idle_flows(app, stop), name="sweeper"))
+    await stop.wait()
+    running = False
+    log.info("stopping")
+    for platform in reversed(platforms):
+        await platform.stop()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    server.should_exit = True
+    await server_task
 
 
 async def run_platforms(settings: Settings) -> int:
-    raise NotImplementedError("platform adapters are added by the Telegram and WeCom modules")
+    app = await App.open(settings)
+    build_router(app)
+    try:
+        platforms = configured_platforms(app)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(app, platforms, stop)
+    finally:
+        await app.close()
+    return 0

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     def telegram_enabled(self) -> bool:
         return self.telegram_token is not None and bool(self.telegram_token.get_secret_value())
 
+    @property
+    def configured_platforms(self) -> list[str]:
+        """The chat platforms whose settings are present (the console needs none)."""
+        return [name for name, on in (("telegram", self.telegram_enabled),) if on]
+
 
 class SettingsError(Exception):
     """A bad setting, with one line that names it."""
