@@ -1,0 +1,100 @@
+"""The database: migrations in one transaction each, a too-new schema refused, online backup."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database, Migration, SchemaTooNew, backup, bundled_migrations, split_statements
+from tests.conftest import PY, juwei_env
+
+
+async def test_fresh_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    async with Database(tmp_path / "a.db") as db:
+        applied = await db.migrate()
+        assert [m.version for m in applied] == [m.version for m in bundled_migrations()]
+        assert await db.migrate() == []
+        assert await db.scalar("PRAGMA journal_mode") == "wal"
+        assert await db.scalar("PRAGMA foreign_keys") == 1
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute("INSERT INTO chat_tags (chat_id, tag) VALUES (999, 'staff')")
+
+
+async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
+    broken = Migration(
+        900, "broken", "CREATE TABLE t1 (x INTEGER);\nINSERT INTO nowhere VALUES (1);"
+    )
+    async with Database(tmp_path / "b.db") as db:
+        await db.migrate()
+        with pytest.raises(sqlite3.OperationalError):
+            await db.migrate([*bundled_migrations(), broken])
+        assert not await db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 't1'")
+        assert await db.schema_version() == bundled_migrations()[-1].version
+
+
+async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    async with Database(tmp_path / "c.db") as db:
+        await db.migrate()
+        await db.execute(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES (9999, 'future', 'x')"
+        )
+        with pytest.raises(SchemaTooNew, match="9999"):
+            await db.migrate()
+
+
+def test_migrate_refuses_a_newer_database_with_exit_2(tmp_path: Path) -> None:
+    async def make_future_db() -> None:
+        async with Database(tmp_path / "c.db") as db:
+            await db.migrate()
+            await db.execute(
+                "INSERT INTO schema_version (version, name, applied_at) VALUES (9999, 'f', 'x')"
+            )
+
+    asyncio.run(make_future_db())
+    done = subprocess.run(
+        [PY, "-m", "bot", "migrate"],
+        capture_output=True,
+        text=True,
+        env=juwei_env(tmp_path / "c.db"),
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "9999" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_split_statements_keeps_semicolons_inside_strings() -> None:
+    script = "CREATE TABLE a (x TEXT DEFAULT ';');\n-- note; here\nINSERT INTO a VALUES ('1;2');\n"
+    assert len(split_statements(script)) == 2
+
+
+async def test_backup_while_the_database_is_open(tmp_path: Path) -> None:
+    source = tmp_path / "live.db"
+    async with Database(source) as db:
+        await db.migrate()
+        await db.execute(
+            "INSERT INTO residents_committees (name, created_at) VALUES ('三门', 'now')"
+        )
+        backup(source, tmp_path / "copy.db")
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("SELECT name FROM residents_committees").fetchall() == [("三门",)]
+    with pytest.raises(FileExistsError):
+        backup(source, tmp_path / "copy.db")
+
+
+def test_migrate_and_backup_commands(tmp_path: Path) -> None:
+    env = juwei_env(tmp_path / "d.db")
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [PY, "-m", "bot", *a], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+    assert run("migrate").returncode == 0
+    assert run("demo-data").returncode == 0 and run("demo-data").returncode == 0
+    made = run("backup", str(tmp_path / "b.db"))
+    assert made.returncode == 0, made.stderr
+    rows = sqlite3.connect(tmp_path / "b.db").execute("SELECT COUNT(*) FROM residents_committees")
+    assert rows.fetchone() == (3,)
+    again = run("backup", str(tmp_path / "b.db"))
+    assert again.returncode == 2 and "已存在" in again.stderr
