@@ -101,17 +101,18 @@ class Router:
 
     async def _route(self, ctx: Context) -> None:
         msg = ctx.incoming
+        action = self.actions.get(msg.choice.partition(":")[0]) if msg.choice else None
+        if action is not None:  # a card's button works whether or not a form is open
+            if self.permitted(ctx, action.role):
+                await action.handler(ctx)
+            return
         if (msg.command is None or msg.command in FLOW_CONTROLS) and await self.engine.handle(ctx):
             return
         if msg.command is not None:
             await self._command(ctx, msg.command, msg.args)
             return
         if msg.choice is not None:
-            action = self.actions.get(msg.choice.partition(":")[0])
-            if action is None:
-                ctx.say("router.stale_button")
-            elif self.permitted(ctx, action.role):
-                await action.handler(ctx)
+            ctx.say("router.stale_button")
             return
         if msg.text is not None and (command := self.aliases.get(normalise(msg.text))):
             await self.run(ctx, command, ())
