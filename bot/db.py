@@ -73,11 +73,13 @@ class Tx:
         self._conn = conn
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; returns the last row id for inserts, else the rows changed."""
+        """Run one statement; an insert returns the new row's id (0 when nothing was inserted,
+        e.g. ON CONFLICT DO NOTHING), anything else the number of rows changed."""
         cursor = await self._conn.execute(sql, params)
         try:
             if sql.lstrip()[:6].upper() == "INSERT":
-                return cursor.lastrowid or 0
+                # lastrowid keeps the previous insert's id when this one inserted nothing.
+                return (cursor.lastrowid or 0) if cursor.rowcount > 0 else 0
             return cursor.rowcount
         finally:
             await cursor.close()
@@ -182,6 +184,7 @@ class Database:
             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
         current = await self.schema_version()
+        done = {row[0] for row in await self.fetchall("SELECT version FROM schema_version")}
         if current > latest:
             raise SchemaTooNew(
                 f"数据库 {self.path} 的结构版本是 {current}，比本程序认识的 {latest} 新；"
@@ -189,14 +192,13 @@ class Database:
             )
         applied: list[Migration] = []
         for migration in migrations:
-            if migration.version <= current:
+            if migration.version in done:
                 continue
             async with self.transaction() as tx:
                 # Re-check inside the lock: another process may have applied it meanwhile.
-                done = await tx.scalar(
+                if await tx.scalar(
                     "SELECT 1 FROM schema_version WHERE version = ?", (migration.version,)
-                )
-                if done:
+                ):
                     continue
                 for statement in split_statements(migration.sql):
                     await tx.execute(statement)

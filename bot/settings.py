@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
 
+    # FAQ: where staff-added knowledge-base entries live (the shipped ones are in the package).
+    faq_dir: Path = Path("data/faq")
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

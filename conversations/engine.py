@@ -75,7 +75,9 @@ class Engine:
                 return
             answers = prefilled
         state = State(flow=flow.name, step="", instance=uuid4().hex, answers=answers)
-        state.step = self._after(flow, state.answers, None)
+        # Steps that begin already answered (from a deep link or a button) are not asked again.
+        unanswered = [s for s in self._applicable(flow, answers) if s.name not in answers]
+        state.step = unanswered[0].name if unanswered else SUMMARY
         await self._save(ctx, state)
         await self._prompt(ctx, flow, state, first=True)
 

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.i18n import text
+
 log = logging.getLogger(__name__)
 
 PACKAGE_KNOWLEDGE_DIR = Path(__file__).with_name("knowledge")
@@ -34,12 +36,6 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_len
 
 # "2026-11" is how staff think of review dates; it means the first of that month.
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-_SOURCE_LINE = {
-    "zh": "依据：{source}；更新于 {updated}",
-    "en": "Source: {source}; updated {updated}",
-}
-
 
 class KnowledgeError(ValueError):
     """A knowledge file cannot be used; the message names the file and the entry."""
@@ -159,5 +155,5 @@ def format_answer(entry: Entry, lang: str) -> str:
     """The answer in ``lang`` (zh unless it is English) followed by its source and date."""
     key = "en" if lang.lower().startswith("en") else "zh"
     body = entry.answer.en if key == "en" else entry.answer.zh
-    line = _SOURCE_LINE[key].format(source=entry.source, updated=entry.updated.strftime("%Y-%m"))
+    line = text(key, "faq.source", source=entry.source, updated=entry.updated.strftime("%Y-%m"))
     return f"{body.rstrip()}\n\n{line}"

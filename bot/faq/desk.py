@@ -1,0 +1,185 @@
+"""The FAQ desk: answers questions, logs them, takes feedback and hands over to staff.
+
+The index is built once per process and rebuilt when the knowledge base's generation in
+the database moves on (``juwei faq add`` or ``juwei faq reload`` in another process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.faq.knowledge_base import Entry, KnowledgeBase, load_knowledge
+from bot.faq.search import Answer, FaqIndex
+from bot.timeutil import to_db
+from bot.users import User
+
+
+@dataclass(frozen=True)
+class Asked:
+    question_id: int
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class Handover:
+    id: int
+    question_id: int
+    question: str
+    user_id: int
+    platform: str
+    chat_id: str
+    status: str
+
+
+class _Loaded:
+    def __init__(self) -> None:
+        self.key: tuple[str, int] | None = None  # (local files' fingerprint, generation)
+        self.kb = KnowledgeBase(())
+        self.index = FaqIndex.build(self.kb)
+
+
+def _fingerprint(folder: Path) -> str:
+    """The staff-added files as they are now: any change in them means a rebuild."""
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    return "|".join(f"{f.resolve()}:{f.stat().st_mtime_ns}" for f in files)
+
+
+_CACHE = _Loaded()  # per process: building the index costs about a second (jieba's dictionary)
+
+
+class FaqDesk:
+    def __init__(self, db: Database, clock: Clock, local_dir: Path) -> None:
+        self._db = db
+        self._clock = clock
+        self._local_dir = local_dir
+
+    async def generation(self) -> int:
+        value = await self._db.scalar("SELECT value FROM faq_meta WHERE key = 'generation'")
+        return int(value or 0)
+
+    async def bump(self) -> int:
+        """Tell every process to reload the knowledge base."""
+        await self._db.execute(
+            "UPDATE faq_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+            " WHERE key = 'generation'"
+        )
+        return await self.generation()
+
+    async def index(self) -> tuple[KnowledgeBase, FaqIndex]:
+        key = (_fingerprint(self._local_dir), await self.generation())
+        if _CACHE.key != key:
+            kb = load_knowledge([self._local_dir])
+            _CACHE.kb, _CACHE.index, _CACHE.key = kb, FaqIndex.build(kb), key
+        return _CACHE.kb, _CACHE.index
+
+    async def entry(self, entry_id: str) -> Entry | None:
+        kb, _ = await self.index()
+        return kb.get(entry_id)
+
+    async def ask(self, user: User, platform: str, chat_id: str, question: str) -> Asked:
+        _, index = await self.index()
+        answer = index.answer(question)
+        question_id = await self._db.execute(
+            "INSERT INTO faq_questions (user_id, platform, chat_id, question, entry_id, score,"
+            " confident, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                user.id,
+                platform,
+                chat_id,
+                question,
+                answer.best.id if answer.confident and answer.best else None,
+                answer.score,
+                answer.confident,
+                to_db(self._clock.now()),
+            ),
+        )
+        return Asked(question_id, answer)
+
+    async def picked(self, question_id: int, entry_id: str) -> None:
+        await self._db.execute(
+            "UPDATE faq_questions SET entry_id = ? WHERE id = ?", (entry_id, question_id)
+        )
+
+    async def feedback(self, question_id: int, helpful: bool) -> None:
+        """Store whether an answer helped; a second press replaces the first."""
+        await self._db.execute(
+            "INSERT INTO faq_feedback (question_id, helpful, at) VALUES (?, ?, ?)"
+            " ON CONFLICT (question_id) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+            (question_id, helpful, to_db(self._clock.now())),
+        )
+
+    async def question(self, question_id: int) -> tuple[str, int] | None:
+        row = await self._db.fetchone(
+            "SELECT question, user_id FROM faq_questions WHERE id = ?", (question_id,)
+        )
+        return None if row is None else (row["question"], row["user_id"])
+
+    async def hand_over(self, question_id: int) -> int | None:
+        """Open a hand-over for this question; None when one is open already."""
+        created = await self._db.execute(
+            "INSERT INTO faq_handovers (question_id, created_at) VALUES (?, ?)"
+            " ON CONFLICT (question_id) DO NOTHING",
+            (question_id, to_db(self._clock.now())),
+        )
+        if not created:
+            return None
+        return int(
+            await self._db.scalar(
+                "SELECT id FROM faq_handovers WHERE question_id = ?", (question_id,)
+            )
+        )
+
+    async def handover(self, handover_id: int) -> Handover | None:
+        row = await self._db.fetchone(
+            "SELECT h.id, h.question_id, h.status, q.question, q.user_id, q.platform, q.chat_id"
+            " FROM faq_handovers h JOIN faq_questions q ON q.id = h.question_id WHERE h.id = ?",
+            (handover_id,),
+        )
+        if row is None:
+            return None
+        return Handover(
+            row["id"],
+            row["question_id"],
+            row["question"],
+            row["user_id"],
+            row["platform"],
+            row["chat_id"],
+            row["status"],
+        )
+
+    async def answer_handover(self, handover_id: int, staff: User, text: str) -> bool:
+        """Record a staff answer; False when it was answered already (nothing is sent twice)."""
+        changed = await self._db.execute(
+            "UPDATE faq_handovers SET status = 'answered', answer = ?, answered_by = ?,"
+            " answered_at = ? WHERE id = ? AND status = 'open'",
+            (text, staff.id, to_db(self._clock.now()), handover_id),
+        )
+        return changed == 1
+
+    async def gaps(self, limit: int = 50) -> list[dict[str, object]]:
+        """Questions the knowledge base did not answer, or answered unhelpfully, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT q.id, q.question, q.entry_id, q.score, q.asked_at, f.helpful,"
+            " h.status AS handover"
+            " FROM faq_questions q"
+            " LEFT JOIN faq_feedback f ON f.question_id = q.id"
+            " LEFT JOIN faq_handovers h ON h.question_id = q.id"
+            " WHERE q.entry_id IS NULL OR f.helpful = 0"
+            " ORDER BY q.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            {
+                "id": row["id"],
+                "question": row["question"],
+                "reason": "unhelpful" if row["helpful"] == 0 else "unanswered",
+                "entry_id": row["entry_id"],
+                "score": round(row["score"], 3),
+                "handover": row["handover"],
+                "asked_at": row["asked_at"],
+            }
+            for row in rows
+        ]

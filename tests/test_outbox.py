@@ -1,0 +1,78 @@
+"""The outbox: once per key, claimed by one worker, retried and recovered after a crash."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import FakeClock
+from bot.messages import Address, Attachment, Option, Reply
+from bot.outbox import reply_from_json, reply_to_json
+from bot.platforms.base import ChatUnreachable, TemporaryFailure
+from bot.postman import Postman
+
+GROUP = Address("console", "sanmen-residents")
+
+
+class Recorder:
+    platform = "console"
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.fail = fail
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.sent.append((chat_id, reply.text))
+
+
+async def test_a_key_is_queued_once(app) -> None:
+    heard: list[str] = []
+    app.outbox.listen(lambda address, reply: heard.append(reply.text))
+    assert await app.outbox.put(GROUP, Reply("通知"), dedup_key="n:1")
+    assert not await app.outbox.put(GROUP, Reply("通知"), dedup_key="n:1")
+    assert heard == ["通知"]
+    assert len(await app.outbox.claim("console", "w")) == 1
+
+
+def test_replies_survive_the_round_trip() -> None:
+    reply = Reply(
+        "文字",
+        (Option("确认", "ok"),),
+        photo=Attachment("chart.png", b"\x89PNG", None, "image/png"),
+    )
+    assert reply_from_json(reply_to_json(reply)) == reply
+
+
+async def test_postman_sends_each_once_and_recovers_a_crashed_claim(app) -> None:
+    for n in range(5):
+        await app.outbox.put(GROUP, Reply(f"第{n}条"), dedup_key=f"k:{n}")
+    crashed = await app.outbox.claim("console", "dead-worker", limit=2)  # claimed, never sent
+    assert len(crashed) == 2
+    recorder = Recorder()
+    postman = Postman(app.outbox, app.chats, recorder, worker="w2")
+    assert await postman.deliver_due() == 3
+    assert await app.outbox.recover("console") == 2
+    assert await postman.deliver_due() == 2
+    assert sorted(text for _, text in recorder.sent) == [f"第{n}条" for n in range(5)]
+    assert await postman.deliver_due() == 0
+
+
+async def test_unreachable_chat_is_deactivated_and_temporary_failures_wait(
+    app, clock: FakeClock
+) -> None:
+    await app.outbox.put(GROUP, Reply("a"), dedup_key="a")
+    await Postman(
+        app.outbox, app.chats, Recorder(ChatUnreachable("kicked")), worker="w"
+    ).deliver_due()
+    assert not (await app.chats.find(GROUP)).active
+
+    other = Address("console", "gaoxiong-residents")
+    await app.outbox.put(other, Reply("b"), dedup_key="b")
+    flaky = Postman(app.outbox, app.chats, Recorder(TemporaryFailure("429", 30)), worker="w")
+    await flaky.deliver_due()
+    working = Recorder()
+    postman = Postman(app.outbox, app.chats, working, worker="w")
+    assert await postman.deliver_due() == 0  # not due for 30 seconds
+    clock.advance(timedelta(seconds=31))
+    assert await postman.deliver_due() == 1 and working.sent == [("gaoxiong-residents", "b")]
