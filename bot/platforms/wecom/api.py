@@ -51,7 +51,7 @@ ERRORS: dict[int, str] = {
     93000: "invalid robot webhook: wrong key, or the robot left the group (webhook地址不合法)",
 }
 TOKEN_EXPIRED = frozenset({40014, 42001, 42009})
-RETRY_LATER = frozenset({-1, 45009, 45033, 60020})
+RETRY_LATER = frozenset({-1, 45009, 45033, 60020, *TOKEN_EXPIRED})
 UNREACHABLE = frozenset({40003, 60111, 81013, 93000})
 
 
@@ -68,15 +68,14 @@ def quiet_httpx() -> None:
 class WeComApiError(Exception):
     """WeCom refused a call for a reason retrying will not fix (usually a setting)."""
 
-    def __init__(self, call: str, code: int, message: str) -> None:
-        self.call = call
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
         self.code = code
-        super().__init__(f"WeCom {call}: errcode {code}, {meaning(code)}: {message}")
 
 
 def failure(call: str, code: int, message: str) -> Exception:
     """The exception (and log line) for a WeCom error code."""
-    error = WeComApiError(call, code, message)
+    error = WeComApiError(f"WeCom {call}: errcode {code}, {meaning(code)}: {message}", code)
     if code in RETRY_LATER:
         log.warning("%s; will retry", error)
         retry = BUSY_RETRY_SECONDS if code in (45009, 45033) else None
@@ -99,6 +98,8 @@ async def request(
     client: httpx.AsyncClient, call: str, method: str, path: str, **kwargs: Any
 ) -> httpx.Response:
     """One HTTP exchange; network faults and 5xx answers become TemporaryFailure."""
+    if client.is_closed:  # stopping: what the postman still holds goes out after the restart
+        raise TemporaryFailure(f"WeCom {call}: stopping")
     try:
         response = await client.request(method, path, **kwargs)
     except httpx.HTTPError as exc:
@@ -109,7 +110,11 @@ async def request(
         log.warning("WeCom %s: HTTP %s", call, response.status_code)
         raise TemporaryFailure(f"WeCom {call}: HTTP {response.status_code}")
     if response.status_code != 200:
-        raise failure(call, -2, f"HTTP {response.status_code}")
+        error = WeComApiError(
+            f"WeCom {call}: HTTP {response.status_code}; check JUWEI_WECOM_API_BASE"
+        )
+        log.error("%s", error)
+        raise error
     return response
 
 

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute
 from bot.app import App
 from bot.i18n import text
 from bot.messages import Address, Attachment, Chat, ChatKind, Reply
-from bot.platforms.base import ChatUnreachable, TemporaryFailure
+from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
 from bot.platforms.wecom.api import WeComApi
 from bot.platforms.wecom.callback import PLATFORM, CallbackEndpoint, to_incoming
 from bot.platforms.wecom.crypto import WeComCrypto
@@ -155,7 +155,7 @@ class WeComPlatform:
         )
         self.robots = [Robot.from_settings(robot) for robot in settings.wecom_robots]
         self.robot_sender = RobotSender(settings.wecom_api_base, app.clock, transport=http)
-        self.transport = WeComTransport(app, self.api, self.robot_sender, self.robots)
+        self.transport: Transport = WeComTransport(app, self.api, self.robot_sender, self.robots)
         crypto = WeComCrypto(token.get_secret_value(), aes_key.get_secret_value(), corp_id)
         endpoint = CallbackEndpoint(crypto, corp_id, agent_id, self.accept, lambda: self._open)
         self.routes: list[BaseRoute] = [endpoint.route]
@@ -266,5 +266,5 @@ class WeComPlatform:
         lang = (user.language if user else None) or self.app.settings.default_language
         try:
             await self.api.update_card_button(user_id, response_code, text(lang, "wecom.chosen"))
-        except (TemporaryFailure, ChatUnreachable, Exception):
+        except Exception:
             log.warning("could not mark a pressed WeCom card as answered", exc_info=True)
