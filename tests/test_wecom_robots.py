@@ -13,7 +13,7 @@ import pytest
 from bot.app import App
 from bot.chats import Tag
 from bot.clock import FakeClock
-from bot.messages import Address, Attachment, Link, Reply
+from bot.messages import Address, Attachment, FileRef, Link, Reply
 from bot.platforms.base import TemporaryFailure
 from bot.platforms.wecom.platform import WeComPlatform
 from bot.platforms.wecom.robots import Robot, RobotSender, SlidingWindow
@@ -209,3 +209,29 @@ async def test_a_robot_naming_an_unknown_committee_stops_the_start(
     finally:
         await wecom.stop()
         await app.close()
+
+
+async def test_attachments_from_elsewhere_are_named_not_dropped(
+    app: App, fake: FakeWeCom, clock: FakeClock
+) -> None:
+    wecom = WeComPlatform(app, http=fake.transport)
+    await wecom.start()
+    try:
+        elsewhere = Attachment("楼道.jpg", ref=FileRef("telegram", "AgAC", "楼道.jpg"))
+        await wecom.transport.send("robot:staff", Reply("隐患上报", photo=elsewhere))
+        assert fake.to(WEBHOOK)[-1].body == {
+            "msgtype": "text",
+            "text": {"content": "隐患上报\n[图片：楼道.jpg]"},
+        }
+        sent_by_person = Attachment("p.jpg", ref=FileRef("wecom", "MID", "p.jpg"))
+        await wecom.transport.send("robot:staff", Reply("现场照片", photo=sent_by_person))
+        assert fake.to("/cgi-bin/media/get")[-1].params["media_id"] == "MID"
+        assert fake.to(WEBHOOK)[-1].body["msgtype"] == "image"  # type: ignore[index]
+
+        report = Attachment("台账.xlsx", data=b"PK\x03\x04", mime_type="application/vnd.ms-excel")
+        await wecom.transport.send("zhangsan", Reply("本月台账", document=report))
+        assert fake.to("/cgi-bin/media/upload")[-1].params["type"] == "file"
+        assert [b["msgtype"] for b in fake.sent[-2:]] == ["text", "file"]
+        assert fake.sent[-1]["file"] == {"media_id": "m-1"}
+    finally:
+        await wecom.stop()

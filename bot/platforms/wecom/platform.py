@@ -114,9 +114,9 @@ class WeComTransport:
             )
             if attachment is not None and data is None
         ]
-        text = "\n".join([reply.text, *notes])
+        body = "\n".join([reply.text, *notes])
         for message in robot_messages(
-            Reply(text, reply.options, reply.links, urgent=reply.urgent),
+            Reply(body, reply.options, reply.links, urgent=reply.urgent),
             lang,
             mentions=robot.urgent_mentions,
         ):
