@@ -197,6 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, SchemaTooNew) as exc:
         print(f"juwei: {exc}", file=sys.stderr)
         return 2
+    except SettingsError as exc:
+        print(f"juwei: 配置错误 (invalid setting) {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

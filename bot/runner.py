@@ -51,6 +51,10 @@ class _QuietServer(uvicorn.Server):
 def configured_platforms(app: App) -> list[Platform]:
     """The platforms whose settings are present (imported only when used)."""
     platforms: list[Platform] = []
+    if app.settings.wecom_enabled:
+        from bot.platforms.wecom.platform import WeComPlatform
+
+        platforms.append(WeComPlatform(app))
     return platforms
 
 

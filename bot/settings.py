@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.chats import Tag
+from bot.platforms.wecom.crypto import InvalidAesKey, WeComCrypto
+
 PLATFORMS = ("telegram", "wecom", "console")
+WECOM_AES_KEY_CHARS = 43
+
+
+class WeComRobotSettings(BaseModel):
+    """One WeCom group robot (群机器人): its webhook key and the group it posts to."""
+
+    key: SecretStr
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[^\s:]+$")
+    committee: str | None = None  # residents' committee the group belongs to, e.g. 三门
+    tags: tuple[Tag, ...] = ()
+    urgent_mentions: tuple[str, ...] = ()  # mobiles (or "@all") to @ on urgent messages
+
+    @field_validator("key")
+    @classmethod
+    def _key_present(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("a robot needs its webhook key")
+        return value
 
 
 class Settings(BaseSettings):
@@ -36,6 +58,19 @@ class Settings(BaseSettings):
 
     # FAQ: where staff-added knowledge-base entries live (the shipped ones are in the package).
     faq_dir: Path = Path("data/faq")
+
+    # -- WeCom (企业微信) self-built app and group robots --------------------------------------
+    # The app is on when the corp id is set; then agent id, secret, token and key are required.
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = Field(default=None, ge=0, validate_default=True)
+    wecom_secret: SecretStr | None = Field(default=None, validate_default=True)
+    wecom_token: SecretStr | None = Field(default=None, validate_default=True)
+    wecom_aes_key: SecretStr | None = Field(default=None, validate_default=True)
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_robots: Annotated[tuple[WeComRobotSettings, ...], NoDecode] = ()
+    # Template cards for options and markdown for urgent messages; off where people read the
+    # app through WeChat (微工作台), which shows neither.
+    wecom_rich_messages: bool = True
 
     @field_validator("timezone")
     @classmethod
@@ -64,6 +99,71 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @field_validator("wecom_corp_id")
+    @classmethod
+    def _blank_corp_is_none(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    @field_validator("wecom_agent_id", mode="before")
+    @classmethod
+    def _blank_agent_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("wecom_agent_id", "wecom_secret", "wecom_token", "wecom_aes_key")
+    @classmethod
+    def _wecom_required(cls, value: object, info: ValidationInfo) -> object:
+        blank = value is None or (isinstance(value, SecretStr) and not value.get_secret_value())
+        if info.data.get("wecom_corp_id") and blank:
+            raise ValueError("required when JUWEI_WECOM_CORP_ID is set")
+        return None if blank else value
+
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _wecom_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        key = value.get_secret_value()
+        if len(key) != WECOM_AES_KEY_CHARS:
+            raise ValueError(f"EncodingAESKey must be {WECOM_AES_KEY_CHARS} characters")
+        try:
+            WeComCrypto("", key, "")
+        except InvalidAesKey as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("wecom_api_base")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) address")
+        return value.rstrip("/")
+
+    @field_validator("wecom_robots", mode="before")
+    @classmethod
+    def _robots_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return ()
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a JSON list of robots: {exc.msg}") from None
+        return value
+
+    @field_validator("wecom_robots")
+    @classmethod
+    def _robots_need_the_app(
+        cls, value: tuple[WeComRobotSettings, ...], info: ValidationInfo
+    ) -> tuple[WeComRobotSettings, ...]:
+        if value and not info.data.get("wecom_corp_id"):
+            raise ValueError("group robots are part of the WeCom app: set JUWEI_WECOM_CORP_ID too")
+        names = [robot.name for robot in value]
+        if len(set(names)) != len(names):
+            raise ValueError("robot names must be unique")
+        return value
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -77,9 +177,17 @@ class Settings(BaseSettings):
         return self.telegram_token is not None and bool(self.telegram_token.get_secret_value())
 
     @property
+    def wecom_enabled(self) -> bool:
+        return self.wecom_corp_id is not None
+
+    @property
     def configured_platforms(self) -> list[str]:
         """The chat platforms whose settings are present (the console needs none)."""
-        return [name for name, on in (("telegram", self.telegram_enabled),) if on]
+        enabled = (
+            ("telegram", self.telegram_enabled),
+            ("wecom", self.wecom_enabled),
+        )
+        return [name for name, on in enabled if on]
 
 
 class SettingsError(Exception):

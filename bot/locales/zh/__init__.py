@@ -1,8 +1,9 @@
 """简体中文文案：各功能一个模块，在这里合成一个目录。"""
 
-from bot.locales.zh import core, faq
+from bot.locales.zh import core, faq, wecom
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
     **faq.TEXTS,
+    **wecom.TEXTS,
 }

@@ -1,1 +1,1 @@
-"""WeCom (企业微信) self-built app: callback crypto and message parsing."""
+"""WeCom (企业微信): a self-built app's callback, crypto and server API, and group robots."""

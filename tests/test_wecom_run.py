@@ -1,0 +1,182 @@
+"""``juwei run`` with WeCom settings: the callback on the HTTP port, replies to a loopback WeCom."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+
+from tests.conftest import PY, juwei_env
+from tests.wecom_fake import (
+    AES_KEY,
+    AGENT_ID,
+    CORP_ID,
+    SECRET,
+    TOKEN,
+    message_xml,
+    signed_get,
+    signed_post,
+)
+
+
+class LoopbackWeCom(ThreadingHTTPServer):
+    """WeCom's gettoken and message/send on 127.0.0.1, keeping the bodies it was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.sent: list[dict[str, Any]] = []
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: LoopbackWeCom
+
+    def _answer(self, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        if url.path == "/cgi-bin/gettoken" and query.get("corpsecret") == [SECRET]:
+            self._answer({"errcode": 0, "access_token": "loop-token", "expires_in": 7200})
+        else:
+            self._answer({"errcode": 40001, "errmsg": "invalid secret"})
+
+    def do_POST(self) -> None:
+        url = urlparse(self.path)
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        if parse_qs(url.query).get("access_token") != ["loop-token"]:
+            self._answer({"errcode": 40014, "errmsg": "invalid access_token"})
+            return
+        if url.path == "/cgi-bin/message/send":
+            self.server.sent.append(json.loads(body))
+        self._answer({"errcode": 0, "errmsg": "ok"})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback() -> Iterator[LoopbackWeCom]:
+    server = LoopbackWeCom()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(check: Any, seconds: float = 15.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if result := check():
+                return result
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_run_serves_the_callback_and_replies_through_message_send(
+    tmp_path: Path, loopback: LoopbackWeCom
+) -> None:
+    port = free_port()
+    env = juwei_env(tmp_path / "juwei.db") | {
+        "JUWEI_HTTP_PORT": str(port),
+        "JUWEI_WECOM_CORP_ID": CORP_ID,
+        "JUWEI_WECOM_AGENT_ID": str(AGENT_ID),
+        "JUWEI_WECOM_SECRET": SECRET,
+        "JUWEI_WECOM_TOKEN": TOKEN,
+        "JUWEI_WECOM_AES_KEY": AES_KEY,
+        "JUWEI_WECOM_API_BASE": loopback.base,
+        "JUWEI_LOG_LEVEL": "INFO",
+    }
+    bot = subprocess.Popen(
+        [PY, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: httpx.get(f"{base}/healthz").status_code == 200)
+
+        echo = httpx.get(f"{base}/wecom/callback?{signed_get('1616140317555161061')}")
+        assert (echo.status_code, echo.text) == (200, "1616140317555161061")
+
+        xml = message_xml("zhangsan", int(time.time()), Content="/start", MsgId=4561255354251345929)
+        query, body = signed_post(xml)
+        posted = httpx.post(f"{base}/wecom/callback?{query}", content=body)
+        assert (posted.status_code, posted.content) == (200, b"")
+        welcome = wait_for(
+            lambda: [m for m in loopback.sent if "居委小助手" in json.dumps(m, ensure_ascii=False)]
+        )
+        assert welcome[0]["touser"] == "zhangsan" and welcome[0]["agentid"] == AGENT_ID
+
+        forged = query.replace("msg_signature=", "msg_signature=0")
+        assert httpx.post(f"{base}/wecom/callback?{forged}", content=body).status_code == 403
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = bot.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+            raise
+    assert bot.returncode == 0, stderr
+    assert SECRET not in stderr and "loop-token" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("JUWEI_WECOM_AES_KEY", "too-short", "JUWEI_WECOM_AES_KEY: EncodingAESKey must be 43"),
+        ("JUWEI_WECOM_AGENT_ID", "abc", "JUWEI_WECOM_AGENT_ID: Input should be a valid integer"),
+        ("JUWEI_WECOM_SECRET", "", "JUWEI_WECOM_SECRET: required when JUWEI_WECOM_CORP_ID"),
+        ("JUWEI_WECOM_ROBOTS", "[{", "JUWEI_WECOM_ROBOTS: not a JSON list of robots"),
+    ],
+)
+def test_bad_wecom_settings_are_named_in_one_line(
+    tmp_path: Path, name: str, value: str, words: str
+) -> None:
+    env = juwei_env(tmp_path / "juwei.db") | {
+        "JUWEI_WECOM_CORP_ID": CORP_ID,
+        "JUWEI_WECOM_AGENT_ID": str(AGENT_ID),
+        "JUWEI_WECOM_SECRET": SECRET,
+        "JUWEI_WECOM_TOKEN": TOKEN,
+        "JUWEI_WECOM_AES_KEY": AES_KEY,
+        name: value,
+    }
+    done = subprocess.run(
+        [PY, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2
+    assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert SECRET not in done.stderr
