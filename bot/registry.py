@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from bot.roles import Role
 from bot.router import Action, Command, Router
-from conversations import join
-from handlers import admin, language, start
+from conversations import join, report, report_update
+from handlers import admin, language, reports, start
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -16,6 +16,19 @@ COMMANDS: list[Command] = [
     Command("start", "help.start", start.start, in_menu=False),
     Command("help", "help.help", start.help_, aliases=("帮助", "菜单", "help")),
     Command("join", "help.join", flow=join.FLOW, aliases=("加入居委会", "加入")),
+    Command(
+        "report",
+        "hazard.help.report",
+        flow=report.FLOW,
+        aliases=("上报隐患", "隐患上报", "报隐患"),
+        payload="report",
+    ),
+    Command(
+        "reports", "hazard.help.reports", reports.reports, role=Role.DIRECTOR, aliases=("隐患列表",)
+    ),
+    Command("report_same", "hazard.help.report", flow=report.SAME_FLOW, in_menu=False),
+    Command("report_update", "hazard.help.reports", flow=report_update.MOVE_FLOW, in_menu=False),
+    Command("report_reopen", "hazard.help.report", flow=report_update.REOPEN_FLOW, in_menu=False),
     Command("lang", "help.lang", language.lang, aliases=("语言", "language")),
     Command("cancel", "help.cancel", start.cancel, aliases=("取消", "退出")),
     Command("bind", "help.bind", admin.bind, role=Role.DIRECTOR),
@@ -24,6 +37,8 @@ COMMANDS: list[Command] = [
 
 ACTIONS: list[Action] = [
     Action("lang", language.lang),
+    Action("hz", reports.on_button, Role.DIRECTOR),
+    Action("hzok", reports.on_verify),
 ]
 
 
