@@ -7,7 +7,7 @@ reporter answers 已整改到位?); the router has already checked the role.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -97,7 +97,7 @@ class HazardService:
     async def page(self, viewer: User, filters: Filters, page: int, size: int) -> Page:
         """One page of reports this person may list: a director sees their own committee's."""
         if viewer.role is Role.DIRECTOR:
-            filters = Filters(**{**filters.__dict__, "committee_id": viewer.committee_id})
+            filters = replace(filters, committee_id=viewer.committee_id)
         total = await repo.count(self.db, filters)
         pages = max(1, -(-total // size))
         page = min(max(page, 1), pages)

@@ -8,6 +8,7 @@ second small flow, so the engine's back/cancel/confirm apply to that question to
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel
@@ -21,6 +22,8 @@ from bot.messages import Option
 from bot.roles import Role
 from bot.timeutil import local
 from conversations.steps import Answers, Choice, Flow, Photos, Place, Step, Text, fixed
+
+DRAFTS_KEPT = timedelta(days=2)  # longer than any form may sit idle
 
 
 class PlaceAnswer(BaseModel):
@@ -79,13 +82,15 @@ async def finish(ctx: Context, answers: ReportAnswers, instance: str) -> None:
             answers.address.longitude,
         )
         if candidate is not None:
+            now = ctx.app.clock.now()
+            await repo.prune_drafts(ctx.app.db, now - DRAFTS_KEPT)
             await repo.save_draft(
                 ctx.app.db,
                 instance,
                 ctx.user.id,
                 answers.model_dump(mode="json"),
                 candidate.id,
-                ctx.app.clock.now(),
+                now,
             )
             await ctx.app.router.engine.start(ctx, SAME_FLOW, (instance,))
             return

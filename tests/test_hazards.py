@@ -1,7 +1,8 @@
-"""The closed loop: transitions and who may make them, notifications, overdue, list, card, digests."""
+"""The closed loop: transitions and who may make them, notices, overdue, list, card, digests."""
 
 from __future__ import annotations
 
+import itertools
 import struct
 import zlib
 from datetime import timedelta
@@ -10,7 +11,7 @@ import pytest
 
 from bot.barchart import bar_chart
 from bot.hazard_digest import overdue_digest, send_digests, weekly_summary
-from bot.hazard_repo import Filters, NewReport
+from bot.hazard_repo import NewReport
 from bot.hazard_service import HazardService
 from bot.hazards import (
     TRANSITIONS,
@@ -94,7 +95,7 @@ def test_every_pair_for_every_role(source: Status, target: Status) -> None:
 
 def test_closed_loop_is_reachable() -> None:
     path = [Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.RESOLVED, Status.CLOSED]
-    assert all(b in TRANSITIONS[a] for a, b in zip(path, path[1:], strict=False))
+    assert all(b in TRANSITIONS[a] for a, b in itertools.pairwise(path))
     assert not TRANSITIONS[Status.CLOSED] and not TRANSITIONS[Status.DUPLICATE]
 
 

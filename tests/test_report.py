@@ -1,4 +1,4 @@
-"""/report (上报隐患) through the router and the engine: every input kind, the same-place question."""
+"""/report (上报隐患) through the router and engine: every input kind, the same-place question."""
 
 from __future__ import annotations
 
