@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from bot.roles import Role
 from bot.router import Action, Command, Router
-from conversations import join
-from handlers import admin, faq, language, start
+from conversations import join, report, report_update
+from handlers import admin, faq, language, reports, start
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -18,6 +18,19 @@ COMMANDS: list[Command] = [
     Command("join", "help.join", flow=join.FLOW, aliases=("加入居委会", "加入")),
     Command("faq", "help.faq", faq.faq, aliases=("问答", "常见问题")),
     Command("answer", "help.answer", faq.answer_handover, role=Role.STAFF),
+    Command(
+        "report",
+        "hazard.help.report",
+        flow=report.FLOW,
+        aliases=("上报隐患", "隐患上报", "报隐患"),
+        payload="report",
+    ),
+    Command(
+        "reports", "hazard.help.reports", reports.reports, role=Role.DIRECTOR, aliases=("隐患列表",)
+    ),
+    Command("report_same", "hazard.help.report", flow=report.SAME_FLOW, in_menu=False),
+    Command("report_update", "hazard.help.reports", flow=report_update.MOVE_FLOW, in_menu=False),
+    Command("report_reopen", "hazard.help.report", flow=report_update.REOPEN_FLOW, in_menu=False),
     Command("lang", "help.lang", language.lang, aliases=("语言", "language")),
     Command("cancel", "help.cancel", start.cancel, aliases=("取消", "退出")),
     Command("bind", "help.bind", admin.bind, role=Role.DIRECTOR),
@@ -27,6 +40,8 @@ COMMANDS: list[Command] = [
 ACTIONS: list[Action] = [
     Action("lang", language.lang),
     Action("faq", faq.on_button),
+    Action("hz", reports.on_button, Role.DIRECTOR),
+    Action("hzok", reports.on_verify),
 ]
 
 

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     # app through WeChat (微工作台), which shows neither.
     wecom_rich_messages: bool = True
 
+    # -- hazard reports (隐患上报) --
+    # A report is overdue when not accepted within these hours / not resolved within these days.
+    hazard_accept_hours: int = Field(default=24, ge=1, le=24 * 30)
+    hazard_resolve_days: int = Field(default=7, ge=1, le=365)
+    # Days staff wait for the reporter's 已整改到位? answer before closing a report themselves.
+    hazard_verify_days: int = Field(default=3, ge=0, le=90)
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -1,9 +1,10 @@
 """English texts: one module per feature, merged here into one catalogue."""
 
-from bot.locales.en import core, faq, wecom
+from bot.locales.en import core, faq, hazards, wecom
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
     **faq.TEXTS,
+    **hazards.TEXTS,
     **wecom.TEXTS,
 }

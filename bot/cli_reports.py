@@ -1,0 +1,224 @@
+"""``juwei reports list|show|set|export|digest``: hazard reports from the shell, acting as staff."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.hazard_repo import Filters
+from bot.hazard_service import HazardService
+from bot.hazard_views import card_text, list_line, record
+from bot.hazards import Category, Department, HazardError, Status
+from bot.i18n import LANGUAGES, text
+from bot.settings import Settings
+from conversations.parsing import normalise
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+
+def _named(word: str, members: list[Any], what: str) -> Any:
+    """A status, category or department by its code or its label in any language."""
+    said = normalise(word)
+    for member in members:
+        labels = {normalise(c[member.key]) for c in LANGUAGES.values() if member.key in c}
+        if said == member.value or said in labels:
+            return member
+    from bot.cli import UsageError
+
+    names = "、".join(text("zh", m.key) for m in members)
+    raise UsageError(f"未知{what} {word!r}，可选：{names}")
+
+
+def _day(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        from bot.cli import UsageError
+
+        raise UsageError(f"{flag} 应写成 YYYY-MM-DD，例如 2026-07-01 (expected a date)") from None
+
+
+async def _filters(app: App, args: argparse.Namespace, service: HazardService) -> Filters:
+    committee_id = None
+    if args.committee:
+        committee = await app.committees.resident_by_name(args.committee)
+        if committee is None:
+            from bot.cli import UsageError
+
+            raise UsageError(f"没有居委会 {args.committee!r} (unknown committee)")
+        committee_id = committee.id
+    return Filters(
+        status=_named(args.status, list(Status), "状态") if args.status else None,
+        category=_named(args.category, list(Category), "类别") if args.category else None,
+        committee_id=committee_id,
+        overdue_cutoffs=service.overdue_cutoffs() if args.overdue else None,
+    )
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import with_app
+
+    async def work(app: App) -> int:
+        service = HazardService.of(app)
+        t = partial(text, settings.default_language)
+        now = app.clock.now()
+        reports = await service.search(await _filters(app, args, service))
+        if args.json:
+            _print_json(
+                [record(t, r, app.tz, overdue=service.rules.overdue(r, now)) for r in reports]
+            )
+        else:
+            for n, report in enumerate(reports, 1):
+                print(list_line(t, n, report, service.rules.overdue(report, now)))
+            if not reports:
+                print(t("hazard.list.empty"))
+        return 0
+
+    return await with_app(settings, work)
+
+
+async def _report_or_fail(service: HazardService, ref: str) -> Any:
+    report = await service.by_ref(ref)
+    if report is None:
+        from bot.cli import UsageError
+
+        raise UsageError(f"没有隐患报告 {ref} (no such report)")
+    return report
+
+
+async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import with_app
+
+    async def work(app: App) -> int:
+        service = HazardService.of(app)
+        t = partial(text, settings.default_language)
+        report = await _report_or_fail(service, args.ref)
+        history = await service.history(report)
+        reporter = await app.users.by_id(report.reporter_id)
+        overdue = service.rules.overdue(report, app.clock.now())
+        if args.json:
+            data = record(t, report, app.tz, overdue=overdue, history=history, reporter=reporter)
+            _print_json(data)
+        else:
+            print(card_text(t, report, history, app.tz, overdue=overdue, reporter=reporter))
+        return 0
+
+    return await with_app(settings, work)
+
+
+async def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import UsageError, with_app
+
+    target = _named(args.status, list(Status), "状态")
+    department = _named(args.department, list(Department), "部门") if args.department else None
+
+    async def work(app: App) -> int:
+        service = HazardService.of(app)
+        report = await _report_or_fail(service, args.ref)
+        try:
+            moved = await service.move(
+                None,
+                report.id,
+                target,
+                args.note,
+                department=department,
+                duplicate_of=args.duplicate_of,
+            )
+        except HazardError as exc:
+            raise UsageError(text(settings.default_language, exc.key, **exc.params)) from None
+        label = text(settings.default_language, moved.status.key)
+        print(f"{moved.ref} → {label}（已通知上报人 reporter notified）")
+        return 0
+
+    return await with_app(settings, work)
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import with_app
+    from bot.hazard_export import export
+
+    first, last = _day(args.from_, "--from"), _day(args.to, "--to")
+
+    async def work(app: App) -> int:
+        def start_of(day: date) -> datetime:
+            return datetime.combine(day, time(), tzinfo=app.tz)
+
+        today = app.clock.now().astimezone(app.tz).strftime("%Y%m%d")
+        path: Path = args.output or Path(f"hazards-{today}.{args.format}")
+        count = await export(
+            app,
+            args.format,
+            path,
+            since=start_of(first) if first else None,
+            until=start_of(last + timedelta(days=1)) if last else None,
+            with_reporter=args.with_reporter,
+        )
+        print(f"已导出 {count} 条隐患报告到 {path} (exported {count} reports)")
+        return 0
+
+    return await with_app(settings, work)
+
+
+async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import with_app
+    from bot.hazard_digest import Kind, send_digests
+
+    kind: Kind = "weekly" if args.weekly else "daily"
+
+    async def work(app: App) -> int:
+        sent = await send_digests(app, kind)
+        print(f"已发送到 {sent} 个工作群 (posted to {sent} staff groups)")
+        return 0
+
+    return await with_app(settings, work)
+
+
+def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
+    reports = sub.add_parser("reports", help="隐患报告 (hazard reports)")
+    actions = reports.add_subparsers(dest="reports_command", metavar="ACTION", required=True)
+
+    ls = actions.add_parser("list", parents=[db_parent], help="列出隐患报告 (list reports)")
+    ls.add_argument("--status", help="待受理, 已受理, ... or submitted, accepted, ...")
+    ls.add_argument("--committee", help="residents' committee, e.g. 三门")
+    ls.add_argument("--category", help="群租房, ... or rental, ...")
+    ls.add_argument("--overdue", action="store_true", help="only overdue reports")
+    ls.add_argument("--json", action="store_true", help="JSON output")
+    ls.set_defaults(func=cmd_list)
+
+    show = actions.add_parser("show", parents=[db_parent], help="查看一条报告 (show one report)")
+    show.add_argument("ref", help="YH-YYYYMMDD-NNNN")
+    show.add_argument("--json", action="store_true", help="JSON output")
+    show.set_defaults(func=cmd_show)
+
+    move = actions.add_parser("set", parents=[db_parent], help="改变状态 (move a report)")
+    move.add_argument("ref", help="YH-YYYYMMDD-NNNN")
+    move.add_argument("status", help="已受理, 已派单, 已整改, 已结案, 不予受理, 重复")
+    move.add_argument("--note", required=True, help="说明，会告诉上报人 (told to the reporter)")
+    move.add_argument("--department", help="社区平安办, 房地办, 派出所, 消防救援站, 物业, 居委会")
+    move.add_argument("--duplicate-of", help="the original report (for 重复)")
+    move.set_defaults(func=cmd_set)
+
+    exp = actions.add_parser("export", parents=[db_parent], help="导出表格 (export)")
+    exp.add_argument("--format", choices=("csv", "xlsx"), default="xlsx")
+    exp.add_argument("--from", dest="from_", metavar="DATE", help="first day, YYYY-MM-DD")
+    exp.add_argument("--to", metavar="DATE", help="last day, YYYY-MM-DD")
+    exp.add_argument("--output", type=Path, help="file (default: hazards-YYYYMMDD.FORMAT)")
+    exp.add_argument("--with-reporter", action="store_true", help="include name and phone")
+    exp.set_defaults(func=cmd_export)
+
+    digest = actions.add_parser("digest", parents=[db_parent], help="发送汇总 (send a digest)")
+    which = digest.add_mutually_exclusive_group(required=True)
+    which.add_argument("--daily", action="store_true", help="overdue reports")
+    which.add_argument("--weekly", action="store_true", help="weekly summary with a chart")
+    digest.set_defaults(func=cmd_digest)

@@ -1,0 +1,342 @@
+"""Storage of hazard reports, their history and photos; every function runs on a db or a Tx."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.db import Params
+from bot.hazards import Category, Department, Event, Photo, Report, Status, make_ref
+from bot.timeutil import from_db, to_db
+
+
+class Sql(Protocol):
+    """What both ``Database`` and a ``Tx`` offer, so reads work inside and outside a transaction."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int: ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
+
+    async def scalar(self, sql: str, params: Params = ()) -> Any: ...
+
+
+_SELECT = (
+    "SELECT r.*, c.name AS committee_name,"
+    " (SELECT o.ref FROM hazard_reports o WHERE o.id = r.duplicate_of) AS duplicate_ref,"
+    " (SELECT COUNT(*) FROM hazard_photos p WHERE p.report_id = r.id) AS photo_count"
+    " FROM hazard_reports r JOIN residents_committees c ON c.id = r.committee_id"
+)
+
+_FILTERS = (
+    " WHERE (:status IS NULL OR r.status = :status)"
+    " AND (:category IS NULL OR r.category = :category)"
+    " AND (:committee IS NULL OR r.committee_id = :committee)"
+    " AND (:since IS NULL OR r.created_at >= :since)"
+    " AND (:until IS NULL OR r.created_at < :until)"
+    " AND (:overdue = 0"
+    "  OR (r.status = 'submitted' AND r.created_at <= :accept_cutoff)"
+    "  OR (r.status IN ('submitted', 'accepted', 'assigned') AND r.created_at <= :resolve_cutoff))"
+)
+
+_COUNT_ALL = "SELECT COUNT(*) FROM hazard_reports r"
+_COUNT = _COUNT_ALL + _FILTERS
+
+
+def _opt_time(value: str | None) -> datetime | None:
+    return None if value is None else from_db(value)
+
+
+def _report(row: sqlite3.Row) -> Report:
+    return Report(
+        id=row["id"],
+        ref=row["ref"],
+        category=Category(row["category"]),
+        committee_id=row["committee_id"],
+        committee_name=row["committee_name"],
+        address=row["address"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        description=row["description"],
+        urgent=bool(row["urgent"]),
+        status=Status(row["status"]),
+        department=Department(row["department"]) if row["department"] else None,
+        duplicate_of=row["duplicate_ref"],
+        reporter_id=row["reporter_id"],
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+        accepted_at=_opt_time(row["accepted_at"]),
+        resolved_at=_opt_time(row["resolved_at"]),
+        closed_at=_opt_time(row["closed_at"]),
+        photo_count=row["photo_count"],
+    )
+
+
+@dataclass(frozen=True)
+class NewReport:
+    category: Category
+    committee_id: int
+    address: str
+    latitude: float | None
+    longitude: float | None
+    description: str
+    urgent: bool
+    reporter_id: int
+    reporter_ref: str  # platform:id, for the history
+    photos: Sequence[Photo]
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: Status | None = None
+    category: Category | None = None
+    committee_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    overdue_cutoffs: tuple[datetime, datetime] | None = None  # (accept by, resolve by)
+
+    def params(self) -> dict[str, Any]:
+        accept, resolve = self.overdue_cutoffs or (None, None)
+        return {
+            "status": self.status.value if self.status else None,
+            "category": self.category.value if self.category else None,
+            "committee": self.committee_id,
+            "since": to_db(self.since) if self.since else None,
+            "until": to_db(self.until) if self.until else None,
+            "overdue": 1 if self.overdue_cutoffs else 0,
+            "accept_cutoff": to_db(accept) if accept else None,
+            "resolve_cutoff": to_db(resolve) if resolve else None,
+        }
+
+
+async def get(db: Sql, report_id: int) -> Report | None:
+    row = await db.fetchone(_SELECT + " WHERE r.id = ?", (report_id,))
+    return None if row is None else _report(row)
+
+
+async def by_ref(db: Sql, ref: str) -> Report | None:
+    row = await db.fetchone(_SELECT + " WHERE r.ref = ?", (ref.strip().upper(),))
+    return None if row is None else _report(row)
+
+
+async def by_instance(db: Sql, instance: str) -> Report | None:
+    row = await db.fetchone(_SELECT + " WHERE r.instance = ?", (instance,))
+    return None if row is None else _report(row)
+
+
+async def insert(db: Sql, new: NewReport, *, day: str, instance: str | None, now: datetime) -> int:
+    """Files a report with the next number of its day; run inside one write transaction."""
+    seq = int(
+        await db.scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM hazard_reports WHERE day = ?", (day,)
+        )
+    )
+    at = to_db(now)
+    report_id = await db.execute(
+        "INSERT INTO hazard_reports (ref, day, seq, category, committee_id, address, latitude,"
+        " longitude, description, urgent, status, reporter_id, instance, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?)",
+        (
+            make_ref(day, seq),
+            day,
+            seq,
+            new.category.value,
+            new.committee_id,
+            new.address,
+            new.latitude,
+            new.longitude,
+            new.description,
+            int(new.urgent),
+            new.reporter_id,
+            instance,
+            at,
+            at,
+        ),
+    )
+    event_id = await add_event(
+        db,
+        report_id,
+        "filed",
+        Status.SUBMITTED,
+        "",
+        new.reporter_id,
+        new.reporter_ref,
+        None,
+        now,
+    )
+    await add_photos(db, report_id, event_id, new.photos, now)
+    return report_id
+
+
+async def add_event(
+    db: Sql,
+    report_id: int,
+    kind: str,
+    status: Status | None,
+    note: str,
+    actor_id: int | None,
+    actor: str,
+    instance: str | None,
+    now: datetime,
+) -> int:
+    return await db.execute(
+        "INSERT INTO hazard_events (report_id, kind, status, note, actor_id, actor, instance, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            report_id,
+            kind,
+            status.value if status else None,
+            note,
+            actor_id,
+            actor,
+            instance,
+            to_db(now),
+        ),
+    )
+
+
+async def add_photos(
+    db: Sql, report_id: int, event_id: int, photos: Sequence[Photo], now: datetime
+) -> None:
+    for photo in photos:
+        await db.execute(
+            "INSERT INTO hazard_photos (report_id, event_id, platform, file_id, added_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (report_id, event_id, photo.platform, photo.file_id, to_db(now)),
+        )
+
+
+async def event_done(db: Sql, instance: str) -> bool:
+    return bool(await db.scalar("SELECT 1 FROM hazard_events WHERE instance = ?", (instance,)))
+
+
+async def set_status(
+    db: Sql,
+    report: Report,
+    target: Status,
+    now: datetime,
+    *,
+    department: Department | None = None,
+    duplicate_of: int | None = None,
+) -> None:
+    """Moves the report; the timestamps of each stage are kept for overdue checks and exports."""
+    at = to_db(now)
+    await db.execute(
+        "UPDATE hazard_reports SET status = ?, updated_at = ?,"
+        " department = COALESCE(?, department),"
+        " duplicate_of = COALESCE(?, duplicate_of),"
+        " accepted_at = CASE WHEN ? AND accepted_at IS NULL THEN ? ELSE accepted_at END,"
+        " resolved_at = CASE WHEN ? THEN ? WHEN ? THEN NULL ELSE resolved_at END,"
+        " closed_at = CASE WHEN ? THEN ? ELSE closed_at END"
+        " WHERE id = ?",
+        (
+            target.value,
+            at,
+            department.value if department else None,
+            duplicate_of,
+            target in (Status.ACCEPTED, Status.ASSIGNED, Status.RESOLVED),
+            at,
+            target is Status.RESOLVED,
+            at,
+            target in (Status.ACCEPTED, Status.ASSIGNED),
+            target in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE),
+            at,
+            report.id,
+        ),
+    )
+
+
+async def events(db: Sql, report_id: int) -> list[Event]:
+    rows = await db.fetchall(
+        "SELECT e.id, e.kind, e.status, e.note, e.actor, e.at,"
+        " COALESCE(u.display_name, '') AS actor_name"
+        " FROM hazard_events e LEFT JOIN users u ON u.id = e.actor_id"
+        " WHERE e.report_id = ? ORDER BY e.id",
+        (report_id,),
+    )
+    return [
+        Event(
+            id=row["id"],
+            kind=row["kind"],
+            status=Status(row["status"]) if row["status"] else None,
+            note=row["note"],
+            actor=row["actor"],
+            actor_name=row["actor_name"],
+            at=from_db(row["at"]),
+        )
+        for row in rows
+    ]
+
+
+async def photos(db: Sql, report_id: int) -> list[Photo]:
+    rows = await db.fetchall(
+        "SELECT platform, file_id FROM hazard_photos WHERE report_id = ? ORDER BY id",
+        (report_id,),
+    )
+    return [Photo(row["platform"], row["file_id"]) for row in rows]
+
+
+async def search(db: Sql, filters: Filters, *, limit: int = -1, offset: int = 0) -> list[Report]:
+    rows = await db.fetchall(
+        _SELECT + _FILTERS + " ORDER BY r.created_at DESC, r.id DESC LIMIT :limit OFFSET :offset",
+        {**filters.params(), "limit": limit, "offset": offset},
+    )
+    return [_report(row) for row in rows]
+
+
+async def count(db: Sql, filters: Filters) -> int:
+    value = await db.scalar(
+        _COUNT,
+        filters.params(),
+    )
+    return int(value)
+
+
+async def open_in(db: Sql, category: Category, committee_id: int, since: datetime) -> list[Report]:
+    """Open reports of one category in one committee filed since a moment, newest first."""
+    rows = await db.fetchall(
+        _SELECT + " WHERE r.category = ? AND r.committee_id = ? AND r.created_at >= ?"
+        " AND r.status IN ('submitted', 'accepted', 'assigned')"
+        " ORDER BY r.created_at DESC",
+        (category.value, committee_id, to_db(since)),
+    )
+    return [_report(row) for row in rows]
+
+
+# -- drafts waiting for the "same place?" answer -----------------------------------------------
+
+
+async def save_draft(
+    db: Sql,
+    instance: str,
+    user_id: int,
+    answers: dict[str, Any],
+    candidate_id: int,
+    now: datetime,
+) -> None:
+    await db.execute(
+        "INSERT INTO hazard_drafts (instance, user_id, answers, candidate_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (instance) DO UPDATE SET"
+        " answers = excluded.answers, candidate_id = excluded.candidate_id",
+        (instance, user_id, json.dumps(answers, ensure_ascii=False), candidate_id, to_db(now)),
+    )
+
+
+async def load_draft(db: Sql, instance: str, user_id: int) -> tuple[dict[str, Any], int] | None:
+    row = await db.fetchone(
+        "SELECT answers, candidate_id FROM hazard_drafts WHERE instance = ? AND user_id = ?",
+        (instance, user_id),
+    )
+    if row is None:
+        return None
+    answers: dict[str, Any] = json.loads(row["answers"])
+    return answers, int(row["candidate_id"])
+
+
+async def prune_drafts(db: Sql, before: datetime) -> None:
+    await db.execute("DELETE FROM hazard_drafts WHERE created_at < ?", (to_db(before),))

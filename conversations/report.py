@@ -1,0 +1,205 @@
+"""/report (上报隐患): category, committee, address, description, photos, urgency, confirm.
+
+Before saving, an open report of the same category in the same committee at a similar address
+from the last 30 days is shown, and the reporter is asked whether it is the same place (a
+second small flow, so the engine's back/cancel/confirm apply to that question too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+
+from bot import hazard_repo as repo
+from bot.context import Context
+from bot.hazard_repo import NewReport
+from bot.hazard_service import HazardService
+from bot.hazards import Category, HazardError, Photo
+from bot.messages import Option
+from bot.roles import Role
+from bot.timeutil import local
+from conversations.steps import Answers, Choice, Flow, Photos, Place, Step, Text, fixed
+
+DRAFTS_KEPT = timedelta(days=2)  # longer than any form may sit idle
+
+
+class PlaceAnswer(BaseModel):
+    text: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class PhotoAnswer(BaseModel):
+    platform: str
+    file_id: str
+
+
+class ReportAnswers(BaseModel):
+    category: Category
+    committee: int
+    address: PlaceAnswer
+    description: str
+    photos: list[PhotoAnswer] = []
+    urgency: Literal["urgent", "normal"]
+
+    def new_report(self, reporter_id: int, reporter_ref: str) -> NewReport:
+        return NewReport(
+            category=self.category,
+            committee_id=self.committee,
+            address=self.address.text,
+            latitude=self.address.latitude,
+            longitude=self.address.longitude,
+            description=self.description,
+            urgent=self.urgency == "urgent",
+            reporter_id=reporter_id,
+            reporter_ref=reporter_ref,
+            photos=[Photo(p.platform, p.file_id) for p in self.photos],
+        )
+
+
+async def committee_options(ctx: Context, answers: Answers) -> Sequence[Option]:
+    """The reporter's own committee first; a director reports for their own committee only."""
+    committees = await ctx.app.committees.residents()
+    own = ctx.user.committee_id
+    if ctx.user.role is Role.DIRECTOR and any(c.id == own for c in committees):
+        committees = [c for c in committees if c.id == own]
+    committees.sort(key=lambda c: c.id != own)
+    return [Option(ctx.t("committee.label", name=c.name), str(c.id)) for c in committees]
+
+
+async def finish(ctx: Context, answers: ReportAnswers, instance: str) -> None:
+    """Files the report, unless a similar open one exists: then asks whether it is the same."""
+    service = HazardService.of(ctx.app)
+    if await repo.by_instance(ctx.app.db, instance) is None:
+        candidate = await service.similar(
+            answers.category,
+            answers.committee,
+            answers.address.text,
+            answers.address.latitude,
+            answers.address.longitude,
+        )
+        if candidate is not None:
+            now = ctx.app.clock.now()
+            await repo.prune_drafts(ctx.app.db, now - DRAFTS_KEPT)
+            await repo.save_draft(
+                ctx.app.db,
+                instance,
+                ctx.user.id,
+                answers.model_dump(mode="json"),
+                candidate.id,
+                now,
+            )
+            await ctx.app.router.engine.start(ctx, SAME_FLOW, (instance,))
+            return
+    await file_new(ctx, service, answers, instance)
+
+
+async def file_new(
+    ctx: Context, service: HazardService, answers: ReportAnswers, instance: str
+) -> None:
+    report = await service.file(answers.new_report(ctx.user.id, ctx.user.ref), instance)
+    ctx.say("hazard.filed", ref=report.ref)
+    if report.urgent:
+        ctx.say("hazard.call_119")
+
+
+FLOW = Flow(
+    name="report",
+    title="hazard.title",
+    steps=(
+        Step(
+            "category",
+            Choice(fixed(*((c.value, c.key) for c in Category))),
+            "hazard.ask_category",
+            "hazard.category",
+        ),
+        Step("committee", Choice(committee_options), "hazard.ask_committee", "hazard.committee"),
+        Step("address", Place(4, 100), "hazard.ask_address", "hazard.address"),
+        Step("description", Text(5, 500), "hazard.ask_description", "hazard.description"),
+        Step("photos", Photos(5), "hazard.ask_photos", "hazard.photos", optional=True),
+        Step(
+            "urgency",
+            Choice(fixed(("urgent", "hazard.urgency.urgent"), ("normal", "hazard.urgency.normal"))),
+            "hazard.ask_urgency",
+            "hazard.urgency",
+        ),
+    ),
+    model=ReportAnswers,
+    finish=finish,
+    private=True,
+)
+
+
+# -- "is it the same place?" ------------------------------------------------------------------
+
+
+class SameAnswers(BaseModel):
+    draft: str
+    same: Literal["yes", "no"]
+
+
+async def same_begin(ctx: Context, args: tuple[str, ...]) -> dict[str, object] | None:
+    """Shows the similar report found for the reporter's draft (refuses without one)."""
+    loaded = await repo.load_draft(ctx.app.db, args[0], ctx.user.id) if args else None
+    candidate = await repo.get(ctx.app.db, loaded[1]) if loaded else None
+    if candidate is None:
+        ctx.say("hazard.same.nothing")
+        return None
+    return {
+        "draft": args[0],
+        "ref": candidate.ref,
+        "address": candidate.address,
+        "filed": local(candidate.created_at, ctx.app.tz),
+        "status": ctx.t(candidate.status.key),
+        "description": candidate.description,
+    }
+
+
+async def same_finish(ctx: Context, answers: SameAnswers, instance: str) -> None:
+    """Yes: the description and photos join the existing report. No: a new report is filed."""
+    service = HazardService.of(ctx.app)
+    loaded = await repo.load_draft(ctx.app.db, answers.draft, ctx.user.id)
+    if loaded is None:
+        ctx.say("hazard.same.nothing")
+        return
+    draft = ReportAnswers.model_validate(loaded[0])
+    candidate = await repo.get(ctx.app.db, loaded[1])
+    if answers.same == "yes" and candidate is not None:
+        try:
+            report = await service.supplement(
+                ctx.user,
+                candidate,
+                draft.description,
+                [Photo(p.platform, p.file_id) for p in draft.photos],
+                answers.draft,
+                urgent=draft.urgency == "urgent",
+            )
+        except HazardError:
+            pass  # closed meanwhile: the reporter's report stands on its own
+        else:
+            ctx.say("hazard.same.added", ref=report.ref)
+            if draft.urgency == "urgent":
+                ctx.say("hazard.call_119")
+            return
+    await file_new(ctx, service, draft, answers.draft)
+
+
+SAME_FLOW = Flow(
+    name="report_same",
+    title="hazard.same.title",
+    steps=(
+        Step(
+            "same",
+            Choice(fixed(("yes", "hazard.same.yes"), ("no", "hazard.same.no"))),
+            "hazard.same.ask",
+            "hazard.same.label",
+        ),
+    ),
+    model=SameAnswers,
+    finish=same_finish,
+    private=True,
+    begin=same_begin,
+)

@@ -1,0 +1,190 @@
+"""/reports for staff and directors: a filtered, paged list and each report's card with actions.
+
+Button values: ``hz:card:<id>``, ``hz:list:<status>:<category>:<committee>:<overdue>:<page>``
+(``-`` for no filter) and ``hz:<status>:<id>`` to move a report; the reporter's answer to
+已整改到位? comes as ``hzok:yes:<id>`` / ``hzok:no:<id>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.context import Context
+from bot.hazard_repo import Filters
+from bot.hazard_service import HazardService
+from bot.hazard_views import card_text, list_line
+from bot.hazards import Category, HazardError, Status, may_see_reporter, may_view
+from bot.i18n import LANGUAGES
+from bot.messages import Attachment, FileRef, Option, Reply
+from conversations.parsing import normalise
+from conversations.report_update import MOVE_FLOW, REOPEN_FLOW
+
+PAGE_SIZE = 5
+REF = re.compile(r"YH-\d{8}-\d{4}")
+OVERDUE_WORDS = {"超时", "逾期", "overdue", "late"}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    status: Status | None = None
+    category: Category | None = None
+    committee_id: int | None = None
+    overdue: bool = False
+    page: int = 1
+
+    def value(self, page: int) -> str:
+        parts = (
+            self.status.value if self.status else "-",
+            self.category.value if self.category else "-",
+            str(self.committee_id) if self.committee_id else "-",
+            "1" if self.overdue else "0",
+            str(page),
+        )
+        return "hz:list:" + ":".join(parts)
+
+    @classmethod
+    def parse(cls, rest: str) -> ListQuery:
+        status, category, committee, overdue, page = (rest.split(":") + ["-"] * 5)[:5]
+        return cls(
+            status=Status(status) if status in {s.value for s in Status} else None,
+            category=Category(category) if category in {c.value for c in Category} else None,
+            committee_id=int(committee) if committee.isdigit() else None,
+            overdue=overdue == "1",
+            page=int(page) if page.isdigit() else 1,
+        )
+
+
+def _labels(key: str) -> set[str]:
+    return {normalise(catalogue[key]) for catalogue in LANGUAGES.values() if key in catalogue}
+
+
+def _matches(word: str, key: str) -> bool:
+    """A typed word names a status or category: its code, its label, or a part of the label."""
+    return any(word == label or (len(word) >= 2 and word in label) for label in _labels(key))
+
+
+async def _parse_words(ctx: Context, words: tuple[str, ...]) -> ListQuery | None:
+    query: dict[str, object] = {}
+    for raw in words:
+        word = normalise(raw)
+        status = next((s for s in Status if word == s.value or _matches(word, s.key)), None)
+        category = next((c for c in Category if word == c.value or _matches(word, c.key)), None)
+        if word in OVERDUE_WORDS:
+            query["overdue"] = True
+        elif word.isdigit():
+            query["page"] = int(word)
+        elif status is not None:
+            query["status"] = status
+        elif category is not None:
+            query["category"] = category
+        elif (committee := await ctx.app.committees.resident_by_name(raw)) is not None:
+            query["committee_id"] = committee.id
+        else:
+            ctx.say("hazard.list.unknown_word", word=raw)
+            return None
+    return ListQuery(**query)  # type: ignore[arg-type]
+
+
+async def reports(ctx: Context) -> None:
+    """``/reports [状态] [类别] [居委会] [超时] [页码]``: the matching reports, newest first;
+    ``/reports YH-…``: that report's card."""
+    args = ctx.incoming.args
+    if len(args) == 1 and REF.fullmatch(args[0].strip().upper()):
+        report = await HazardService.of(ctx.app).by_ref(args[0])
+        if report is None:
+            ctx.say("hazard.not_found", ref=args[0])
+        else:
+            await show_card(ctx, report.id)
+        return
+    query = await _parse_words(ctx, args)
+    if query is not None:
+        await show_list(ctx, query)
+
+
+async def show_list(ctx: Context, query: ListQuery) -> None:
+    service = HazardService.of(ctx.app)
+    filters = Filters(
+        status=query.status,
+        category=query.category,
+        committee_id=query.committee_id,
+        overdue_cutoffs=service.overdue_cutoffs() if query.overdue else None,
+    )
+    page = await service.page(ctx.user, filters, query.page, PAGE_SIZE)
+    if not page.reports:
+        ctx.say("hazard.list.empty")
+        return
+    now = ctx.app.clock.now()
+    lines = [ctx.t("hazard.list.head", total=page.total, page=page.page, pages=page.pages)]
+    first = (page.page - 1) * page.size + 1
+    for n, report in enumerate(page.reports, first):
+        lines.append(list_line(ctx.t, n, report, service.rules.overdue(report, now)))
+    options = [Option(report.ref, f"hz:card:{report.id}") for report in page.reports]
+    if page.page > 1:
+        options.append(Option(ctx.t("hazard.list.prev"), query.value(page.page - 1)))
+    if page.page < page.pages:
+        options.append(Option(ctx.t("hazard.list.next"), query.value(page.page + 1)))
+    lines.append(ctx.t("hazard.list.hint"))
+    ctx.reply(Reply("\n".join(lines), tuple(options)))
+
+
+async def show_card(ctx: Context, report_id: int) -> None:
+    service = HazardService.of(ctx.app)
+    report = await service.get(report_id)
+    if report is None or not may_view(ctx.user, report):
+        ctx.say("hazard.not_found", ref=str(report_id))
+        return
+    reporter = None
+    # Never in a group, even a staff one: people join and leave groups.
+    if not ctx.chat.is_group and may_see_reporter(ctx.user, report):
+        reporter = await ctx.app.users.by_id(report.reporter_id)
+    text = card_text(
+        ctx.t,
+        report,
+        await service.history(report),
+        ctx.app.tz,
+        overdue=service.rules.overdue(report, ctx.app.clock.now()),
+        reporter=reporter,
+    )
+    options = [
+        Option(ctx.t(f"hazard.action.{target.value}"), f"hz:{target.value}:{report.id}")
+        for target in service.targets(ctx.user, report)
+    ]
+    ctx.reply(Reply(text, tuple(options), urgent=report.urgent))
+    photos = await service.photos(report)
+    for n, photo in enumerate(photos, 1):
+        if photo.platform != ctx.chat.platform:
+            continue  # a file id only means something on the platform it came from
+        ref = FileRef(photo.platform, photo.file_id, photo.file_id, "image/jpeg")
+        attachment = Attachment(photo.file_id, ref=ref, mime_type="image/jpeg")
+        ctx.reply(Reply(ctx.t("hazard.card.photo", n=n, count=len(photos)), photo=attachment))
+
+
+async def on_button(ctx: Context) -> None:
+    """``hz:…`` buttons: a card, a page of the list, or the start of a move."""
+    parts = (ctx.incoming.choice or "").split(":", 2)
+    verb, rest = [*parts, "", ""][1:3]
+    if verb == "list":
+        await show_list(ctx, ListQuery.parse(rest))
+    elif verb == "card" and rest.isdigit():
+        await show_card(ctx, int(rest))
+    elif verb in {s.value for s in Status} and rest.isdigit():
+        await ctx.app.router.engine.start(ctx, MOVE_FLOW, (rest, verb))
+    else:
+        ctx.say("router.stale_button")
+
+
+async def on_verify(ctx: Context) -> None:
+    """The reporter's answer to 已整改到位?: yes closes the report, no asks why and reopens it."""
+    parts = (ctx.incoming.choice or "").split(":", 2)
+    answer, rest = [*parts, "", ""][1:3]
+    report_id = int(rest) if rest.isdigit() else 0
+    if answer == "no":
+        await ctx.app.router.engine.start(ctx, REOPEN_FLOW, (str(report_id),))
+        return
+    try:
+        report = await HazardService.of(ctx.app).verify(ctx.user, report_id)
+    except HazardError as exc:
+        ctx.reply(Reply(ctx.t(exc.key, **exc.params)))
+        return
+    ctx.say("hazard.verify.thanks", ref=report.ref)
