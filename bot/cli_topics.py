@@ -15,6 +15,7 @@ from bot.roles import Role
 from bot.timeutil import local
 from bot.topic_agenda import FORMATS, Agenda, render
 from bot.topic_committees import CommitteeError, TopicCommittee, TopicCommittees
+from bot.topic_reviews import TopicReviews
 from bot.topics import Status, Topic, TopicError, TopicService, parse_meeting_day
 from conversations.parsing import InputError
 
@@ -186,7 +187,7 @@ async def topics_set(args: argparse.Namespace, settings: Settings) -> int:
     to = _status(lang, args.status)
 
     async def work(app: App) -> int:
-        moved = await TopicService.of(app).move(
+        moved = await TopicReviews.of(app).move(
             args.ref,
             to,
             None,

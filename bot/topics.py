@@ -1,7 +1,7 @@
-"""Topics (议题) submitted to the 专委会: saving, supporting (附议) and reviewing them.
+"""Topics (议题) submitted to the 专委会: their statuses, saving, reading and supporting (附议).
 
-A topic has one status; ``TRANSITIONS`` says which moves staff may make from each. Every move
-is kept with who made it and when, and the submitter is told in their own language.
+A topic has one status; ``TRANSITIONS`` says which moves staff may make from each
+(``bot.topic_reviews`` makes them).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.chats import ChatRepo, Tag
@@ -23,7 +23,7 @@ from bot.messages import Attachment, FileRef, Option, Reply
 from bot.notify import Notifier
 from bot.roles import Role, allows
 from bot.timeutil import from_db, to_db
-from bot.users import User, UserRepo
+from bot.users import User
 from conversations.parsing import InputError, normalise, parse_datetime
 
 if TYPE_CHECKING:
@@ -60,7 +60,6 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.DONE: (),
 }
 OPEN = (Status.SUBMITTED, Status.ACCEPTED)  # listed for residents, and may be supported
-NEEDS_NOTE = (Status.DECLINED, Status.DONE)  # a reason, an outcome
 REVIEWER = Role.STAFF
 REF_PATTERN = re.compile(r"YT-[0-9]{8}-[0-9]{4,}")
 
@@ -123,20 +122,7 @@ class Topic:
         return text(lang, "topics.by_anonymous")
 
 
-@dataclass(frozen=True)
-class Move:
-    """One review move as recorded, with the topic as it is now."""
-
-    review_id: int
-    topic: Topic
-    before: Status
-    after: Status
-    note: str | None
-    meeting: date | None
-    target: Topic | None  # the surviving topic of a merge
-
-
-_SELECT = (
+SELECT_TOPIC = (
     "SELECT t.id, t.ref, t.committee_id, c.name AS committee, t.submitter_id,"
     " u.display_name AS submitter_name, t.title, t.details, t.photo_platform, t.photo_file_id,"
     " t.anonymous, t.status, t.meeting_date, m.ref AS merged_ref, t.note, t.created_at,"
@@ -154,7 +140,7 @@ _BY_SUPPORT = " ORDER BY supports DESC, t.id"
 _BY_AGE = " ORDER BY t.id"
 
 
-def _topic(row: sqlite3.Row) -> Topic:
+def topic_from_row(row: sqlite3.Row) -> Topic:
     photo = None
     if row["photo_file_id"]:
         photo = FileRef(row["photo_platform"], row["photo_file_id"])
@@ -184,7 +170,6 @@ class TopicService:
         db: Database,
         clock: Clock,
         tz: ZoneInfo,
-        users: UserRepo,
         chats: ChatRepo,
         notifier: Notifier,
         group_lang: str,
@@ -192,7 +177,6 @@ class TopicService:
         self._db = db
         self._clock = clock
         self._tz = tz
-        self._users = users
         self._chats = chats
         self._notifier = notifier
         self._group_lang = group_lang  # groups read the subdistrict's default language
@@ -203,7 +187,6 @@ class TopicService:
             app.db,
             app.clock,
             app.tz,
-            app.users,
             app.chats,
             app.notifier,
             app.settings.default_language,
@@ -212,12 +195,12 @@ class TopicService:
     # -- reading ----------------------------------------------------------------------------
 
     async def get(self, ref: str) -> Topic | None:
-        row = await self._db.fetchone(_SELECT + " WHERE t.ref = ?", (normalise_ref(ref),))
-        return None if row is None else _topic(row)
+        row = await self._db.fetchone(SELECT_TOPIC + " WHERE t.ref = ?", (normalise_ref(ref),))
+        return None if row is None else topic_from_row(row)
 
     async def by_id(self, topic_id: int) -> Topic | None:
-        row = await self._db.fetchone(_SELECT + " WHERE t.id = ?", (topic_id,))
-        return None if row is None else _topic(row)
+        row = await self._db.fetchone(SELECT_TOPIC + " WHERE t.id = ?", (topic_id,))
+        return None if row is None else topic_from_row(row)
 
     async def find(
         self,
@@ -230,26 +213,19 @@ class TopicService:
         """Topics in order of submission, or most supported first (earlier first on a tie)."""
         wanted = [s.value for s in statuses] or [s.value for s in Status]
         wanted += wanted[:1] * (len(Status) - len(wanted))  # one placeholder per status
-        sql = _SELECT + _FIND_WHERE + (_BY_SUPPORT if most_supported else _BY_AGE)
+        sql = SELECT_TOPIC + _FIND_WHERE + (_BY_SUPPORT if most_supported else _BY_AGE)
         params: list[object] = [committee_id, committee_id, *wanted]
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
         rows = await self._db.fetchall(sql, params)
-        return [_topic(row) for row in rows]
+        return [topic_from_row(row) for row in rows]
 
     async def supported_by(self, user: User, topic_ids: list[int]) -> set[int]:
         rows = await self._db.fetchall(
             "SELECT topic_id FROM topic_supports WHERE user_id = ?", (user.id,)
         )
         return {row["topic_id"] for row in rows} & set(topic_ids)
-
-    async def history(self, topic: Topic) -> list[sqlite3.Row]:
-        return await self._db.fetchall(
-            "SELECT from_status, to_status, note, meeting_date, reviewer, at FROM topic_reviews"
-            " WHERE topic_id = ? ORDER BY id",
-            (topic.id,),
-        )
 
     async def agenda(
         self, committee_id: int, meeting: date | None
@@ -346,12 +322,16 @@ class TopicService:
         """附议 once; False when this person had already supported it."""
         async with self._db.transaction() as tx:
             topic = await self._open(tx, topic_id)
-            changed = await tx.execute(
+            before = await tx.scalar(
+                "SELECT COUNT(*) FROM topic_supports WHERE topic_id = ? AND user_id = ?",
+                (topic.id, user.id),
+            )
+            await tx.execute(
                 "INSERT INTO topic_supports (topic_id, user_id, at) VALUES (?, ?, ?)"
                 " ON CONFLICT (topic_id, user_id) DO NOTHING",
                 (topic.id, user.id, to_db(self._clock.now())),
             )
-            return await self._read(tx, topic.ref), bool(changed)
+            return await self._read(tx, topic.ref), not before
 
     async def withdraw(self, topic_id: int, user: User) -> tuple[Topic, bool]:
         """取消附议; False when there was no support to take back."""
@@ -364,182 +344,22 @@ class TopicService:
             return await self._read(tx, topic.ref), bool(changed)
 
     async def _open(self, tx: Tx, topic_id: int) -> Topic:
-        row = await tx.fetchone(_SELECT + " WHERE t.id = ?", (topic_id,))
+        row = await tx.fetchone(SELECT_TOPIC + " WHERE t.id = ?", (topic_id,))
         if row is None:
             raise TopicError("topics.unknown_ref", ref=str(topic_id))
-        topic = _topic(row)
+        topic = topic_from_row(row)
         if topic.status not in OPEN:
             raise TopicError(
                 "topics.support.closed", ref=topic.ref, status_key=topic.status.label_key
             )
         return topic
 
-    # -- reviewing --------------------------------------------------------------------------
-
-    async def move(
-        self,
-        ref: str,
-        to: Status,
-        by: User | None,
-        *,
-        note: str | None = None,
-        meeting: date | None = None,
-        into: str | None = None,
-        request_id: str | None = None,
-    ) -> Move:
-        """Move a topic to another status (by: None at the command line) and tell the submitter."""
-        if by is not None and not allows(by.role, REVIEWER):
-            raise TopicError("topics.review.staff_only")
-        note = (note or "").strip() or None
-        async with self._db.transaction() as tx:
-            review_id = None
-            if request_id is not None:  # the same review flow run, finished again after a crash
-                review_id = await tx.scalar(
-                    "SELECT id FROM topic_reviews WHERE request_id = ?", (request_id,)
-                )
-            if review_id is None:
-                review_id = await self._record_move(
-                    tx, ref, to, by, note, meeting, into, request_id
-                )
-            row = await tx.fetchone(
-                "SELECT r.from_status, r.to_status, r.note, r.meeting_date, m.ref AS target"
-                " FROM topic_reviews r LEFT JOIN topics m ON m.id = r.merged_into"
-                " WHERE r.id = ?",
-                (review_id,),
-            )
-            assert row is not None
-            topic = await self._read(tx, normalise_ref(ref))
-            target = await self._read(tx, row["target"]) if row["target"] else None
-        moved = Move(
-            review_id=review_id,
-            topic=topic,
-            before=Status(row["from_status"]),
-            after=Status(row["to_status"]),
-            note=row["note"],
-            meeting=date.fromisoformat(row["meeting_date"]) if row["meeting_date"] else None,
-            target=target,
-        )
-        await self._tell_submitter(moved)
-        return moved
-
-    async def _record_move(
-        self,
-        tx: Tx,
-        ref: str,
-        to: Status,
-        by: User | None,
-        note: str | None,
-        meeting: date | None,
-        into: str | None,
-        request_id: str | None,
-    ) -> int:
-        row = await tx.fetchone(_SELECT + " WHERE t.ref = ?", (normalise_ref(ref),))
-        if row is None:
-            raise TopicError("topics.unknown_ref", ref=ref)
-        topic = _topic(row)
-        if to not in TRANSITIONS[topic.status]:
-            raise TopicError(
-                "topics.review.refused",
-                ref=topic.ref,
-                status_key=topic.status.label_key,
-                to_key=to.label_key,
-            )
-        if to in NEEDS_NOTE and note is None:
-            raise TopicError(f"topics.review.needs_note.{to.value}")
-        target_id = None
-        if to is Status.MERGED:
-            target_id = await self._merge_target(tx, topic, into)
-        now = to_db(self._clock.now())
-        meeting_text = meeting.isoformat() if meeting and to is Status.ACCEPTED else None
-        changed = await tx.execute(
-            "UPDATE topics SET status = ?, note = COALESCE(?, note),"
-            " meeting_date = CASE WHEN ? = 'accepted' THEN ? ELSE meeting_date END,"
-            " merged_into = ?, updated_at = ? WHERE id = ? AND status = ?",
-            (to.value, note, to.value, meeting_text, target_id, now, topic.id, topic.status.value),
-        )
-        if changed != 1:
-            raise TopicError(
-                "topics.review.refused",
-                ref=topic.ref,
-                status_key=topic.status.label_key,
-                to_key=to.label_key,
-            )
-        review_id = await tx.execute(
-            "INSERT INTO topic_reviews (topic_id, from_status, to_status, note, meeting_date,"
-            " merged_into, reviewer_id, reviewer, request_id, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                topic.id,
-                topic.status.value,
-                to.value,
-                note,
-                meeting_text,
-                target_id,
-                by.id if by else None,
-                by.ref if by else "cli",
-                request_id,
-                now,
-            ),
-        )
-        if target_id is not None:
-            # The merged topic's supporters, and its submitter, now back the surviving one.
-            await tx.execute(
-                "INSERT INTO topic_supports (topic_id, user_id, at)"
-                " SELECT ?, user_id, ? FROM topic_supports WHERE topic_id = ?"
-                " ON CONFLICT (topic_id, user_id) DO NOTHING",
-                (target_id, now, topic.id),
-            )
-            await tx.execute(
-                "INSERT INTO topic_supports (topic_id, user_id, at) VALUES (?, ?, ?)"
-                " ON CONFLICT (topic_id, user_id) DO NOTHING",
-                (target_id, topic.submitter_id, now),
-            )
-        return review_id
-
-    async def _merge_target(self, tx: Tx, topic: Topic, into: str | None) -> int:
-        if not into:
-            raise TopicError("topics.review.needs_target")
-        row = await tx.fetchone(_SELECT + " WHERE t.ref = ?", (normalise_ref(into),))
-        if row is None:
-            raise TopicError("topics.unknown_ref", ref=into)
-        target = _topic(row)
-        if target.id == topic.id:
-            raise TopicError("topics.review.merge_self")
-        if target.status not in OPEN:
-            raise TopicError(
-                "topics.review.merge_closed", ref=target.ref, status_key=target.status.label_key
-            )
-        return target.id
-
-    async def _tell_submitter(self, moved: Move) -> None:
-        topic = moved.topic
-        submitter = await self._users.by_id(topic.submitter_id)
-        if submitter is None:
-            return
-        lang = self._notifier.language_of(submitter)
-        params: dict[str, Any] = {
-            "ref": topic.ref,
-            "title": topic.title,
-            "committee": topic.committee,
-            "note": moved.note or "",
-        }
-        options: list[Option] = []
-        key = f"topics.told.{moved.after.value}"
-        if moved.after is Status.ACCEPTED:
-            if moved.meeting:
-                params["meeting"] = moved.meeting.isoformat()
-            else:
-                key += "_tbd"
-        if moved.target is not None:
-            params.update(into=moved.target.ref, into_title=moved.target.title)
-            options.append(Option(text(lang, "topics.see_target"), f"tp:v:{moved.target.id}"))
-        if moved.note and moved.after in (Status.ACCEPTED, Status.MERGED):
-            key += "_note"
-        await self._notifier.user(
-            submitter, key, options=options, dedup_key=f"topic-review:{moved.review_id}", **params
-        )
-
     async def _read(self, tx: Tx, ref: str) -> Topic:
-        row = await tx.fetchone(_SELECT + " WHERE t.ref = ?", (ref,))
-        assert row is not None
-        return _topic(row)
+        return await read_topic(tx, ref)
+
+
+async def read_topic(tx: Tx, ref: str) -> Topic:
+    """A topic known to exist, inside a transaction."""
+    row = await tx.fetchone(SELECT_TOPIC + " WHERE t.ref = ?", (ref,))
+    assert row is not None
+    return topic_from_row(row)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from bot.context import Context
 from bot.messages import Incoming, Option, Reply
 from bot.roles import Role
+from bot.topic_reviews import TopicReviews
 from bot.topics import (
     OPEN,
     REF_PATTERN,
@@ -32,7 +33,17 @@ from conversations.steps import Answer, Answers, Choice, Flow, InputKind, Step, 
 
 @dataclass(frozen=True)
 class TopicRef(InputKind):
-    """A topic reference as typed: YT-20260718-0001, any case or width."""
+    """A topic reference as typed: YT-20260718-0001, any case or width.
+
+    ``offer`` names an answer offered back as a button: the topic a 审议 button named, so
+    one tap confirms it and the summary still shows which topic is being moved.
+    """
+
+    offer: str | None = None
+
+    async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
+        ref = answers.get(self.offer) if self.offer else None
+        return [Option(ref, ref)] if isinstance(ref, str) else ()
 
     async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
         said = normalise_ref(msg.text or msg.choice or "")
@@ -127,7 +138,7 @@ def _note(answers: ReviewAnswers) -> str | None:
 async def finish(ctx: Context, answers: ReviewAnswers, instance: str) -> None:
     """Makes the move; the submitter is told by the service."""
     try:
-        moved = await TopicService.of(ctx.app).move(
+        moved = await TopicReviews.of(ctx.app).move(
             answers.ref,
             answers.move,
             ctx.user,
@@ -151,7 +162,13 @@ FLOW = Flow(
     name="topic_review",
     title="topics.review.title",
     steps=(
-        Step("ref", TopicRef(), "topics.review.ask_ref", "topics.review.ref", check=check_ref),
+        Step(
+            "ref",
+            TopicRef(offer="ref"),
+            "topics.review.ask_ref",
+            "topics.review.ref",
+            check=check_ref,
+        ),
         Step("move", Choice(move_options), "topics.review.ask_move", "topics.review.move"),
         Step(
             "meeting",
@@ -195,4 +212,5 @@ FLOW = Flow(
     model=ReviewAnswers,
     finish=finish,
     role=Role.STAFF,
+    begin=begin,
 )

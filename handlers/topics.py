@@ -18,7 +18,8 @@ LIST_LIMIT = 10  # topics shown per committee, most supported first
 
 
 def card(ctx: Context, topic: Topic, supported: bool) -> Reply:
-    """One topic as people see it: the name hidden when anonymous, unless they are staff."""
+    """One topic as people see it: an anonymous name only for staff, and never in a group."""
+    viewer = None if ctx.chat.is_group else ctx.user.role
     lines = [
         ctx.t("topics.card.head", ref=topic.ref, title=topic.title),
         ctx.t(
@@ -27,7 +28,7 @@ def card(ctx: Context, topic: Topic, supported: bool) -> Reply:
             status_key=topic.status.label_key,
             supports=topic.supports,
         ),
-        ctx.t("topics.card.by", submitter=topic.submitter_for(ctx.lang, ctx.user.role)),
+        ctx.t("topics.card.by", submitter=topic.submitter_for(ctx.lang, viewer)),
     ]
     if topic.status is Status.ACCEPTED:
         if topic.meeting:

@@ -62,7 +62,7 @@ TEXTS: dict[str, str] = {
     "topics.committee.gone": "That committee no longer collects topics; please choose again.",
     # -- reviewing -------------------------------------------------------------------------------
     "topics.review.title": "Review a topic",
-    "topics.review.ask_ref": "Which topic? Enter its reference, e.g. YT-20260718-0001:",
+    "topics.review.ask_ref": "Which topic? Enter its reference (e.g. YT-20260718-0001), or tap it below to confirm:",
     "topics.review.ref": "Reference",
     "topics.review.bad_ref": "A reference looks like YT-date-number, e.g. YT-20260718-0001.",
     "topics.review.final": 'Topic {ref} is "{status}" and can\'t be changed any more.',

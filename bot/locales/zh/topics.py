@@ -62,7 +62,7 @@ TEXTS: dict[str, str] = {
     "topics.committee.gone": "这个专委会已经停止征集议题了，请重新选择。",
     # -- 审议 ------------------------------------------------------------------------------------
     "topics.review.title": "审议议题",
-    "topics.review.ask_ref": "请输入要审议的议题编号，例如 YT-20260718-0001：",
+    "topics.review.ask_ref": "要审议哪个议题？请输入议题编号（例如 YT-20260718-0001），或点下面的编号确认：",
     "topics.review.ref": "议题编号",
     "topics.review.bad_ref": "议题编号的格式是 YT-年月日-序号，例如 YT-20260718-0001。",
     "topics.review.final": "议题 {ref} 已经是「{status}」，不能再变更了。",
