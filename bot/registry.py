@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from bot.roles import Role
 from bot.router import Action, Command, Router
-from conversations import join, report, report_update
-from handlers import admin, faq, language, reports, start
+from conversations import join, report, report_update, topic, topic_review
+from handlers import admin, faq, language, reports, start, topics
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -35,6 +35,11 @@ COMMANDS: list[Command] = [
     Command("cancel", "help.cancel", start.cancel, aliases=("取消", "退出")),
     Command("bind", "help.bind", admin.bind, role=Role.DIRECTOR),
     Command("grant", "help.grant", admin.grant, role=Role.ADMIN),
+    Command("topic", "topics.help.topic", flow=topic.FLOW, aliases=("提交议题", "议题征集")),
+    Command("topics", "topics.help.topics", topics.topics, aliases=("议题列表", "查看议题")),
+    Command("support", "topics.help.support", topics.support),
+    Command("unsupport", "topics.help.unsupport", topics.unsupport),
+    Command("review", "topics.help.review", flow=topic_review.FLOW, aliases=("审议议题",)),
 ]
 
 ACTIONS: list[Action] = [
@@ -42,6 +47,8 @@ ACTIONS: list[Action] = [
     Action("faq", faq.on_button),
     Action("hz", reports.on_button, Role.DIRECTOR),
     Action("hzok", reports.on_verify),
+    Action("tp", topics.action),
+    Action("tpr", topics.review, role=Role.STAFF),
 ]
 
 

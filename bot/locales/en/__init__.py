@@ -1,10 +1,11 @@
 """English texts: one module per feature, merged here into one catalogue."""
 
-from bot.locales.en import core, faq, hazards, wecom
+from bot.locales.en import core, faq, hazards, topics, wecom
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
     **faq.TEXTS,
     **hazards.TEXTS,
+    **topics.TEXTS,
     **wecom.TEXTS,
 }
