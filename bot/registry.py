@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from bot.roles import Role
 from bot.router import Action, Command, Router
-from conversations import join
-from handlers import admin, language, start
+from conversations import join, newevent, signup
+from handlers import admin, events, language, start
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -20,10 +20,20 @@ COMMANDS: list[Command] = [
     Command("cancel", "help.cancel", start.cancel, aliases=("取消", "退出")),
     Command("bind", "help.bind", admin.bind, role=Role.DIRECTOR),
     Command("grant", "help.grant", admin.grant, role=Role.ADMIN),
+    Command("events", "help.events", flow=signup.FLOW, payload="ev", aliases=("活动报名", "报名")),
+    Command("mysignups", "help.mysignups", flow=signup.MINE_FLOW, aliases=("我的报名",)),
+    Command("newevent", "help.newevent", flow=newevent.FLOW, aliases=("发布活动",)),
+    Command("roster", "help.roster", events.roster, role=Role.STAFF),
+    Command("checkin", "help.checkin", events.checkin, role=Role.STAFF),
+    Command("announce", "help.announce", events.announce, role=Role.STAFF),
+    Command("eventmsg", "help.eventmsg", events.event_message, role=Role.STAFF),
+    Command("cancelevent", "help.cancelevent", events.cancel_event, role=Role.STAFF),
 ]
 
 ACTIONS: list[Action] = [
     Action("lang", language.lang),
+    Action("evroster", events.roster_action, role=Role.STAFF),
+    Action("evci", events.checkin_action, role=Role.STAFF),
 ]
 
 
