@@ -285,12 +285,12 @@ def say_outcome(ctx: Context, result: Result) -> None:
 # -- the flows -------------------------------------------------------------------------------
 
 
-def _steps(source: Choice) -> tuple[Step, ...]:
+def _steps(source: Choice, ask_event: str) -> tuple[Step, ...]:
     return (
         Step(
             "event",
             source,
-            "events.ask_event",
+            ask_event,
             "events.event",
             when=lambda a: not a.get(LINKED),
             check=check_event,
@@ -309,7 +309,7 @@ def _steps(source: Choice) -> tuple[Step, ...]:
 FLOW = Flow(
     name="events",
     title="events.title",
-    steps=_steps(Choice(open_events)),
+    steps=_steps(Choice(open_events), "events.ask_event"),
     model=SignupAnswers,
     finish=finish,
     private=True,
@@ -319,7 +319,7 @@ FLOW = Flow(
 MINE_FLOW = Flow(
     name="mysignups",
     title="events.mine_flow_title",
-    steps=_steps(Choice(my_signups)),
+    steps=_steps(Choice(my_signups), "events.ask_mine"),
     model=SignupAnswers,
     finish=finish,
     private=True,

@@ -30,6 +30,7 @@ TEXTS: dict[str, str] = {
     "events.title": "Event sign-up",
     "events.mine_flow_title": "My sign-ups",
     "events.ask_event": "Which event would you like to sign up for?",
+    "events.ask_mine": "Which sign-up would you like to change or cancel?",
     "events.event": "Event",
     "events.ask_action": "You are already signed up. Change the party size, or cancel?",
     "events.action": "Action",

@@ -30,6 +30,7 @@ TEXTS: dict[str, str] = {
     "events.title": "活动报名",
     "events.mine_flow_title": "我的报名",
     "events.ask_event": "请选择要报名的活动：",
+    "events.ask_mine": "请选择要修改或取消的报名：",
     "events.event": "活动",
     "events.ask_action": "您已经报过名了。要修改人数，还是取消报名？",
     "events.action": "操作",
