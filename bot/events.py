@@ -313,7 +313,7 @@ class Events:
                     " WHERE event_id = ? AND status = 'confirmed' AND id <> ?",
                     (event.id, signup.id),
                 )
-                free = (event.capacity or 0) - int(taken)
+                free = (event.capacity or 0) - int(taken) - signup.party
                 return Result(Outcome.NO_ROOM, event, signup, free=max(free, 0))
             promoted = await self._promote(tx, event)
             row = await tx.fetchone(SELECT_SIGNUP + " WHERE s.id = ?", (signup.id,))
