@@ -1,4 +1,4 @@
-"""The events service: seats, waiting list, promotion, deadline, cancellation, reminders, check-in."""
+"""The events service: seats, waiting list, promotion, deadline, cancellation, reminders."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.clock import FakeClock
 from bot.event_model import NewEvent, Outcome, SignupStatus
 from bot.events import Events
 from bot.ics import calendar_file
+from bot.settings import Settings
 from bot.users import User
 
 START = datetime(2026, 7, 25, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai, a week after the clock
@@ -246,7 +247,9 @@ async def test_signing_up_again_after_cancelling_queues_at_the_back(app: App) ->
     assert back.signup and back.signup.code != signed.signup.code
 
 
-async def test_200_concurrent_sign_ups_for_50_seats(app: App, settings, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_200_concurrent_sign_ups_for_50_seats(
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
     """Two processes' worth of connections race; exactly 50 get seats, the rest wait in order."""
     event_id = await make_event(app, capacity=50)
     other = await App.open(settings, clock)  # a second connection to the same file
