@@ -1,4 +1,4 @@
-"""``juwei events add|list|roster|cancel|announce|message``: staff tools for events."""
+"""``juwei events add|list|roster|cancel|announce|reschedule|message``: staff tools."""
 
 from __future__ import annotations
 
@@ -277,6 +277,24 @@ async def cmd_announce(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_app(settings, work)
 
 
+async def cmd_reschedule(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(app: App) -> int:
+        starts_at = _moment(app, args.start, "--start")
+        assert starts_at is not None
+        if starts_at <= app.clock.now():
+            raise _usage(f"--start {args.start!r} 已经过去 (is in the past)")
+        ends_at = _moment(app, args.end, "--end")
+        if ends_at is not None and ends_at <= starts_at:
+            raise _usage(text("zh", "events.end_before_start"))
+        moved = await Events.of(app).reschedule(args.event, starts_at, ends_at)
+        if moved is None or moved.starts_at != starts_at:
+            raise _usage(f"没有可改期的活动 #{args.event} (no such open event)")
+        print(json.dumps(event_json(moved, app.tz), ensure_ascii=False))
+        return 0
+
+    return await _with_app(settings, work)
+
+
 async def cmd_message(args: argparse.Namespace, settings: Settings) -> int:
     async def work(app: App) -> int:
         sent = await Events.of(app).message_confirmed(args.event, args.text, by="cli")
@@ -329,6 +347,12 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     announce.add_argument("--tag", action="append", help="residents|directors|staff|committee")
     announce.add_argument("--chat", action="append", help="a group as PLATFORM:ID (repeatable)")
     announce.set_defaults(func=cmd_announce)
+
+    move = actions.add_parser("reschedule", parents=[db_parent], help="改期 (move an event)")
+    move.add_argument("event", type=int)
+    move.add_argument("--start", required=True)
+    move.add_argument("--end")
+    move.set_defaults(func=cmd_reschedule)
 
     message = actions.add_parser(
         "message", parents=[db_parent], help="给已报名的人发消息 (message everyone confirmed)"

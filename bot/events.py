@@ -469,13 +469,16 @@ class Events:
     async def reschedule(
         self, event_id: int, starts_at: datetime, ends_at: datetime | None = None
     ) -> Event | None:
-        """Move the event: everyone signed up is told, reminders follow the new time."""
+        """Move the event (keeping its length unless a new end is given): everyone signed up is
+        told, and the reminders follow the new time."""
         if ends_at is not None and ends_at <= starts_at:
             raise ValueError("events.end_before_start")
         async with self._db.transaction() as tx:
             event = await self._get(tx, event_id)
             if event is None or event.status is EventStatus.CANCELLED:
                 return event
+            if ends_at is None and event.ends_at is not None:  # keep how long it lasts
+                ends_at = event.ends_at + (starts_at - event.starts_at)
             await tx.execute(
                 "UPDATE events SET starts_at = ?, ends_at = ?,"
                 " deadline = CASE WHEN deadline > ? THEN ? ELSE deadline END,"

@@ -113,6 +113,12 @@ def test_add_list_roster_formats_announce_and_cancel(
     sheet = load_workbook(xlsx_file).active
     assert sheet is not None and sheet["A1"].value == "消防安全培训"
 
+    code, out, err = run("events", "reschedule", eid, "--start", "2030-08-02 9:30")
+    assert code == 0, err
+    assert (
+        json.loads(out)["start"] == "2030-08-02T09:30+08:00"
+        and json.loads(out)["end"] == "2030-08-02T11:00+08:00"
+    )
     code, out, err = run("events", "announce", eid)
     assert code == 0, err
     assert "三门居民区居民群" in out and "高雄居民区居民群" in out and "西二" not in out
