@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from bot.roles import Role
 from bot.router import Action, Command, Router
-from conversations import join, report, report_update, topic, topic_review
-from handlers import admin, faq, language, reports, start, topics
+from conversations import join, newevent, report, report_update, signup, topic, topic_review
+from handlers import admin, events, faq, language, reports, start, topics
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -40,6 +40,14 @@ COMMANDS: list[Command] = [
     Command("support", "topics.help.support", topics.support),
     Command("unsupport", "topics.help.unsupport", topics.unsupport),
     Command("review", "topics.help.review", flow=topic_review.FLOW, aliases=("审议议题",)),
+    Command("events", "help.events", flow=signup.FLOW, payload="ev", aliases=("活动报名", "报名")),
+    Command("mysignups", "help.mysignups", flow=signup.MINE_FLOW, aliases=("我的报名",)),
+    Command("newevent", "help.newevent", flow=newevent.FLOW, aliases=("发布活动",)),
+    Command("roster", "help.roster", events.roster, role=Role.STAFF),
+    Command("checkin", "help.checkin", events.checkin, role=Role.STAFF),
+    Command("announce", "help.announce", events.announce, role=Role.STAFF),
+    Command("eventmsg", "help.eventmsg", events.event_message, role=Role.STAFF),
+    Command("cancelevent", "help.cancelevent", events.cancel_event, role=Role.STAFF),
 ]
 
 ACTIONS: list[Action] = [
@@ -49,6 +57,8 @@ ACTIONS: list[Action] = [
     Action("hzok", reports.on_verify),
     Action("tp", topics.action),
     Action("tpr", topics.review, role=Role.STAFF),
+    Action("evroster", events.roster_action, role=Role.STAFF),
+    Action("evci", events.checkin_action, role=Role.STAFF),
 ]
 
 

@@ -1,9 +1,10 @@
 """English texts: one module per feature, merged here into one catalogue."""
 
-from bot.locales.en import core, faq, hazards, topics, wecom
+from bot.locales.en import core, events, faq, hazards, topics, wecom
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
+    **events.TEXTS,
     **faq.TEXTS,
     **hazards.TEXTS,
     **topics.TEXTS,

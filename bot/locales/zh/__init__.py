@@ -1,9 +1,10 @@
 """简体中文文案：各功能一个模块，在这里合成一个目录。"""
 
-from bot.locales.zh import core, faq, hazards, topics, wecom
+from bot.locales.zh import core, events, faq, hazards, topics, wecom
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
+    **events.TEXTS,
     **faq.TEXTS,
     **hazards.TEXTS,
     **topics.TEXTS,

@@ -1,0 +1,327 @@
+"""/events (活动报名) and /mysignups (我的报名): sign up, change the party size, or cancel.
+
+The sign-up asks: the event → name → phone (only when the event requires one) → party size →
+confirm. Choosing an event one has already signed up for (or /mysignups) asks instead whether
+to change the party size or cancel. Which steps apply depends on the chosen event, and a step's
+``when`` sees only the answers, so the event option's value carries what they need: see Pick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from bot.context import Context
+from bot.event_model import Event, EventStatus, Outcome, Result, Signup, SignupStatus
+from bot.event_notices import describe
+from bot.events import Events
+from bot.messages import Option, Reply
+from bot.timeutil import local
+from conversations.parsing import ChinesePhone, InputError
+from conversations.steps import Answers, Choice, Flow, Number, Phone, Step, Text
+
+LINKED = "__linked__"  # the event came with the command (deep link, /events 12): not asked
+
+
+@dataclass(frozen=True)
+class Pick:
+    """An event option's value: the event, its party limit and phone rule, and one's sign-up."""
+
+    event_id: int
+    max_party: int
+    phone_required: bool
+    signup_id: int = 0  # 0: not signed up yet
+
+    def encode(self) -> str:
+        return f"{self.event_id}:{self.max_party}:{int(self.phone_required)}:{self.signup_id}"
+
+    @classmethod
+    def decode(cls, value: str) -> Pick:
+        event_id, max_party, phone, signup_id = (int(part) for part in value.split(":"))
+        return cls(event_id, max_party, bool(phone), signup_id)
+
+    @classmethod
+    def of(cls, event: Event, signup: Signup | None = None) -> Pick:
+        return cls(event.id, event.max_party, event.phone_required, signup.id if signup else 0)
+
+
+class SignupAnswers(BaseModel):
+    event: str
+    action: Literal["party", "cancel"] | None = None
+    name: str | None = None
+    phone: ChinesePhone | None = None
+    party: int = 1
+
+
+def _pick(answers: Answers) -> Pick | None:
+    value = answers.get("event")
+    return Pick.decode(value) if isinstance(value, str) else None
+
+
+def _managing(answers: Answers) -> bool:
+    pick = _pick(answers)
+    return pick is not None and pick.signup_id != 0
+
+
+def _new(answers: Answers) -> bool:
+    return not _managing(answers)
+
+
+def _needs_phone(answers: Answers) -> bool:
+    pick = _pick(answers)
+    return pick is not None and pick.signup_id == 0 and pick.phone_required
+
+
+def _max_party(answers: Answers) -> int:
+    pick = _pick(answers)
+    return pick.max_party if pick else 1
+
+
+def _asks_party(answers: Answers) -> bool:
+    if _managing(answers):
+        return answers.get("action") == "party"
+    return _max_party(answers) > 1
+
+
+def event_label(ctx: Context, event: Event, status: str) -> str:
+    when = local(event.starts_at, ctx.app.tz)[5:]  # 07-20 14:00
+    label = ctx.t("events.option", id=event.id, title=event.title, when=when)
+    return f"{label}{status}" if status else label
+
+
+async def open_events(ctx: Context, answers: Answers) -> Sequence[Option]:
+    """Events open to this person, marked when full or already signed up for."""
+    service = Events.of(ctx.app)
+    options = []
+    for event in await service.open_for(ctx.user):
+        mine = await service.signup_of(event.id, ctx.user)
+        if mine is not None:
+            status = ctx.t("events.option_mine")
+        elif event.capacity is not None and await service.seats_taken(event.id) >= event.capacity:
+            status = ctx.t("events.option_full")
+        else:
+            status = ""
+        pick = Pick.of(event, mine[0] if mine else None)
+        options.append(Option(event_label(ctx, event, status), pick.encode()))
+    return options
+
+
+async def my_signups(ctx: Context, answers: Answers) -> Sequence[Option]:
+    options = []
+    for event, signup, position in await Events.of(ctx.app).mine(ctx.user):
+        status = ctx.t(_status_key(signup), party=signup.party, position=position or 0)
+        options.append(Option(event_label(ctx, event, status), Pick.of(event, signup).encode()))
+    return options
+
+
+def _status_key(signup: Signup) -> str:
+    return (
+        "events.status_confirmed"
+        if signup.status is SignupStatus.CONFIRMED
+        else "events.status_waiting"
+    )
+
+
+async def action_options(ctx: Context, answers: Answers) -> Sequence[Option]:
+    options = [Option(ctx.t("events.action_cancel"), "cancel")]
+    if _max_party(answers) > 1:
+        options.insert(0, Option(ctx.t("events.action_party"), "party"))
+    return options
+
+
+def suggested_name(ctx: Context, answers: Answers) -> str | None:
+    return ctx.user.display_name or ctx.incoming.user.name or None
+
+
+@dataclass(frozen=True)
+class SuggestedPhone(Phone):
+    """A phone number, offering the one the person left when joining."""
+
+    async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
+        return [Option(ctx.user.phone, ctx.user.phone)] if ctx.user.phone else ()
+
+
+async def check_event(ctx: Context, answers: Answers, value: Any) -> None:
+    """An event chosen from a list may have closed since the list was shown."""
+    pick = Pick.decode(value)
+    event = await Events.of(ctx.app).get(pick.event_id)
+    now = ctx.app.clock.now()
+    # One's own sign-up may still be cancelled after the deadline, until the start.
+    closes = event.starts_at if event is not None and pick.signup_id else None
+    if event is None or event.status is not EventStatus.OPEN or (closes or event.closes_at) <= now:
+        raise InputError("events.no_longer_open")
+
+
+# -- starting --------------------------------------------------------------------------------
+
+
+async def begin_signup(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | None:
+    """With an event number (a deep link, /events 12) that event is taken; else a list."""
+    service = Events.of(ctx.app)
+    if not args:
+        if not await service.open_for(ctx.user):
+            ctx.say("events.none_open")
+            return None
+        return {}
+    event = await service.get(int(args[0])) if args[0].isdigit() else None
+    refusal = _refusal(ctx, event)
+    if refusal is not None or event is None:
+        say_outcome(ctx, Result(refusal or Outcome.NO_EVENT, event))
+        return None
+    mine = await service.signup_of(event.id, ctx.user)
+    taken = await service.seats_taken(event.id)
+    ctx.say("events.card", details=describe(event, ctx.lang, ctx.app.tz, taken=taken))
+    if mine is not None:
+        signup, position = mine
+        ctx.say(_status_key(signup) + "_long", party=signup.party, position=position or 0)
+    return {"event": Pick.of(event, mine[0] if mine else None).encode(), LINKED: True}
+
+
+def _refusal(ctx: Context, event: Event | None) -> Outcome | None:
+    if event is None:
+        return Outcome.NO_EVENT
+    if event.status is EventStatus.CANCELLED:
+        return Outcome.EVENT_CANCELLED
+    now = ctx.app.clock.now()
+    if now >= event.starts_at:
+        return Outcome.STARTED
+    if now >= event.closes_at:
+        return Outcome.CLOSED
+    if not event.open_to(ctx.user):
+        return Outcome.NOT_ELIGIBLE
+    return None
+
+
+async def begin_mine(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | None:
+    """Lists the person's sign-ups, then asks which one to change."""
+    mine = await Events.of(ctx.app).mine(ctx.user)
+    if not mine:
+        ctx.say("events.mine_none")
+        return None
+    lines = [ctx.t("events.mine_title")]
+    for event, signup, position in mine:
+        status = ctx.t(_status_key(signup), party=signup.party, position=position or 0)
+        lines.append(event_label(ctx, event, status))
+        if signup.status is SignupStatus.CONFIRMED:
+            lines.append(ctx.t("events.mine_code", code=signup.code))
+    ctx.say("events.mine_list", body="\n".join(lines))
+    return {}
+
+
+# -- finishing -------------------------------------------------------------------------------
+
+
+async def finish(ctx: Context, answers: SignupAnswers, instance: str) -> None:
+    """Signs up, changes the party size or cancels, and says how it went."""
+    pick = Pick.decode(answers.event)
+    service = Events.of(ctx.app)
+    raw = answers.model_dump()
+    party = answers.party if _asks_party(raw) else 1
+    if pick.signup_id and answers.action == "cancel":
+        result = await service.cancel_signup(pick.signup_id, ctx.user)
+    elif pick.signup_id:
+        result = await service.change_party(pick.signup_id, ctx.user, party)
+    else:
+        result = await service.sign_up(
+            pick.event_id,
+            ctx.user,
+            name=answers.name or ctx.user.display_name,
+            phone=answers.phone if _needs_phone(raw) else None,
+            party=party,
+            source=instance,
+        )
+    say_outcome(ctx, result)
+
+
+def say_outcome(ctx: Context, result: Result) -> None:
+    """The answer to a sign-up, a change or a cancellation, whatever it came to."""
+    event, signup = result.event, result.signup
+    title = event.title if event else ""
+    outcome = result.outcome
+    if outcome is Outcome.CONFIRMED and event is not None and signup is not None:
+        details = describe(event, ctx.lang, ctx.app.tz)
+        notices = Events.of(ctx.app).notices
+        ctx.reply(
+            Reply(
+                ctx.t("events.confirmed", details=details, party=signup.party, code=signup.code),
+                document=notices.calendar(event, signup, ctx.lang),
+            )
+        )
+    elif outcome is Outcome.WAITING:
+        ctx.say("events.waiting", title=title, position=result.position or 0)
+    elif outcome is Outcome.CHANGED and signup is not None:
+        key = _status_key(signup) + "_long"
+        ctx.say(
+            "events.changed",
+            title=title,
+            status=ctx.t(key, party=signup.party, position=result.position or 0),
+        )
+    elif outcome is Outcome.CANCELLED:
+        ctx.say("events.cancelled", title=title)
+    elif outcome is Outcome.ALREADY and signup is not None:
+        ctx.say(
+            "events.already",
+            title=title,
+            status=ctx.t(
+                _status_key(signup) + "_long", party=signup.party, position=result.position or 0
+            ),
+        )
+    elif outcome is Outcome.NO_ROOM:
+        ctx.say("events.no_room", title=title, free=result.free or 0)
+    elif outcome is Outcome.PARTY_TOO_BIG and event is not None:
+        ctx.say("events.party_too_big", max=event.max_party)
+    elif outcome is Outcome.CLOSED and event is not None:
+        ctx.say("events.closed", title=title, deadline=local(event.closes_at, ctx.app.tz))
+    elif outcome is Outcome.NOT_ELIGIBLE and event is not None:
+        names = "、".join(ctx.t("committee.label", name=n) for n in event.committee_names)
+        ctx.say("events.not_eligible", title=title, names=names)
+    else:
+        ctx.say(f"events.outcome.{outcome.value}", title=title)
+
+
+# -- the flows -------------------------------------------------------------------------------
+
+
+def _steps(source: Choice, ask_event: str) -> tuple[Step, ...]:
+    return (
+        Step(
+            "event",
+            source,
+            ask_event,
+            "events.event",
+            when=lambda a: not a.get(LINKED),
+            check=check_event,
+        ),
+        Step(
+            "action", Choice(action_options), "events.ask_action", "events.action", when=_managing
+        ),
+        Step(
+            "name", Text(1, 20, suggest=suggested_name), "events.ask_name", "events.name", when=_new
+        ),
+        Step("phone", SuggestedPhone(), "events.ask_phone", "events.phone", when=_needs_phone),
+        Step("party", Number(1, _max_party), "events.ask_party", "events.party", when=_asks_party),
+    )
+
+
+FLOW = Flow(
+    name="events",
+    title="events.title",
+    steps=_steps(Choice(open_events), "events.ask_event"),
+    model=SignupAnswers,
+    finish=finish,
+    private=True,
+    begin=begin_signup,
+)
+
+MINE_FLOW = Flow(
+    name="mysignups",
+    title="events.mine_flow_title",
+    steps=_steps(Choice(my_signups), "events.ask_mine"),
+    model=SignupAnswers,
+    finish=finish,
+    private=True,
+    begin=begin_mine,
+)
