@@ -85,7 +85,7 @@ class Outbox:
         self._listeners: list[Listener] = []
 
     def listen(self, listener: Listener) -> None:
-        """Be told of every message this process puts in the outbox (the console prints them)."""
+        """Be told of each message this process queues to go now (the console prints them)."""
         self._listeners.append(listener)
 
     async def put(
@@ -112,8 +112,9 @@ class Outbox:
         )
         if not changed:
             return False
-        for listener in self._listeners:
-            listener(address, reply)
+        if not_before is None or not_before <= now:  # a reminder for later is news only then
+            for listener in self._listeners:
+                listener(address, reply)
         return True
 
     async def claim(

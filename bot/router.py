@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.context import Context
 from bot.i18n import pick_language
+from bot.menus import MenuMemory
 from bot.messages import Incoming, Link, Reply
 from bot.roles import Role, allows
 from conversations.engine import Engine
@@ -73,6 +74,7 @@ class Router:
         self.actions = {a.prefix: a for a in actions}
         self.fallback = fallback
         flows = [c.flow for c in commands if c.flow is not None]
+        self.menus = MenuMemory(app.db)
         self.engine = Engine(flows, app.conversations, app.settings.conversation_timeout)
 
     async def context(self, incoming: Incoming) -> Context:
@@ -87,6 +89,7 @@ class Router:
         ctx = await self.context(incoming)
         try:
             await self._route(ctx)
+            await self._remember_menu(ctx)
         except Exception:
             # The flow's state is only changed by completed steps, so the person keeps their place.
             log.exception(
@@ -107,6 +110,12 @@ class Router:
                 await action.handler(ctx)
             return
         if (msg.command is None or msg.command in FLOW_CONTROLS) and await self.engine.handle(ctx):
+            return
+        if msg.text is not None and (pressed := await self._typed_button(ctx)):
+            ctx.incoming = msg = replace(msg, text=None, choice=pressed)
+            action = self.actions.get(pressed.partition(":")[0])
+            if action is not None and self.permitted(ctx, action.role):
+                await action.handler(ctx)
             return
         if msg.command is not None:
             await self._command(ctx, msg.command, msg.args)
@@ -139,6 +148,19 @@ class Router:
             await self.engine.handle(ctx)  # asks them to finish or cancel the open flow first
         else:
             await self.run(ctx, command, args)
+
+    async def _typed_button(self, ctx: Context) -> str | None:
+        """Where buttons are numbered lines, a number typed outside a form presses one."""
+        return await self.menus.pick(Engine.key(ctx), ctx.incoming.text or "", self.app.clock.now())
+
+    async def _remember_menu(self, ctx: Context) -> None:
+        """Keep the last buttons shown; a form's own options replace them with nothing."""
+        shown = [reply.options for reply in ctx.replies if reply.options]
+        if not shown:
+            return
+        last = shown[-1]
+        is_menu = any(o.value.partition(":")[0] in self.actions for o in last)
+        await self.menus.remember(Engine.key(ctx), last if is_menu else (), self.app.clock.now())
 
     def permitted(self, ctx: Context, need: Role) -> bool:
         """The one role check: refuses politely when the person's role is not enough."""
