@@ -51,6 +51,10 @@ class _QuietServer(uvicorn.Server):
 def configured_platforms(app: App) -> list[Platform]:
     """The platforms whose settings are present (imported only when used)."""
     platforms: list[Platform] = []
+    if app.settings.telegram_enabled:
+        from bot.platforms.telegram import TelegramPlatform
+
+        platforms.append(TelegramPlatform(app))
     return platforms
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLATFORMS = ("telegram", "wecom", "console")
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -32,7 +34,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_base_url: str | None = None
     telegram_webhook_url: str | None = None
-    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
     @field_validator("timezone")
     @classmethod
@@ -41,6 +43,18 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Telegram sends the secret in a header with every webhook call; without it anyone who
+        # guesses the URL could post updates.
+        secret = value.get_secret_value() if value is not None else ""
+        if info.data.get("telegram_webhook_url") and not secret:
+            raise ValueError("required when JUWEI_TELEGRAM_WEBHOOK_URL is set")
+        if secret and not WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError("use 1-256 characters: letters, digits, _ and -")
         return value
 
     @field_validator("admins", mode="before")
