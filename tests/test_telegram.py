@@ -262,7 +262,29 @@ async def test_a_location_and_a_photo_reach_a_flow(tg: Harness) -> None:
     [report] = FINISHED
     assert (report.place["latitude"], report.place["longitude"]) == (31.2046, 121.4906)
     assert report.photos == [{"platform": "telegram", "file_id": "AgLargest"}]
-    assert DONE == button(received, "完成")["callback_data"]
+    assert button(received, "完成")["callback_data"] == DONE
+
+
+async def test_stopping_lets_an_update_in_flight_finish(
+    tg: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+    handle = tg.app.router.handle
+
+    async def slow(incoming: Any) -> list[Reply]:
+        entered.set()
+        await release.wait()
+        return await handle(incoming)
+
+    monkeypatch.setattr(tg.app.router, "handle", slow)
+    tg.api.text(7, "/help")
+    await asyncio.wait_for(entered.wait(), 5)
+    stopping = asyncio.create_task(tg.platform.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()  # waits for the person being answered
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    assert "/join" in tg.api.sent_messages(7)[0]["text"]
 
 
 async def test_a_direct_reply_hit_by_429_is_retried_and_sent_once(tg: Harness) -> None:

@@ -45,6 +45,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -139,6 +140,26 @@ class _Bounded(OrderedDict[Hashable, int]):
             self.popitem(last=False)
 
 
+class _Redactor(logging.Filter):
+    """Replaces the token wherever a log record would show it, tracebacks included."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self._secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secret:
+            return True
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        message = record.getMessage()
+        if self._secret in message:
+            record.msg, record.args = message.replace(self._secret, "<token>"), None
+        if record.exc_text and self._secret in record.exc_text:
+            record.exc_text = record.exc_text.replace(self._secret, "<token>")
+        return True
+
+
 class _KeyedLocks:
     """One lock per key, dropped when nobody holds or waits for it."""
 
@@ -179,8 +200,12 @@ class TelegramPlatform:
         settings = app.settings
         if settings.telegram_token is None:
             raise ValueError("JUWEI_TELEGRAM_TOKEN is not set")
-        # httpx logs every request URL at INFO, and the token is part of the URL.
+        # httpx logs every request URL at INFO, and the token is part of the URL; some
+        # python-telegram-bot errors quote it too.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        self._redactor = _Redactor(settings.telegram_token.get_secret_value())
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self._redactor)
         self.app = app
         self._token = settings.telegram_token.get_secret_value()
         self._sleep = sleep
@@ -221,7 +246,16 @@ class TelegramPlatform:
     # -- running ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.application.initialize()  # getMe: fails here on a wrong token
+        try:
+            await self._call(self.application.initialize, retry=True)  # getMe
+        except InvalidToken:
+            from bot.cli import UsageError  # the CLI prints it as one line, exit code 2
+
+            # PTB's message quotes the token; this one does not.
+            raise UsageError(
+                "JUWEI_TELEGRAM_TOKEN 被 Telegram 拒绝，请向 @BotFather 核对 "
+                "(the token was rejected by Telegram)"
+            ) from None
         self._started = True
         bot = self.bot
         self._me = BotIdentity(bot.id, bot.username)
@@ -260,6 +294,8 @@ class TelegramPlatform:
             await self.application.shutdown()
             self._started = False
         self.app.deep_linkers.pop(PLATFORM, None)
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self._redactor)
 
     @property
     def bot(self) -> ExtBot[Any]:
@@ -292,9 +328,7 @@ class TelegramPlatform:
             for scope, commands in scopes:
                 menu = [BotCommand(c.name, text(lang, c.help)[:256]) for c in commands]
                 try:
-                    await self.bot.set_my_commands(
-                        menu, scope=scope, language_code=code
-                    )
+                    await self.bot.set_my_commands(menu, scope=scope, language_code=code)
                 except TelegramError as exc:
                     log.warning("telegram: setting the %s menu failed: %s", lang, exc)
 
@@ -385,7 +419,8 @@ class TelegramPlatform:
         chat_id, message_id = message.chat.id, message.message_id
 
         def edit() -> Awaitable[Message | bool]:
-            if label and message.text and utf16_len(message.text) + len(label) + 4 <= TEXT_LIMIT:
+            extra = utf16_len(label or "") + 4
+            if label and message.text and utf16_len(message.text) + extra <= TEXT_LIMIT:
                 return bot.edit_message_text(
                     with_choice(message.text_html, label),
                     chat_id,
@@ -393,11 +428,7 @@ class TelegramPlatform:
                     parse_mode=ParseMode.HTML,
                     reply_markup=kept,
                 )
-            if (
-                label
-                and message.caption
-                and utf16_len(message.caption) + len(label) + 4 <= CAPTION_LIMIT
-            ):
+            if label and message.caption and utf16_len(message.caption) + extra <= CAPTION_LIMIT:
                 return bot.edit_message_caption(
                     chat_id,
                     message_id,
