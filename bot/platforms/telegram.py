@@ -504,7 +504,7 @@ class TelegramPlatform:
 
     async def send_parcel(self, chat_id: str, reply: Reply) -> None:
         """An outbox message: no waiting here; the postman retries with its own back-off."""
-        if not self._started:
+        if not self._accepting:  # stopping, or not started yet: left for the next run
             raise TemporaryFailure("telegram is not running")
         self._sending += 1
         self._idle.clear()
