@@ -296,6 +296,23 @@ async def test_a_direct_reply_hit_by_429_is_retried_and_sent_once(tg: Harness) -
     assert len(tg.api.sent_messages(7)) == 1
 
 
+async def test_network_errors_are_retried_with_back_off(tg: Harness) -> None:
+    tg.api.fail("sendMessage", status=502, times=2)
+    reply = await tg.ask(7, "/help")
+    assert "/join" in reply["text"]
+    assert [c.status for c in tg.api.calls_to("sendMessage")] == [502, 502, 200]
+    assert tg.sleeps == [0.5, 1.0]
+
+    postman = Postman(tg.app.outbox, tg.app.chats, tg.platform.transport, worker="test")
+    await tg.app.outbox.put(Address("telegram", "7"), Reply("今晚停电检修"))
+    tg.api.fail("sendMessage", status=500)
+    await postman.deliver_due()  # the outbox keeps it for later rather than waiting here
+    tg.clock.advance(timedelta(minutes=1))
+    await postman.deliver_due()
+    assert [m["text"] for m in tg.api.sent_messages(7)][-1] == "今晚停电检修"
+    assert tg.sleeps == [0.5, 1.0]
+
+
 async def test_an_outbox_message_hit_by_429_waits_as_told_and_is_sent_once(tg: Harness) -> None:
     postman = Postman(tg.app.outbox, tg.app.chats, tg.platform.transport, worker="test")
     await tg.app.outbox.put(Address("telegram", "7"), Reply("通知：明天停水"), dedup_key="n1")
