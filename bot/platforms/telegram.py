@@ -16,11 +16,10 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import os
 import re
 import traceback
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Hashable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -35,19 +34,14 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     CallbackQuery,
     ChatMemberUpdated,
-    InlineKeyboardMarkup,
     Message,
-    ReplyParameters,
     Update,
 )
 from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import (
-    BadRequest,
     Forbidden,
     InvalidToken,
-    NetworkError,
-    RetryAfter,
     TelegramError,
 )
 from telegram.ext import (
@@ -62,7 +56,7 @@ from telegram.ext import (
 from bot.app import App
 from bot.i18n import LANGUAGES, pick_language, text
 from bot.messages import Incoming, Reply
-from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
+from bot.platforms.base import Transport
 from bot.platforms.telegram_buttons import ButtonCodec
 from bot.platforms.telegram_incoming import (
     PLATFORM,
@@ -74,30 +68,20 @@ from bot.platforms.telegram_incoming import (
 from bot.platforms.telegram_render import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
-    Kind,
-    Piece,
     after_press,
     escape,
-    keyboard,
-    plan,
     utf16_len,
     with_choice,
 )
+from bot.platforms.telegram_send import Sender, Sleep, TelegramTransport
 from bot.roles import Role
 
 log = logging.getLogger(__name__)
-
-# Read RetryAfter.retry_after as a timedelta (python-telegram-bot's announced default, read at
-# each access) rather than be warned on every flood-control answer; ``_seconds`` takes both.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POLL_TIMEOUT = 10
-ATTEMPTS = 4  # for a direct reply: the first try and three retries
-NETWORK_BACKOFF = 0.5  # seconds, doubled on each retry
-LONGEST_WAIT = 60.0  # a longer flood wait is not waited out inside an update
 BUTTONS_KEPT = timedelta(days=90)
 REMEMBERED = 10_000  # keyboards remembered as pressed / as someone's own
 DEEP_LINK_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -105,25 +89,13 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 
-Sleep = Callable[[float], Awaitable[None]]
 TgApplication = Application[Any, Any, Any, Any, Any, Any]
-Markup = InlineKeyboardMarkup | None
 
 
 def file_url(base_url: str) -> str:
     """Telegram serves files beside the API: ``.../bot`` becomes ``.../file/bot``."""
     stem = base_url.rstrip("/")
     return stem.removesuffix("/bot") + "/file/bot" if stem.endswith("/bot") else stem + "/file/bot"
-
-
-def _seconds(retry_after: int | float | timedelta) -> float:
-    if isinstance(retry_after, timedelta):
-        return retry_after.total_seconds()
-    return float(retry_after)
-
-
-def _chat_id(chat_id: str) -> int | str:
-    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
 
 
 class _Bounded(OrderedDict[Hashable, int]):
@@ -181,18 +153,6 @@ class _KeyedLocks:
                 self._locks[key] = (lock, users - 1)
 
 
-class TelegramTransport:
-    """What the postman sends the outbox through: failures become the core's two kinds."""
-
-    platform = PLATFORM
-
-    def __init__(self, owner: TelegramPlatform) -> None:
-        self._owner = owner
-
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        await self._owner.send_parcel(chat_id, reply)
-
-
 class TelegramPlatform:
     name = PLATFORM
 
@@ -208,17 +168,12 @@ class TelegramPlatform:
             handler.addFilter(self._redactor)
         self.app = app
         self._token = settings.telegram_token.get_secret_value()
-        self._sleep = sleep
         self._buttons = ButtonCodec(app.db, app.clock)
         self._locks = _KeyedLocks()
         self._pressed = _Bounded(REMEMBERED)
         self._owners = _Bounded(REMEMBERED)  # (chat, message) -> the user a keyboard is for
         self._me: BotIdentity | None = None
         self._started = False
-        self._accepting = False
-        self._sending = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
         self.webhook_url = settings.telegram_webhook_url or None
         secret = settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret is not None else ""
@@ -237,7 +192,8 @@ class TelegramPlatform:
         self.application: TgApplication = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        self.transport: Transport = TelegramTransport(self)
+        self.sender = Sender(self.bot, self._buttons, sleep)
+        self.transport: Transport = TelegramTransport(self.sender)
         self.routes: list[BaseRoute] = []
         if self.webhook_url:
             path = urlparse(self.webhook_url).path or "/telegram"
@@ -247,7 +203,7 @@ class TelegramPlatform:
 
     async def start(self) -> None:
         try:
-            await self._call(self.application.initialize, retry=True)  # getMe
+            await self.sender.call(self.application.initialize, retry=True)  # getMe
         except InvalidToken:
             from bot.cli import UsageError  # the CLI prints it as one line, exit code 2
 
@@ -274,7 +230,7 @@ class TelegramPlatform:
                 allowed_updates=ALLOWED_UPDATES,
                 error_callback=self._polling_error,
             )
-        self._accepting = True
+        self.sender.open = True
         log.info(
             "telegram: running as @%s (%s)",
             bot.username,
@@ -283,13 +239,13 @@ class TelegramPlatform:
 
     async def stop(self) -> None:
         """Stop taking updates, finish those in flight and the outbox sends, then close."""
-        self._accepting = False
+        self.sender.open = False
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
         if self.application.running:
             await self.application.stop()
-        await self._idle.wait()
+        await self.sender.drained()
         if self._started:
             await self.application.shutdown()
             self._started = False
@@ -339,7 +295,7 @@ class TelegramPlatform:
         given = request.headers.get(SECRET_HEADER, "")
         if not self._secret or not hmac.compare_digest(given.encode(), self._secret.encode()):
             return Response(status_code=403)
-        if not self._accepting:
+        if not self.sender.open:
             return Response(status_code=503)  # Telegram sends it again later
         try:
             update = Update.de_json(await request.json(), self.application.bot)
@@ -368,7 +324,9 @@ class TelegramPlatform:
         reply_to = incoming.message_id if incoming.chat.is_group else None
         try:
             for reply in replies:
-                sent = await self._send(incoming.chat.id, reply, retry=True, reply_to=reply_to)
+                sent = await self.sender.send(
+                    incoming.chat.id, reply, retry=True, reply_to=reply_to
+                )
                 reply_to = None
                 if incoming.chat.is_group and reply.options and sent:
                     self._owners.remember(
@@ -409,7 +367,7 @@ class TelegramPlatform:
 
     async def _answer(self, query: CallbackQuery, notice: str | None = None) -> None:
         try:
-            await self._call(lambda: query.answer(notice), retry=True)
+            await self.sender.call(lambda: query.answer(notice), retry=True)
         except TelegramError as exc:
             log.warning("telegram: answering a button press failed: %s", exc)
 
@@ -439,7 +397,7 @@ class TelegramPlatform:
             return bot.edit_message_reply_markup(chat_id, message_id, reply_markup=kept)
 
         try:
-            await self._call(edit, retry=True)
+            await self.sender.call(edit, retry=True)
         except TelegramError as exc:  # too old to edit, already edited: the choice still counts
             log.info("telegram: could not mark a pressed keyboard: %s", exc)
 
@@ -457,7 +415,7 @@ class TelegramPlatform:
             if chat.is_group and old in GONE:
                 greeting = Reply(text(self.app.settings.default_language, "telegram.added"))
                 try:
-                    await self._send(chat.id, greeting, retry=True)
+                    await self.sender.send(chat.id, greeting, retry=True)
                 except TelegramError as exc:
                     log.warning("telegram: greeting group %s failed: %s", chat.id, exc)
 
@@ -499,112 +457,3 @@ class TelegramPlatform:
 
     def _redact(self, message: str) -> str:
         return message.replace(self._token, "<token>") if self._token else message
-
-    # -- messages out -----------------------------------------------------------------------
-
-    async def send_parcel(self, chat_id: str, reply: Reply) -> None:
-        """An outbox message: no waiting here; the postman retries with its own back-off."""
-        if not self._accepting:  # stopping, or not started yet: left for the next run
-            raise TemporaryFailure("telegram is not running")
-        self._sending += 1
-        self._idle.clear()
-        try:
-            await self._send(chat_id, reply, retry=False)
-        except Forbidden as exc:
-            raise ChatUnreachable(str(exc)) from exc
-        except RetryAfter as exc:
-            raise TemporaryFailure(str(exc), retry_after=_seconds(exc.retry_after)) from exc
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                raise ChatUnreachable(exc.message) from exc
-            raise
-        except NetworkError as exc:  # TimedOut included
-            raise TemporaryFailure(str(exc)) from exc
-        finally:
-            self._sending -= 1
-            if self._sending == 0:
-                self._idle.set()
-
-    async def _send(
-        self, chat_id: str, reply: Reply, *, retry: bool, reply_to: str | None = None
-    ) -> list[Message]:
-        markup = await self._keyboard(reply)
-        sent: list[Message] = []
-        for piece in plan(reply):
-            target = reply_to if not sent else None
-            buttons = markup if piece.keyboard else None
-
-            def send(
-                p: Piece = piece, b: Markup = buttons, t: str | None = target
-            ) -> Awaitable[Message]:
-                return self._send_piece(chat_id, p, b, t)
-
-            sent.append(await self._call(send, retry=retry))
-        return sent
-
-    async def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
-        if not reply.options and not reply.links:
-            return None
-        data = await self._buttons.encode([o.value for o in reply.options])
-        return keyboard(reply.options, data, reply.links)
-
-    def _send_piece(
-        self, chat_id: str, piece: Piece, markup: InlineKeyboardMarkup | None, reply_to: str | None
-    ) -> Awaitable[Message]:
-        bot = self.bot
-        target = _chat_id(chat_id)
-        answering = (
-            ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
-        )
-        if piece.kind is Kind.TEXT:
-            return bot.send_message(
-                target,
-                piece.html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                reply_parameters=answering,
-            )
-        item = piece.attachment
-        assert item is not None
-        source: bytes | str = item.data if item.data is not None else item.ref.file_id  # type: ignore[union-attr]
-        caption = piece.html or None
-        if piece.kind is Kind.PHOTO:
-            return bot.send_photo(
-                target,
-                source,
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                reply_parameters=answering,
-                filename=item.name or None,
-            )
-        return bot.send_document(
-            target,
-            source,
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            reply_parameters=answering,
-            filename=item.name or None,
-        )
-
-    async def _call(self, make: Callable[[], Awaitable[Any]], *, retry: bool) -> Any:
-        """One Bot API call; with ``retry``, flood waits and network errors are tried again
-        with back-off (a 400 or 403 is an answer, not a hiccup)."""
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return await make()
-            except (BadRequest, Forbidden):
-                raise
-            except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
-                if not retry or attempt == ATTEMPTS or wait > LONGEST_WAIT:
-                    raise
-                log.info("telegram: flood control, retrying in %.1fs", wait)
-            except NetworkError as exc:
-                if not retry or attempt == ATTEMPTS:
-                    raise
-                wait = NETWORK_BACKOFF * 2 ** (attempt - 1)
-                log.info("telegram: %s, retrying in %.1fs", type(exc).__name__, wait)
-            await self._sleep(wait)
-        raise AssertionError("unreachable")
