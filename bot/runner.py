@@ -55,6 +55,10 @@ def configured_platforms(app: App) -> list[Platform]:
         from bot.platforms.wecom.platform import WeComPlatform
 
         platforms.append(WeComPlatform(app))
+    if app.settings.telegram_enabled:
+        from bot.platforms.telegram import TelegramPlatform
+
+        platforms.append(TelegramPlatform(app))
     return platforms
 
 

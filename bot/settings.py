@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -33,6 +34,7 @@ class WeComRobotSettings(BaseModel):
         if not value.get_secret_value().strip():
             raise ValueError("a robot needs its webhook key")
         return value
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_base_url: str | None = None
     telegram_webhook_url: str | None = None
-    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
     # FAQ: where staff-added knowledge-base entries live (the shipped ones are in the package).
     faq_dir: Path = Path("data/faq")
@@ -86,6 +88,18 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Telegram sends the secret in a header with every webhook call; without it anyone who
+        # guesses the URL could post updates.
+        secret = value.get_secret_value() if value is not None else ""
+        if info.data.get("telegram_webhook_url") and not secret:
+            raise ValueError("required when JUWEI_TELEGRAM_WEBHOOK_URL is set")
+        if secret and not WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError("use 1-256 characters: letters, digits, _ and -")
         return value
 
     @field_validator("admins", mode="before")

@@ -1,0 +1,179 @@
+"""Sending to Telegram: a Reply as messages, retried for direct answers, and for the outbox
+with failures turned into the core's two kinds (unreachable chat, try again later)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ExtBot
+
+from bot.messages import Reply
+from bot.platforms.base import ChatUnreachable, TemporaryFailure
+from bot.platforms.telegram_buttons import ButtonCodec
+from bot.platforms.telegram_incoming import PLATFORM
+from bot.platforms.telegram_render import Kind, Piece, keyboard, plan
+
+log = logging.getLogger(__name__)
+
+# Read RetryAfter.retry_after as a timedelta (python-telegram-bot's announced default, read at
+# each access) rather than be warned on every flood-control answer; ``_seconds`` takes both.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+ATTEMPTS = 4  # for a direct reply: the first try and three retries
+NETWORK_BACKOFF = 0.5  # seconds, doubled on each retry
+LONGEST_WAIT = 60.0  # a longer flood wait is not waited out inside an update
+
+Sleep = Callable[[float], Awaitable[None]]
+Markup = InlineKeyboardMarkup | None
+
+
+def _seconds(retry_after: int | float | timedelta) -> float:
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)
+
+
+def _chat_id(chat_id: str) -> int | str:
+    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+
+class Sender:
+    def __init__(self, bot: ExtBot[Any], buttons: ButtonCodec, sleep: Sleep) -> None:
+        self._bot = bot
+        self._buttons = buttons
+        self._sleep = sleep
+        self.open = False  # outbox messages are taken only while the platform runs
+        self._sending = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def drained(self) -> None:
+        """Wait until no outbox message is being sent."""
+        await self._idle.wait()
+
+    async def parcel(self, chat_id: str, reply: Reply) -> None:
+        """An outbox message: no waiting here; the postman retries with its own back-off."""
+        if not self.open:  # stopping, or not started yet: left for the next run
+            raise TemporaryFailure("telegram is not running")
+        self._sending += 1
+        self._idle.clear()
+        try:
+            await self.send(chat_id, reply, retry=False)
+        except Forbidden as exc:
+            raise ChatUnreachable(str(exc)) from exc
+        except RetryAfter as exc:
+            raise TemporaryFailure(str(exc), retry_after=_seconds(exc.retry_after)) from exc
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise ChatUnreachable(exc.message) from exc
+            raise
+        except NetworkError as exc:  # TimedOut included
+            raise TemporaryFailure(str(exc)) from exc
+        finally:
+            self._sending -= 1
+            if self._sending == 0:
+                self._idle.set()
+
+    async def send(
+        self, chat_id: str, reply: Reply, *, retry: bool, reply_to: str | None = None
+    ) -> list[Message]:
+        markup = await self._keyboard(reply)
+        sent: list[Message] = []
+        for piece in plan(reply):
+            target = reply_to if not sent else None
+            buttons = markup if piece.keyboard else None
+
+            def send(
+                p: Piece = piece, b: Markup = buttons, t: str | None = target
+            ) -> Awaitable[Message]:
+                return self._send_piece(chat_id, p, b, t)
+
+            sent.append(await self.call(send, retry=retry))
+        return sent
+
+    async def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
+        if not reply.options and not reply.links:
+            return None
+        data = await self._buttons.encode([o.value for o in reply.options])
+        return keyboard(reply.options, data, reply.links)
+
+    def _send_piece(
+        self, chat_id: str, piece: Piece, markup: InlineKeyboardMarkup | None, reply_to: str | None
+    ) -> Awaitable[Message]:
+        bot = self._bot
+        target = _chat_id(chat_id)
+        answering = (
+            ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
+        )
+        if piece.kind is Kind.TEXT:
+            return bot.send_message(
+                target,
+                piece.html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=answering,
+            )
+        item = piece.attachment
+        assert item is not None
+        source: bytes | str = item.data if item.data is not None else item.ref.file_id  # type: ignore[union-attr]
+        caption = piece.html or None
+        if piece.kind is Kind.PHOTO:
+            return bot.send_photo(
+                target,
+                source,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=answering,
+                filename=item.name or None,
+            )
+        return bot.send_document(
+            target,
+            source,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            reply_parameters=answering,
+            filename=item.name or None,
+        )
+
+    async def call(self, make: Callable[[], Awaitable[Any]], *, retry: bool) -> Any:
+        """One Bot API call; with ``retry``, flood waits and network errors are tried again
+        with back-off (a 400 or 403 is an answer, not a hiccup)."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await make()
+            except (BadRequest, Forbidden):
+                raise
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                if not retry or attempt == ATTEMPTS or wait > LONGEST_WAIT:
+                    raise
+                log.info("telegram: flood control, retrying in %.1fs", wait)
+            except NetworkError as exc:
+                if not retry or attempt == ATTEMPTS:
+                    raise
+                wait = NETWORK_BACKOFF * 2 ** (attempt - 1)
+                log.info("telegram: %s, retrying in %.1fs", type(exc).__name__, wait)
+            await self._sleep(wait)
+        raise AssertionError("unreachable")
+
+
+class TelegramTransport:
+    """What the postman sends the outbox through."""
+
+    platform = PLATFORM
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        await self._sender.parcel(chat_id, reply)
