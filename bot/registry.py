@@ -13,11 +13,8 @@ if TYPE_CHECKING:
     from bot.app import App
 
 COMMANDS: list[Command] = [
+    # -- everyone: what residents and directors come for --------------------------------------
     Command("start", "help.start", start.start, in_menu=False),
-    Command("help", "help.help", start.help_, aliases=("帮助", "菜单", "help")),
-    Command("join", "help.join", flow=join.FLOW, aliases=("加入居委会", "加入")),
-    Command("faq", "help.faq", faq.faq, aliases=("问答", "常见问题")),
-    Command("answer", "help.answer", faq.answer_handover, role=Role.STAFF),
     Command(
         "report",
         "hazard.help.report",
@@ -25,29 +22,35 @@ COMMANDS: list[Command] = [
         aliases=("上报隐患", "隐患上报", "报隐患"),
         payload="report",
     ),
+    Command("events", "help.events", flow=signup.FLOW, payload="ev", aliases=("活动报名", "报名")),
+    Command("mysignups", "help.mysignups", flow=signup.MINE_FLOW, aliases=("我的报名",)),
+    Command("topic", "topics.help.topic", flow=topic.FLOW, aliases=("提交议题", "议题征集")),
+    Command("topics", "topics.help.topics", topics.topics, aliases=("议题列表", "查看议题")),
+    Command("support", "topics.help.support", topics.support),
+    Command("unsupport", "topics.help.unsupport", topics.unsupport),
+    Command("faq", "help.faq", faq.faq, aliases=("问答", "常见问题")),
+    Command("join", "help.join", flow=join.FLOW, aliases=("加入居委会", "加入")),
+    Command("lang", "help.lang", language.lang, aliases=("语言", "language")),
+    Command("cancel", "help.cancel", start.cancel, aliases=("取消", "退出")),
+    Command("help", "help.help", start.help_, aliases=("帮助", "菜单", "help")),
+    # -- directors and staff ------------------------------------------------------------------
     Command(
         "reports", "hazard.help.reports", reports.reports, role=Role.DIRECTOR, aliases=("隐患列表",)
     ),
     Command("report_same", "hazard.help.report", flow=report.SAME_FLOW, in_menu=False),
     Command("report_update", "hazard.help.reports", flow=report_update.MOVE_FLOW, in_menu=False),
     Command("report_reopen", "hazard.help.report", flow=report_update.REOPEN_FLOW, in_menu=False),
-    Command("lang", "help.lang", language.lang, aliases=("语言", "language")),
-    Command("cancel", "help.cancel", start.cancel, aliases=("取消", "退出")),
     Command("bind", "help.bind", admin.bind, role=Role.DIRECTOR),
-    Command("grant", "help.grant", admin.grant, role=Role.ADMIN),
-    Command("topic", "topics.help.topic", flow=topic.FLOW, aliases=("提交议题", "议题征集")),
-    Command("topics", "topics.help.topics", topics.topics, aliases=("议题列表", "查看议题")),
-    Command("support", "topics.help.support", topics.support),
-    Command("unsupport", "topics.help.unsupport", topics.unsupport),
     Command("review", "topics.help.review", flow=topic_review.FLOW, aliases=("审议议题",)),
-    Command("events", "help.events", flow=signup.FLOW, payload="ev", aliases=("活动报名", "报名")),
-    Command("mysignups", "help.mysignups", flow=signup.MINE_FLOW, aliases=("我的报名",)),
+    Command("answer", "help.answer", faq.answer_handover, role=Role.STAFF),
     Command("newevent", "help.newevent", flow=newevent.FLOW, aliases=("发布活动",)),
     Command("roster", "help.roster", events.roster, role=Role.STAFF),
     Command("checkin", "help.checkin", events.checkin, role=Role.STAFF),
     Command("announce", "help.announce", events.announce, role=Role.STAFF),
     Command("eventmsg", "help.eventmsg", events.event_message, role=Role.STAFF),
     Command("cancelevent", "help.cancelevent", events.cancel_event, role=Role.STAFF),
+    # -- admins -------------------------------------------------------------------------------
+    Command("grant", "help.grant", admin.grant, role=Role.ADMIN),
 ]
 
 ACTIONS: list[Action] = [
