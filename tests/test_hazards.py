@@ -288,6 +288,20 @@ async def test_card_shows_reporter_privately_to_staff_only(app, person) -> None:
     assert report.ref in by_ref[0].text
 
 
+async def test_card_in_a_group_names_no_resident_even_in_its_history(app, person) -> None:
+    report = await new_report(app)  # filed by 王阿姨
+    bob = await app.users.ensure("console", "bob")
+    await app.users.rename(bob, "李伯伯")
+    service = HazardService.of(app)
+    await service.supplement(bob, report, "又看到纸箱了", [], "same-1")
+    group = Chat("console", "staff-group", ChatKind.GROUP, "工作群")
+    in_group = (await person("staff", chat=group).press(f"hz:card:{report.id}"))[0].text
+    assert "王阿姨" not in in_group and "李伯伯" not in in_group
+    assert "上报（上报人）" in in_group and "补充情况（居民）" in in_group
+    private = (await person("staff").press(f"hz:card:{report.id}"))[0].text
+    assert "上报（王阿姨）" in private and "补充情况（李伯伯）" in private
+
+
 # -- overdue, the list, digests -------------------------------------------------------------
 
 

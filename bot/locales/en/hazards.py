@@ -133,6 +133,8 @@ TEXTS: dict[str, str] = {
     "hazard.card.note": ": {note}",
     "hazard.card.photo": "Photo {n}/{count}",
     "hazard.actor.cli": "subdistrict staff",
+    "hazard.actor.reporter": "the reporter",
+    "hazard.actor.resident": "a resident",
     "hazard.event.filed": "reported",
     "hazard.event.status": "now “{status}”",
     "hazard.event.supplement": "more details added",

@@ -133,6 +133,8 @@ TEXTS: dict[str, str] = {
     "hazard.card.note": "：{note}",
     "hazard.card.photo": "现场照片 {n}/{count}",
     "hazard.actor.cli": "街道工作人员",
+    "hazard.actor.reporter": "上报人",
+    "hazard.actor.resident": "居民",
     "hazard.event.filed": "上报",
     "hazard.event.status": "改为「{status}」",
     "hazard.event.supplement": "补充情况",
