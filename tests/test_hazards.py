@@ -244,6 +244,18 @@ async def test_reporter_confirms_the_fix(app, person) -> None:
     assert "不需要再确认" in texts(await alice.press(f"hzok:yes:{report.id}"))
 
 
+
+async def test_only_the_yes_button_closes_a_report(app, person) -> None:
+    service = HazardService.of(app)
+    report = await new_report(app)
+    await service.move(None, report.id, Status.ACCEPTED, "")
+    await service.move(None, report.id, Status.RESOLVED, "")
+    alice = person("alice")
+    for stale in (f"hzok:maybe:{report.id}", f"hzok:{report.id}", "hzok:yes:x"):
+        await alice.press(stale)
+    still = await service.get(report.id)
+    assert still is not None and still.status is Status.RESOLVED
+
 async def test_reporter_says_not_fixed_and_staff_hear_why(app, person) -> None:
     service = HazardService.of(app)
     report = await new_report(app)
