@@ -99,6 +99,16 @@ def test_closed_loop_is_reachable() -> None:
     assert not TRANSITIONS[Status.CLOSED] and not TRANSITIONS[Status.DUPLICATE]
 
 
+def test_move_texts_exist_for_every_reachable_status_and_no_other() -> None:
+    from bot.i18n import LANGUAGES
+
+    reachable = {target.value for targets in TRANSITIONS.values() for target in targets}
+    for catalogue in LANGUAGES.values():
+        for prefix in ("hazard.action.", "hazard.told."):
+            named = {k.removeprefix(prefix) for k in catalogue if k.startswith(prefix)}
+            assert named - {"note"} == reachable, prefix
+
+
 async def test_service_refusals(app) -> None:
     service = HazardService.of(app)
     report = await new_report(app)
@@ -244,7 +254,6 @@ async def test_reporter_confirms_the_fix(app, person) -> None:
     assert "不需要再确认" in texts(await alice.press(f"hzok:yes:{report.id}"))
 
 
-
 async def test_only_the_yes_button_closes_a_report(app, person) -> None:
     service = HazardService.of(app)
     report = await new_report(app)
@@ -255,6 +264,7 @@ async def test_only_the_yes_button_closes_a_report(app, person) -> None:
         await alice.press(stale)
     still = await service.get(report.id)
     assert still is not None and still.status is Status.RESOLVED
+
 
 async def test_reporter_says_not_fixed_and_staff_hear_why(app, person) -> None:
     service = HazardService.of(app)

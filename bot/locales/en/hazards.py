@@ -63,7 +63,6 @@ TEXTS: dict[str, str] = {
     "hazard.action.closed": "Close",
     "hazard.action.rejected": "Reject",
     "hazard.action.duplicate": "Mark duplicate",
-    "hazard.action.submitted": "Back to submitted",
     "hazard.move.title": "Handle a hazard report",
     "hazard.move.ask_department": "Assigning {ref}: which department will fix it?",
     "hazard.move.department": "Department",
@@ -84,7 +83,6 @@ TEXTS: dict[str, str] = {
     "hazard.move.need_original": "No original report “{ref}” was found (it cannot be this report itself).",
     # -- telling the reporter --------------------------------------------------------------------
     "hazard.told.note": "\nNote: {note}",
-    "hazard.told.submitted": "Your hazard report {ref} is back to submitted.{note_line}",
     "hazard.told.accepted": "Your hazard report {ref} has been accepted; staff will arrange the fix.{note_line}",
     "hazard.told.assigned": "Your hazard report {ref} has been assigned to {department}.{note_line}",
     "hazard.told.resolved": "Your hazard report {ref} has been marked resolved.{note_line}\nPlease have a look: is it really fixed?",

@@ -63,7 +63,6 @@ TEXTS: dict[str, str] = {
     "hazard.action.closed": "结案",
     "hazard.action.rejected": "不予受理",
     "hazard.action.duplicate": "标为重复",
-    "hazard.action.submitted": "退回待受理",
     "hazard.move.title": "处理隐患报告",
     "hazard.move.ask_department": "{ref} 派单：请选择负责整改的部门：",
     "hazard.move.department": "派往部门",
@@ -84,7 +83,6 @@ TEXTS: dict[str, str] = {
     "hazard.move.need_original": "没有找到原报告「{ref}」，请检查编号（不能是这条报告自己）。",
     # -- 告知上报人 ------------------------------------------------------------------------------
     "hazard.told.note": "\n说明：{note}",
-    "hazard.told.submitted": "您上报的隐患 {ref} 已退回待受理。{note_line}",
     "hazard.told.accepted": "您上报的隐患 {ref} 已受理，工作人员会安排整改。{note_line}",
     "hazard.told.assigned": "您上报的隐患 {ref} 已派给「{department}」处理。{note_line}",
     "hazard.told.resolved": "您上报的隐患 {ref} 已整改。{note_line}\n请您看一下：已整改到位了吗？",
