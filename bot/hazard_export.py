@@ -21,6 +21,7 @@ from bot.hazard_repo import Filters
 from bot.hazard_service import HazardService
 from bot.hazards import Report
 from bot.i18n import text
+from bot.sheets import csv_cell
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -113,6 +114,8 @@ def write_xlsx(
         for cell in column:
             if isinstance(cell.value, datetime):
                 cell.number_format = DATE_FORMAT
+            elif cell.data_type == "f":
+                cell.data_type = "s"  # typed text starting with "=": never a live formula
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
@@ -127,7 +130,10 @@ def write_csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
         writer.writerow(headers)
         for row in rows:
             writer.writerow(
-                [v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v for v in row]
+                [
+                    v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else csv_cell(v)
+                    for v in row
+                ]
             )
 
 

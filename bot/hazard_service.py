@@ -186,21 +186,14 @@ class HazardService:
                 )
             updated = await repo.get(tx, report.id)
         assert updated is not None
-        for group in await self.staff_groups(updated.category):
-            await self.app.notifier.group(
-                group.address,
-                Reply(
-                    self.app.notifier.group_text(
-                        "hazard.announce.supplement",
-                        ref=updated.ref,
-                        description=description,
-                        photos=len(photos),
-                    ),
-                    (self._view_option(updated),),
-                    urgent=urgent,
-                ),
-                dedup_key=f"hz:{updated.ref}:sup:{instance}:{group.address}",
-            )
+        await self.tell_staff(
+            updated,
+            "hazard.announce.supplement",
+            f"sup:{instance}",
+            urgent=urgent,
+            description=description,
+            photos=len(photos),
+        )
         return updated
 
     # -- moving -----------------------------------------------------------------------------
@@ -335,21 +328,14 @@ class HazardService:
             updated = await repo.get(tx, report.id)
         assert updated is not None
         if not fixed:
-            for group in await self.staff_groups(updated.category):
-                await self.app.notifier.group(
-                    group.address,
-                    Reply(
-                        self.app.notifier.group_text(
-                            "hazard.announce.reopened",
-                            ref=updated.ref,
-                            reason=reason,
-                            status_key=updated.status.key,
-                        ),
-                        (self._view_option(updated),),
-                        urgent=updated.urgent,
-                    ),
-                    dedup_key=f"hz:{updated.ref}:reopen:{event_id}:{group.address}",
-                )
+            await self.tell_staff(
+                updated,
+                "hazard.announce.reopened",
+                f"reopen:{event_id}",
+                urgent=updated.urgent,
+                reason=reason,
+                status_key=updated.status.key,
+            )
         return updated
 
     # -- telling people ---------------------------------------------------------------------
@@ -364,29 +350,42 @@ class HazardService:
     def _view_option(self, report: Report) -> Option:
         return Option(self.app.notifier.group_text("hazard.button.view"), f"hz:card:{report.id}")
 
+    async def tell_staff(
+        self,
+        report: Report,
+        key: str,
+        occasion: str,
+        *,
+        urgent: bool,
+        extra: tuple[Option, ...] = (),
+        **params: object,
+    ) -> None:
+        """One message about the report to each staff group it may reach, once per occasion."""
+        notifier = self.app.notifier
+        body = notifier.group_text(key, ref=report.ref, **params)
+        options = (self._view_option(report), *extra)
+        for group in await self.staff_groups(report.category):
+            await notifier.group(
+                group.address,
+                Reply(body, options, urgent=urgent),
+                dedup_key=f"hz:{report.ref}:{occasion}:{group.address}",
+            )
+
     async def announce_new(self, report: Report) -> None:
         """Every new report to the staff groups, urgent ones marked; never the reporter's name."""
-        notifier = self.app.notifier
-        key = "hazard.announce.urgent" if report.urgent else "hazard.announce.new"
-        body = notifier.group_text(
-            key,
-            ref=report.ref,
+        accept = self.app.notifier.group_text("hazard.button.accepted")
+        await self.tell_staff(
+            report,
+            "hazard.announce.urgent" if report.urgent else "hazard.announce.new",
+            "new",
+            urgent=report.urgent,
+            extra=(Option(accept, f"hz:accepted:{report.id}"),),
             category_key=report.category.key,
             committee=report.committee_name,
             address=report.address,
             description=report.description,
             photos=report.photo_count,
         )
-        options = (
-            self._view_option(report),
-            Option(notifier.group_text("hazard.button.accepted"), f"hz:accepted:{report.id}"),
-        )
-        for group in await self.staff_groups(report.category):
-            await notifier.group(
-                group.address,
-                Reply(body, options, urgent=report.urgent),
-                dedup_key=f"hz:{report.ref}:new:{group.address}",
-            )
 
     async def tell_reporter(self, report: Report, event_id: int, note: str) -> None:
         reporter = await self.app.users.by_id(report.reporter_id)

@@ -31,18 +31,29 @@ def list_line(t: Translate, n: int, report: Report, overdue: str | None) -> str:
     )
 
 
-def _who(t: Translate, event: Event) -> str:
+# Events only residents make: filing and answering 已整改到位? (the reporter), supplementing.
+_BY_REPORTER = {"filed", "verified", "reopened"}
+_BY_RESIDENT = {"supplement"}
+
+
+def _who(t: Translate, event: Event, *, names: bool = True) -> str:
+    """Who made the event; without ``names``, residents are shown by their part, not by name."""
     if event.actor == "cli":
         return t("hazard.actor.cli")
+    if not names and event.kind in _BY_REPORTER:
+        return t("hazard.actor.reporter")
+    if not names and event.kind in _BY_RESIDENT:
+        return t("hazard.actor.resident")
     return event.actor_name or event.actor
 
 
-def history_line(t: Translate, event: Event, tz: ZoneInfo) -> str:
+def history_line(t: Translate, event: Event, tz: ZoneInfo, *, names: bool = True) -> str:
     what = t(event.status.key) if event.status else ""
     kind = t(f"hazard.event.{event.kind}", status=what)
     note = t("hazard.card.note", note=event.note) if event.note else ""
     at = local(event.at, tz)
-    return t("hazard.card.history_line", at=at, what=kind, who=_who(t, event), note=note)
+    who = _who(t, event, names=names)
+    return t("hazard.card.history_line", at=at, what=kind, who=who, note=note)
 
 
 def card_text(
@@ -54,7 +65,8 @@ def card_text(
     overdue: str | None,
     reporter: User | None,
 ) -> str:
-    """The card; ``reporter`` is given only to those who may see the reporter's name and phone."""
+    """The card; ``reporter`` is given only to those who may see the reporter's name and phone,
+    and without it the history names no resident either."""
     lines = [
         t(
             "hazard.card.head",
@@ -84,7 +96,8 @@ def card_text(
         )
     lines.append(t("hazard.card.photos", count=report.photo_count))
     lines.append(t("hazard.card.history"))
-    lines += [history_line(t, event, tz) for event in history]
+    names = reporter is not None
+    lines += [history_line(t, event, tz, names=names) for event in history]
     return "\n".join(lines)
 
 
@@ -125,7 +138,7 @@ def record(
                 "kind": e.kind,
                 "status": t(e.status.key) if e.status else None,
                 "note": e.note,
-                "by": _who(t, e),
+                "by": _who(t, e, names=reporter is not None),
             }
             for e in history
         ]

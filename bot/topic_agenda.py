@@ -13,6 +13,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.i18n import text
+from bot.sheets import csv_cell
 from bot.timeutil import local
 from bot.topics import Topic
 
@@ -90,7 +91,7 @@ def as_csv(agenda: Agenda) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(text(agenda.lang, "topics.agenda.csv_head").split(","))
     for row in agenda.rows():
-        writer.writerow(row.values())
+        writer.writerow([csv_cell(value) for value in row.values()])
     return out.getvalue()
 
 

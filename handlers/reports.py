@@ -178,12 +178,14 @@ async def on_verify(ctx: Context) -> None:
     """The reporter's answer to 已整改到位?: yes closes the report, no asks why and reopens it."""
     parts = (ctx.incoming.choice or "").split(":", 2)
     answer, rest = [*parts, "", ""][1:3]
-    report_id = int(rest) if rest.isdigit() else 0
+    if answer not in ("yes", "no") or not rest.isdigit():
+        ctx.say("router.stale_button")
+        return
     if answer == "no":
-        await ctx.app.router.engine.start(ctx, REOPEN_FLOW, (str(report_id),))
+        await ctx.app.router.engine.start(ctx, REOPEN_FLOW, (rest,))
         return
     try:
-        report = await HazardService.of(ctx.app).verify(ctx.user, report_id)
+        report = await HazardService.of(ctx.app).verify(ctx.user, int(rest))
     except HazardError as exc:
         ctx.reply(Reply(ctx.t(exc.key, **exc.params)))
         return

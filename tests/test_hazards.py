@@ -99,6 +99,16 @@ def test_closed_loop_is_reachable() -> None:
     assert not TRANSITIONS[Status.CLOSED] and not TRANSITIONS[Status.DUPLICATE]
 
 
+def test_move_texts_exist_for_every_reachable_status_and_no_other() -> None:
+    from bot.i18n import LANGUAGES
+
+    reachable = {target.value for targets in TRANSITIONS.values() for target in targets}
+    for catalogue in LANGUAGES.values():
+        for prefix in ("hazard.action.", "hazard.told."):
+            named = {k.removeprefix(prefix) for k in catalogue if k.startswith(prefix)}
+            assert named - {"note"} == reachable, prefix
+
+
 async def test_service_refusals(app) -> None:
     service = HazardService.of(app)
     report = await new_report(app)
@@ -244,6 +254,18 @@ async def test_reporter_confirms_the_fix(app, person) -> None:
     assert "不需要再确认" in texts(await alice.press(f"hzok:yes:{report.id}"))
 
 
+async def test_only_the_yes_button_closes_a_report(app, person) -> None:
+    service = HazardService.of(app)
+    report = await new_report(app)
+    await service.move(None, report.id, Status.ACCEPTED, "")
+    await service.move(None, report.id, Status.RESOLVED, "")
+    alice = person("alice")
+    for stale in (f"hzok:maybe:{report.id}", f"hzok:{report.id}", "hzok:yes:x"):
+        await alice.press(stale)
+    still = await service.get(report.id)
+    assert still is not None and still.status is Status.RESOLVED
+
+
 async def test_reporter_says_not_fixed_and_staff_hear_why(app, person) -> None:
     service = HazardService.of(app)
     report = await new_report(app)
@@ -286,6 +308,20 @@ async def test_card_shows_reporter_privately_to_staff_only(app, person) -> None:
     assert "没有找到" in texts(refused)
     by_ref = await staff.send(f"/reports {report.ref}")
     assert report.ref in by_ref[0].text
+
+
+async def test_card_in_a_group_names_no_resident_even_in_its_history(app, person) -> None:
+    report = await new_report(app)  # filed by 王阿姨
+    bob = await app.users.ensure("console", "bob")
+    await app.users.rename(bob, "李伯伯")
+    service = HazardService.of(app)
+    await service.supplement(bob, report, "又看到纸箱了", [], "same-1")
+    group = Chat("console", "staff-group", ChatKind.GROUP, "工作群")
+    in_group = (await person("staff", chat=group).press(f"hz:card:{report.id}"))[0].text
+    assert "王阿姨" not in in_group and "李伯伯" not in in_group
+    assert "上报（上报人）" in in_group and "补充情况（居民）" in in_group
+    private = (await person("staff").press(f"hz:card:{report.id}"))[0].text
+    assert "上报（王阿姨）" in private and "补充情况（李伯伯）" in private
 
 
 # -- overdue, the list, digests -------------------------------------------------------------

@@ -166,7 +166,8 @@ async def test_staff_decline_and_close_in_chat_ask_for_reason_and_outcome(app, p
     await reviewer.send("确认提交")
     told = await mail(app, "alice")
     assert "暂不采纳" in told[0] and "理由：属于城管执法范围，已转交" in told[0]
-    assert "采纳" in told[1] and "日期定了" in told[1]
+    assert "采纳" in told[1] and "会议日期待定" in told[1]
+    assert "告诉" not in told[1]  # no date is ever sent later, so none is promised
     assert "已办结" in told[2] and "办理结果：物业已更换电梯曳引机" in told[2]
     again = await reviewer.send(f"/review {accepted.ref}")
     assert (

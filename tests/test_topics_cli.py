@@ -217,3 +217,18 @@ def test_the_default_committees_exist_without_demo_data(tmp_path: Path) -> None:
     listed = juwei(db, "committees", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == 3
+
+
+def test_agenda_csv_keeps_a_typed_formula_as_text() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.topic_agenda import Agenda, as_csv
+    from bot.topics import Topic
+
+    topic = Topic(
+        1, "YT-20260718-0001", 1, "物业服务提升专委会", 1, "王阿姨", "=1+1 停车难",
+        "@SUM(A1) 小区停车位不够", None, False, Status.ACCEPTED, None, None, None, 0,
+        datetime(2026, 7, 18, 2, 0, tzinfo=UTC),
+    )  # fmt: skip
+    out = as_csv(Agenda("物业服务提升专委会", None, [topic], "zh", ZoneInfo("Asia/Shanghai")))
+    assert out.splitlines()[1].startswith("1,YT-20260718-0001,'=1+1 停车难,'@SUM(A1)")

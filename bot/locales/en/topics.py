@@ -92,8 +92,8 @@ TEXTS: dict[str, str] = {
     # -- telling the submitter -------------------------------------------------------------------
     "topics.told.accepted": 'Your topic {ref} "{title}" was accepted by the {committee} and will be discussed at the meeting on {meeting}.',
     "topics.told.accepted_note": 'Your topic {ref} "{title}" was accepted by the {committee} and will be discussed at the meeting on {meeting}.\nNote: {note}',
-    "topics.told.accepted_tbd": 'Your topic {ref} "{title}" was accepted by the {committee} and will be discussed at an upcoming meeting; the date will follow.',
-    "topics.told.accepted_tbd_note": 'Your topic {ref} "{title}" was accepted by the {committee} and will be discussed at an upcoming meeting; the date will follow.\nNote: {note}',
+    "topics.told.accepted_tbd": 'Your topic {ref} "{title}" was accepted by the {committee} and will be discussed at an upcoming meeting (date to be set).',
+    "topics.told.accepted_tbd_note": 'Your topic {ref} "{title}" was accepted by the {committee} and will be discussed at an upcoming meeting (date to be set).\nNote: {note}',
     "topics.told.merged": 'Your topic {ref} "{title}" is close to topic {into} "{into_title}" and was merged into it; please follow {into} from now on. You now support it.',
     "topics.told.merged_note": 'Your topic {ref} "{title}" is close to topic {into} "{into_title}" and was merged into it; please follow {into} from now on. You now support it.\nNote: {note}',
     "topics.told.declined": 'The {committee} has declined your topic {ref} "{title}" for now.\nReason: {note}\nThank you for caring; please keep telling us.',

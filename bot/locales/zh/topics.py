@@ -92,8 +92,8 @@ TEXTS: dict[str, str] = {
     # -- 告知提交人 ------------------------------------------------------------------------------
     "topics.told.accepted": "您提交的议题 {ref}「{title}」已被{committee}采纳，将在 {meeting} 的会议上讨论。",
     "topics.told.accepted_note": "您提交的议题 {ref}「{title}」已被{committee}采纳，将在 {meeting} 的会议上讨论。\n说明：{note}",
-    "topics.told.accepted_tbd": "您提交的议题 {ref}「{title}」已被{committee}采纳，将在近期的会议上讨论，日期定了再告诉大家。",
-    "topics.told.accepted_tbd_note": "您提交的议题 {ref}「{title}」已被{committee}采纳，将在近期的会议上讨论，日期定了再告诉大家。\n说明：{note}",
+    "topics.told.accepted_tbd": "您提交的议题 {ref}「{title}」已被{committee}采纳，将在近期的会议上讨论（会议日期待定）。",
+    "topics.told.accepted_tbd_note": "您提交的议题 {ref}「{title}」已被{committee}采纳，将在近期的会议上讨论（会议日期待定）。\n说明：{note}",
     "topics.told.merged": "您提交的议题 {ref}「{title}」与议题 {into}「{into_title}」内容相近，已合并到 {into}，请关注该议题的进展。您已自动成为它的附议人。",
     "topics.told.merged_note": "您提交的议题 {ref}「{title}」与议题 {into}「{into_title}」内容相近，已合并到 {into}，请关注该议题的进展。您已自动成为它的附议人。\n说明：{note}",
     "topics.told.declined": "您提交的议题 {ref}「{title}」经{committee}审议，暂不采纳。\n理由：{note}\n谢谢您的关心，欢迎继续提出意见。",
