@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.chats import ChatRepo
+from bot.messages import Address, Reply
 from bot.outbox import Outbox, Parcel
 from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
 
@@ -28,6 +30,7 @@ class Postman:
         *,
         worker: str,
         poll_seconds: float = 1.0,
+        on_sent: Callable[[Address, Reply], Awaitable[None]] | None = None,
     ) -> None:
         self._outbox = outbox
         self._chats = chats
@@ -35,6 +38,7 @@ class Postman:
         self._worker = worker
         self._poll = poll_seconds
         self._wake = asyncio.Event()
+        self._on_sent = on_sent  # e.g. remember a delivered card's buttons for typed numbers
 
     def wake(self) -> None:
         self._wake.set()
@@ -73,6 +77,8 @@ class Postman:
             await self._outbox.mark_failed(parcel.id, f"{type(exc).__name__}: {exc}")
         else:
             await self._outbox.mark_sent(parcel.id)
+            if self._on_sent is not None:
+                await self._on_sent(parcel.address, parcel.reply)
 
     async def run(self, stop: asyncio.Event) -> None:
         await self._outbox.recover(self._transport.platform)

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from bot.context import Context
 from bot.i18n import pick_language
 from bot.menus import MenuMemory
-from bot.messages import Incoming, Link, Reply
+from bot.messages import Address, ChatKind, Incoming, Link, Reply
 from bot.roles import Role, allows
 from conversations.engine import Engine
 from conversations.parsing import normalise
 from conversations.steps import Flow
+from conversations.store import Key
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -161,6 +162,14 @@ class Router:
         last = shown[-1]
         is_menu = any(o.value.partition(":")[0] in self.actions for o in last)
         await self.menus.remember(Engine.key(ctx), last if is_menu else (), self.app.clock.now())
+
+    async def delivered(self, address: Address, reply: Reply) -> None:
+        """A queued message reached a private chat: its card buttons answer to typed numbers."""
+        if any(o.value.partition(":")[0] in self.actions for o in reply.options):
+            chat = await self.app.chats.find(address)
+            if chat is not None and chat.kind is ChatKind.PRIVATE:
+                key = Key(address.platform, address.chat_id, address.chat_id)
+                await self.menus.remember(key, reply.options, self.app.clock.now())
 
     def permitted(self, ctx: Context, need: Role) -> bool:
         """The one role check: refuses politely when the person's role is not enough."""

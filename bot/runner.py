@@ -90,7 +90,13 @@ async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> Non
         await platform.start()
         log.info("%s started", platform.name)
     postmen = [
-        Postman(app.outbox, app.chats, platform.transport, worker=f"{platform.name}-run")
+        Postman(
+            app.outbox,
+            app.chats,
+            platform.transport,
+            worker=f"{platform.name}-run",
+            on_sent=app.router.delivered,
+        )
         for platform in platforms
     ]
 

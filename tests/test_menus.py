@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import FakeClock
+from bot.messages import Option, Reply
+from bot.platforms.console import Console, ConsoleIdentity
+from conversations.store import Key
 
 
 async def test_a_typed_number_presses_the_last_buttons(app, person) -> None:
@@ -32,3 +35,20 @@ async def test_an_old_menu_is_forgotten(app, person, clock: FakeClock) -> None:
     replies = await ye.send("1")
     assert "谢谢" not in replies[0].text
     assert await app.db.scalar("SELECT COUNT(*) FROM faq_feedback") == 0
+
+
+async def test_buttons_that_arrive_later_answer_to_numbers_too(app, person) -> None:
+    """A staff move asks the reporter 已整改到位? in a queued message; typing 1 answers it."""
+    reporter = person("reporter")
+    await reporter.send("/help")  # the reporter's private chat is known
+    question = "已整改到位？"
+    await app.outbox.put(
+        reporter.chat.address, Reply(question, (Option("是", "faq:yes:999"), Option("否", "x")))
+    )
+    console = Console(app, app.router, ConsoleIdentity("reporter"), json_mode=True)
+    await console.deliver_own_mail()
+    assert await app.router.menus.pick(_key("reporter"), "1", app.clock.now()) == "faq:yes:999"
+
+
+def _key(user: str) -> Key:
+    return Key("console", user, user)

@@ -138,6 +138,7 @@ class Console:
             for parcel in parcels:
                 self._write(self.own, parcel.reply)
                 await self.app.outbox.mark_sent(parcel.id)
+                await self.router.delivered(self.own, parcel.reply)
 
     async def _read_line(self) -> str | None:
         if self.interactive:
