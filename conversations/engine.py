@@ -361,7 +361,7 @@ class Engine:
         params = {k: v for k, v in state.answers.items() if isinstance(v, str | int)}
         lines.append(ctx.t(step.prompt, **params))
         if step.kind.hint and not repeat:
-            lines.append(ctx.t(step.kind.hint))
+            lines.append(ctx.t(step.kind.hint, **step.kind.hint_params()))
         if step.optional and not repeat:
             lines.append(ctx.t("flow.optional"))
         current = state.answers.get(step.name)

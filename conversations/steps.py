@@ -55,6 +55,9 @@ class InputKind:
     def show(self, ctx: Context, value: Any, options: Sequence[Option]) -> str:
         return str(value)
 
+    def hint_params(self) -> dict[str, object]:
+        return {}
+
     def skipped(self) -> Any:
         return None
 
@@ -194,14 +197,23 @@ class Photos(InputKind):
     hint: str | None = "input.photos.hint"
     collects = True
 
+    def __post_init__(self) -> None:
+        if self.max_count == 1:  # one photo moves on by itself: no 完成 to press
+            object.__setattr__(self, "hint", "input.photo.hint")
+
+    def hint_params(self) -> dict[str, object]:
+        return {"max": self.max_count}
+
     async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
-        return [Option(ctx.t("flow.done"), DONE)]
+        return [Option(ctx.t("flow.done"), DONE)] if self.max_count > 1 else ()
 
     async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
         photos: list[dict[str, str]] = list(current or [])
         if msg.photo is not None:
             photos.append({"platform": msg.photo.platform, "file_id": msg.photo.file_id})
             return Answer(photos, done=len(photos) >= self.max_count)
+        if self.max_count == 1:
+            raise InputError("input.photo.expected")
         raise InputError("input.photos.expected", max=self.max_count)
 
     def show(self, ctx: Context, value: Any, options: Sequence[Option]) -> str:

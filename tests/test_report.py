@@ -62,7 +62,7 @@ async def test_every_step_by_number_label_text_and_photos(app, person) -> None:
     urgency = await alice.press(DONE)
     assert [o.value for o in urgency[0].options] == ["urgent", "normal"]
     summary = await alice.send("2")
-    assert "2 张照片" in summary[0].text and "高雄居委会" in summary[0].text
+    assert "照片：2 张" in summary[0].text and "高雄居委会" in summary[0].text
     done = await alice.send("确认提交")
     ref = REF.search(texts(done))
     assert ref is not None and "119" not in texts(done)

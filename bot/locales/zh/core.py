@@ -81,9 +81,11 @@ TEXTS: dict[str, str] = {
     "input.datetime.hint": "可以这样写：7月18日 14:00、明天下午3点、2026-07-18 14:00。",
     "input.datetime.past": "{value} 已经过去了，请填写一个将来的时间。",
     "input.place.hint": "请写清小区、楼号、单元和具体部位，或直接发送位置。",
-    "input.photos.hint": "可以发送最多 5 张照片，发完后回复「完成」；没有照片请回复「跳过」。",
+    "input.photos.hint": "可以发送最多 {max} 张照片，发完后回复「完成」。",
+    "input.photo.hint": "请直接发送一张照片。",
+    "input.photo.expected": "请发送一张照片。",
     "input.photos.expected": "请发送照片（最多 {max} 张），发完后回复「完成」。",
-    "input.photos.count": "{count} 张照片",
+    "input.photos.count": "{count} 张",
     "input.photos.received": "已收到第 {count} 张照片。可以继续发送，发完请回复「完成」。",
     # -- 加入居委会 ------------------------------------------------------------------------------
     "join.title": "加入居委会",
