@@ -256,7 +256,7 @@ async def test_a_location_and_a_photo_reach_a_flow(tg: Harness) -> None:
     received = (await tg.said(5))[0]
     assert "第 1 张" in received["text"]
     summary = await tg.press(5, received, "完成")
-    assert "照片：1 张" in summary["text"] and "31.20460, 121.49060" in summary["text"]
+    assert "手机号：1 张" in summary["text"] and "31.20460, 121.49060" in summary["text"]
     assert button(summary, "确认提交")["callback_data"] == CONFIRM
     await tg.press(5, summary, "确认提交")
     [report] = FINISHED

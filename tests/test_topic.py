@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.messages import Chat, ChatKind, FileRef
 from bot.topics import Status, TopicService
-from conversations.steps import DONE
+from conversations.steps import SKIP
 
 REF = re.compile(r"YT-\d{8}-\d{4}")
 
@@ -47,7 +47,7 @@ async def test_flow_asks_in_order_with_committee_descriptions(app, person) -> No
     assert "最多 1000 个字" in texts(await alice.send("慢" * 1001))
     photo = await alice.send("我们楼加装电梯的意见征询已经半年了，还没有进展。")
     assert "照片" in photo[0].text and "跳过" in photo[0].text
-    assert [o.value for o in photo[0].options] == [DONE]  # 完成 with no photo moves on too
+    assert [o.value for o in photo[0].options] == [SKIP]  # one photo: no 完成 to press
     visibility = await alice.send("跳过")
     assert [o.label for o in visibility[0].options] == ["公开署名", "匿名"]
     summary = await alice.send("1")
