@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Chat, ChatKind
+from bot.messages import Chat, ChatKind, Incoming
 from bot.roles import Role
 
 
@@ -65,3 +65,20 @@ async def test_unknown_commands_and_plain_text_get_help(app, person) -> None:
     assert "/help" in (await someone.send("你好呀"))[0].text
     group = Chat("console", "sanmen-residents", ChatKind.GROUP)
     assert await person("someone", chat=group).send("大家好") == []  # silent in groups
+
+
+async def test_in_groups_only_words_to_the_bot_count(app, person) -> None:
+    """Neighbours chatting 报名, 帮助, 取消 or 1 in a group are not talking to the bot."""
+    group = Chat("console", "sanmen-residents", ChatKind.GROUP)
+    wu = person("wu", chat=group)
+    asked = await wu.router.handle(
+        Incoming(group, wu.sender, text="加装电梯需要多少业主同意？", mentions_bot=True)
+    )
+    assert asked[-1].options  # 有帮助 / 没帮助
+    for said in ("报名", "帮助", "取消", "1", "有帮助"):
+        assert await wu.send(said) == [], said
+    assert await app.db.scalar("SELECT COUNT(*) FROM faq_feedback") == 0
+    pressed = await wu.router.handle(Incoming(group, wu.sender, text="1", mentions_bot=True))
+    assert "谢谢" in pressed[0].text
+    helped = await wu.router.handle(Incoming(group, wu.sender, text="帮助", mentions_bot=True))
+    assert "/events" in helped[0].text
