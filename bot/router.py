@@ -146,9 +146,8 @@ class Router:
         if command.name in USABLE_MID_FLOW:
             await self.run(ctx, command, args)
             await self.engine.resume_prompt(ctx)
-        elif await self.engine.active(ctx):
-            await self.engine.handle(ctx)  # asks them to finish or cancel the open flow first
-        else:
+        elif not await self.engine.handle(ctx):  # an open flow asks to be finished first
+            # No flow open, or it had timed out (the engine said so): the command runs.
             await self.run(ctx, command, args)
 
     async def _typed_button(self, ctx: Context) -> str | None:
