@@ -12,6 +12,7 @@ TAG_WORDS = {
     "staff": Tag.STAFF, "工作人员": Tag.STAFF, "工作群": Tag.STAFF,
     "committee": Tag.COMMITTEE, "居委会": Tag.COMMITTEE, "居委": Tag.COMMITTEE,
 }  # fmt: skip
+DIRECTORS_MAY_NOT_SET = frozenset({Tag.STAFF, Tag.DIRECTORS})
 
 
 async def grant(ctx: Context) -> None:
@@ -68,10 +69,19 @@ async def bind(ctx: Context) -> None:
     if not tags:
         ctx.say("bind.usage")
         return
-    if ctx.user.role is Role.DIRECTOR and committee_id not in (None, ctx.user.committee_id):
-        ctx.say("bind.own_committee_only")
-        return
-    if ctx.user.role is Role.DIRECTOR and committee_id is None:
+    if ctx.user.role is Role.DIRECTOR:
+        # A director sets up their own committee's groups only: not another committee's group,
+        # and not a staff or directors' group, which get every committee's reports and notices.
+        bound = await ctx.app.chats.find(ctx.chat.address)
+        theirs = (None, ctx.user.committee_id)
+        if committee_id not in theirs or (bound is not None and bound.committee_id not in theirs):
+            ctx.say("bind.own_committee_only")
+            return
+        if tags & DIRECTORS_MAY_NOT_SET or (
+            bound is not None and bound.tags & DIRECTORS_MAY_NOT_SET
+        ):
+            ctx.say("bind.staff_only_tags")
+            return
         committee_id, committee_name = ctx.user.committee_id, ctx.user.committee_name or "—"
     await ctx.app.chats.bind(ctx.chat, committee_id, tags)
     names = "、".join(ctx.t(f"tag.{tag.value}") for tag in sorted(tags))

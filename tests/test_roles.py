@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.chats import Tag
 from bot.messages import Chat, ChatKind, Incoming
 from bot.roles import Role
 
@@ -57,6 +58,22 @@ async def test_bind_a_group(app, person) -> None:
     assert record.committee_name == "高雄" and {t.value for t in record.tags} == {"residents"}
     resident = person("someone", chat=group)
     assert "权限" in (await resident.send("/bind 居民群"))[0].text
+
+
+async def test_a_director_binds_only_their_own_committees_groups(app, person) -> None:
+    """Not another committee's group, and not a staff group that gets every committee's reports."""
+    director = person("sanmen-director", chat=Chat("console", "gaoxiong-residents", ChatKind.GROUP))
+    assert "自己所在的居委会" in (await director.send("/bind 居民群"))[0].text
+    in_staff_group = person("sanmen-director", chat=Chat("console", "staff-group", ChatKind.GROUP))
+    assert "工作人员" in (await in_staff_group.send("/bind 居民群"))[0].text
+    new_group = person("sanmen-director", chat=Chat("console", "sanmen-7", ChatKind.GROUP))
+    assert "工作人员" in (await new_group.send("/bind 工作群"))[0].text
+    assert "工作人员" in (await new_group.send("/bind 主任群"))[0].text
+    groups = {c.external_id: c for c in await app.chats.groups()}
+    assert groups["gaoxiong-residents"].committee_name == "高雄"
+    assert groups["staff-group"].tags == {Tag.STAFF}
+    assert groups["sanmen-7"].tags == frozenset()
+    assert "三门" in (await new_group.send("/bind 居民群 居委会群"))[0].text
 
 
 async def test_unknown_commands_and_plain_text_get_help(app, person) -> None:
