@@ -262,3 +262,21 @@ async def test_english_speakers_get_english(app: App, person: Make) -> None:
     await lee.send("Lee")
     done = await lee.send("1")
     assert "You're signed up!" in texts(done) and "Places: unlimited" in texts(done)
+
+
+async def test_moving_the_start_past_the_end_is_re_asked_not_lost(app: App, person: Make) -> None:
+    """Editing the start at the summary is checked against the end and deadline already given."""
+    staff = person("staff")
+    for said in ("/newevent", "消防安全培训", "跳过", "7月25日下午2点", "7月25日下午4点"):
+        await staff.send(said)
+    for said in ("街道社区文化活动中心", "30", "7月24日 18:00", "2", "三门", "需要", "修改"):
+        await staff.send(said)
+    await staff.send("开始时间")
+    refused = texts(await staff.send("7月25日下午5点"))
+    assert "结束时间要晚于开始时间" in refused
+    assert "截止" in texts(await staff.send("7月24日 17:00"))
+    summary = texts(await staff.send("7月25日下午3点"))
+    assert "请核对" in summary and "消防安全培训" in summary
+    assert "已发布" in texts(await staff.send("确认提交"))
+    (event,) = await Events.of(app).listing()
+    assert event.starts_at == datetime(2026, 7, 25, 7, 0, tzinfo=UTC)
