@@ -321,6 +321,10 @@ class Events:
             signup = signup_from_row(row)
             position = await self._position(tx, signup)
         await self._announce_promotions(promoted)
+        if signup.status is SignupStatus.CONFIRMED:  # the reminders say how many are coming
+            notices = self.notices
+            await notices.drop_reminders(event, user.id)
+            await notices.schedule_reminders(event, signup, user)
         if any(p.signup.id == signup.id for p in promoted):
             return Result(Outcome.CONFIRMED, event, signup, promoted=tuple(promoted))
         return Result(Outcome.CHANGED, event, signup, position, promoted=tuple(promoted))

@@ -326,3 +326,18 @@ async def test_impossible_times_are_refused(app: App, field: str) -> None:
     moment = START + timedelta(hours=1) if field == "deadline" else START - timedelta(hours=1)
     with pytest.raises(ValueError):
         await make_event(app, **{field: moment})
+
+
+async def test_a_changed_party_size_is_in_the_reminders(app: App) -> None:
+    service = Events.of(app)
+    event_id = await make_event(app, capacity=5, max_party=3)
+    (a,) = await people(app, 1)
+    signup = (await service.sign_up(event_id, a, name="A", party=3)).signup
+    assert signup is not None
+    assert (await service.change_party(signup.id, a, 1)).outcome is Outcome.CHANGED
+    rows = await app.db.fetchall(
+        "SELECT payload FROM outbox WHERE status = 'pending' AND dedup_key LIKE ?",
+        (f"ev:{event_id}:remind:1d:%",),
+    )
+    assert len(rows) == 1
+    assert "人数：1 人" in rows[0]["payload"] and "3 人" not in rows[0]["payload"]
