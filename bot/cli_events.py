@@ -296,8 +296,12 @@ async def cmd_reschedule(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_message(args: argparse.Namespace, settings: Settings) -> int:
+    body = args.text.strip()
+    if not body:
+        raise _usage("消息内容不能为空 (the message is empty)")
+
     async def work(app: App) -> int:
-        sent = await Events.of(app).message_confirmed(args.event, args.text, by="cli")
+        sent = await Events.of(app).message_confirmed(args.event, body, by="cli")
         if sent is None:
             raise _usage(f"没有可发消息的活动 #{args.event} (no such open event)")
         print(f"已发给 {sent} 人 (sent to {sent} people)")
