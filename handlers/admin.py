@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.chats import Tag
+from bot.committees import Committee
 from bot.context import Context
 from bot.roles import Role
 
@@ -13,6 +16,26 @@ TAG_WORDS = {
     "committee": Tag.COMMITTEE, "居委会": Tag.COMMITTEE, "居委": Tag.COMMITTEE,
 }  # fmt: skip
 DIRECTORS_MAY_NOT_SET = frozenset({Tag.STAFF, Tag.DIRECTORS})
+
+
+async def committees_and_tags(
+    ctx: Context, words: Sequence[str]
+) -> tuple[list[Committee], set[Tag]] | None:
+    """Residents' committee names and group types (居民群, staff…) as typed; None after saying
+    which word was not understood."""
+    committees: list[Committee] = []
+    tags: set[Tag] = set()
+    for word in words:
+        tag = TAG_WORDS.get(word.lower())
+        if tag is not None:
+            tags.add(tag)
+            continue
+        committee = await ctx.app.committees.resident_by_name(word)
+        if committee is None:
+            ctx.say("bind.unknown_word", word=word)
+            return None
+        committees.append(committee)
+    return committees, tags
 
 
 async def grant(ctx: Context) -> None:
@@ -55,17 +78,13 @@ async def bind(ctx: Context) -> None:
     if not ctx.chat.is_group:
         ctx.say("bind.groups_only")
         return
-    committee_id, committee_name, tags = None, "—", set()
-    for word in ctx.incoming.args:
-        tag = TAG_WORDS.get(word.lower())
-        if tag is not None:
-            tags.add(tag)
-            continue
-        committee = await ctx.app.committees.resident_by_name(word)
-        if committee is None:
-            ctx.say("bind.unknown_word", word=word)
-            return
-        committee_id, committee_name = committee.id, committee.name
+    read = await committees_and_tags(ctx, ctx.incoming.args)
+    if read is None:
+        return
+    committees, tags = read
+    committee_id, committee_name = (
+        (committees[-1].id, committees[-1].name) if committees else (None, "—")
+    )
     if not tags:
         ctx.say("bind.usage")
         return

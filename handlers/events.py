@@ -8,7 +8,7 @@ from bot.event_model import Event, EventStatus, Outcome, Result, Roster
 from bot.events import Events
 from bot.messages import Option
 from bot.timeutil import local
-from handlers.admin import TAG_WORDS
+from handlers.admin import committees_and_tags
 
 MAX_CHECKIN_BUTTONS = 20
 
@@ -208,20 +208,12 @@ async def announce(ctx: Context) -> None:
     event = await _known_event(ctx, "events.announce_cmd.usage")
     if event is None:
         return
-    committee_ids: list[int] = []
-    tags: list[Tag] = []
-    for word in ctx.incoming.args[1:]:
-        tag = TAG_WORDS.get(word.lower())
-        if tag is not None:
-            tags.append(tag)
-            continue
-        committee = await ctx.app.committees.resident_by_name(word)
-        if committee is None:
-            ctx.say("bind.unknown_word", word=word)
-            return
-        committee_ids.append(committee.id)
+    read = await committees_and_tags(ctx, ctx.incoming.args[1:])
+    if read is None:
+        return
+    committees, tags = read
     groups = await Events.of(ctx.app).announce(
-        event.id, by=ctx.user.ref, committee_ids=committee_ids, tags=tags
+        event.id, by=ctx.user.ref, committee_ids=[c.id for c in committees], tags=tags
     )
     if groups is None:
         ctx.say("events.outcome.event_cancelled", title=event.title)
