@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,6 +146,17 @@ def _write(data: bytes, output: Path | None) -> None:
 # -- commands -------------------------------------------------------------------------------
 
 
+async def _committee_ids(app: App, names: Sequence[str]) -> list[int]:
+    """The residents' committees named with --committee; a usage error for an unknown one."""
+    found = []
+    for name in names:
+        committee = await app.committees.resident_by_name(name)
+        if committee is None:
+            raise _usage(f"没有居委会 {name!r} (unknown committee)")
+        found.append(committee.id)
+    return found
+
+
 async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     if args.capacity is not None and args.capacity < 1:
         raise _usage("--capacity 至少为 1 (must be at least 1)")
@@ -156,12 +168,7 @@ async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         assert starts_at is not None
         if starts_at <= app.clock.now():
             raise _usage(f"--start {args.start!r} 已经过去 (is in the past)")
-        committee_ids = []
-        for name in args.committee or ():
-            committee = await app.committees.resident_by_name(name)
-            if committee is None:
-                raise _usage(f"没有居委会 {name!r} (unknown committee)")
-            committee_ids.append(committee.id)
+        committee_ids = await _committee_ids(app, args.committee or ())
         details = NewEvent(
             title=args.title,
             description=args.description or "",
@@ -249,12 +256,7 @@ async def cmd_announce(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(app: App) -> int:
         service = Events.of(app)
-        committee_ids = []
-        for name in args.committee or ():
-            committee = await app.committees.resident_by_name(name)
-            if committee is None:
-                raise _usage(f"没有居委会 {name!r} (unknown committee)")
-            committee_ids.append(committee.id)
+        committee_ids = await _committee_ids(app, args.committee or ())
         groups: list[ChatRecord] | None = None
         if addresses:
             groups = []
@@ -296,8 +298,12 @@ async def cmd_reschedule(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_message(args: argparse.Namespace, settings: Settings) -> int:
+    body = args.text.strip()
+    if not body:
+        raise _usage("消息内容不能为空 (the message is empty)")
+
     async def work(app: App) -> int:
-        sent = await Events.of(app).message_confirmed(args.event, args.text, by="cli")
+        sent = await Events.of(app).message_confirmed(args.event, body, by="cli")
         if sent is None:
             raise _usage(f"没有可发消息的活动 #{args.event} (no such open event)")
         print(f"已发给 {sent} 人 (sent to {sent} people)")

@@ -22,11 +22,15 @@ def _desk(app: App) -> FaqDesk:
 
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import with_app
+    from bot.cli import UsageError, with_app
+
+    question = args.question.strip()
+    if not question:
+        raise UsageError('请写上问题，例如 juwei faq ask "加装电梯要多少人同意" (empty question)')
 
     async def work(app: App) -> int:
         _, index = await _desk(app).index()
-        result = index.answer(args.question)
+        result = index.answer(question)
         best = result.best
         shown = {
             "id": best.id if best else None,

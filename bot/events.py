@@ -210,30 +210,30 @@ class Events:
             if existing is not None and existing["status"] != SignupStatus.CANCELLED.value:
                 signup = signup_from_row(existing)
                 position = await self._position(tx, signup)
-                if source is not None and existing["source"] == source:
-                    # The same flow run again (a crash before its state was cleared).
-                    outcome = Outcome(signup.status.value)
-                    return Result(outcome, event, signup, position)
-                return Result(Outcome.ALREADY, event, signup, position)
-            code = await self._unused_code(tx)
-            if existing is None:
-                await tx.execute(
-                    _INSERT_SIGNUP,
-                    (user.id, name, phone, party, party, code, source, now, now, event_id),
-                )
+                if source is None or existing["source"] != source:
+                    return Result(Outcome.ALREADY, event, signup, position)
+                # The same flow run again (a crash before its state was cleared): nothing is
+                # taken twice, and reminders the crash prevented are queued below (once).
             else:
-                await tx.execute(
-                    _RENEW_SIGNUP,
-                    (name, phone, party, party, event_id, event_id, code, source, now, now,
-                     event_id, existing["id"]),
-                )  # fmt: skip
-            row = await tx.fetchone(
-                SELECT_SIGNUP + " WHERE s.event_id = ? AND s.user_id = ?",
-                (event_id, user.id),
-            )
-            assert row is not None
-            signup = signup_from_row(row)
-            position = await self._position(tx, signup)
+                code = await self._unused_code(tx)
+                if existing is None:
+                    await tx.execute(
+                        _INSERT_SIGNUP,
+                        (user.id, name, phone, party, party, code, source, now, now, event_id),
+                    )
+                else:
+                    await tx.execute(
+                        _RENEW_SIGNUP,
+                        (name, phone, party, party, event_id, event_id, code, source, now, now,
+                         event_id, existing["id"]),
+                    )  # fmt: skip
+                row = await tx.fetchone(
+                    SELECT_SIGNUP + " WHERE s.event_id = ? AND s.user_id = ?",
+                    (event_id, user.id),
+                )
+                assert row is not None
+                signup = signup_from_row(row)
+                position = await self._position(tx, signup)
         result = Result(Outcome(signup.status.value), event, signup, position)
         if signup.status is SignupStatus.CONFIRMED:
             await self.notices.confirmed(event, signup, user)
@@ -321,6 +321,10 @@ class Events:
             signup = signup_from_row(row)
             position = await self._position(tx, signup)
         await self._announce_promotions(promoted)
+        if signup.status is SignupStatus.CONFIRMED:  # the reminders say how many are coming
+            notices = self.notices
+            await notices.drop_reminders(event, user.id)
+            await notices.schedule_reminders(event, signup, user)
         if any(p.signup.id == signup.id for p in promoted):
             return Result(Outcome.CONFIRMED, event, signup, promoted=tuple(promoted))
         return Result(Outcome.CHANGED, event, signup, position, promoted=tuple(promoted))

@@ -112,7 +112,9 @@ class Router:
             return
         if (msg.command is None or msg.command in FLOW_CONTROLS) and await self.engine.handle(ctx):
             return
-        if msg.text is not None and (pressed := await self._typed_button(ctx)):
+        # In a group only words addressed to the bot count: a neighbour's "1" or "报名" is not.
+        addressed = not msg.chat.is_group or msg.mentions_bot
+        if addressed and msg.text is not None and (pressed := await self._typed_button(ctx)):
             ctx.incoming = msg = replace(msg, text=None, choice=pressed)
             action = self.actions.get(pressed.partition(":")[0])
             if action is not None and self.permitted(ctx, action.role):
@@ -124,11 +126,11 @@ class Router:
         if msg.choice is not None:
             ctx.say("router.stale_button")
             return
+        if not addressed:
+            return  # the bot never speaks unprompted in groups
         if msg.text is not None and (command := self.aliases.get(normalise(msg.text))):
             await self.run(ctx, command, ())
             return
-        if msg.chat.is_group and not msg.mentions_bot:
-            return  # the bot never speaks unprompted in groups
         if self.fallback is not None:
             await self.fallback(ctx)
         else:
@@ -145,9 +147,8 @@ class Router:
         if command.name in USABLE_MID_FLOW:
             await self.run(ctx, command, args)
             await self.engine.resume_prompt(ctx)
-        elif await self.engine.active(ctx):
-            await self.engine.handle(ctx)  # asks them to finish or cancel the open flow first
-        else:
+        elif not await self.engine.handle(ctx):  # an open flow asks to be finished first
+            # No flow open, or it had timed out (the engine said so): the command runs.
             await self.run(ctx, command, args)
 
     async def _typed_button(self, ctx: Context) -> str | None:

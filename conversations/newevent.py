@@ -40,6 +40,14 @@ async def committee_options(ctx: Context, answers: Answers) -> Sequence[Option]:
     ]
 
 
+async def check_start(ctx: Context, answers: Answers, value: Any) -> None:
+    """A start changed at the summary still comes before the end and after the deadline."""
+    if answers.get("end") and from_db(answers["end"]) <= from_db(value):
+        raise InputError("events.end_before_start")
+    if answers.get("deadline") and from_db(answers["deadline"]) > from_db(value):
+        raise InputError("events.deadline_after_start")
+
+
 async def check_end(ctx: Context, answers: Answers, value: Any) -> None:
     """Ends after it starts."""
     if "start" in answers and from_db(value) <= from_db(answers["start"]):
@@ -86,7 +94,7 @@ FLOW = Flow(
             "events.new.description",
             optional=True,
         ),
-        Step("start", When(), "events.new.ask_start", "events.new.start"),
+        Step("start", When(), "events.new.ask_start", "events.new.start", check=check_start),
         Step("end", When(), "events.new.ask_end", "events.new.end", optional=True, check=check_end),
         Step("place", Text(2, 100), "events.new.ask_place", "events.new.place"),
         Step(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.chats import Tag
+from bot.committees import Committee
 from bot.context import Context
 from bot.roles import Role
 
@@ -12,6 +15,27 @@ TAG_WORDS = {
     "staff": Tag.STAFF, "工作人员": Tag.STAFF, "工作群": Tag.STAFF,
     "committee": Tag.COMMITTEE, "居委会": Tag.COMMITTEE, "居委": Tag.COMMITTEE,
 }  # fmt: skip
+DIRECTORS_MAY_NOT_SET = frozenset({Tag.STAFF, Tag.DIRECTORS})
+
+
+async def committees_and_tags(
+    ctx: Context, words: Sequence[str]
+) -> tuple[list[Committee], set[Tag]] | None:
+    """Residents' committee names and group types (居民群, staff…) as typed; None after saying
+    which word was not understood."""
+    committees: list[Committee] = []
+    tags: set[Tag] = set()
+    for word in words:
+        tag = TAG_WORDS.get(word.lower())
+        if tag is not None:
+            tags.add(tag)
+            continue
+        committee = await ctx.app.committees.resident_by_name(word)
+        if committee is None:
+            ctx.say("bind.unknown_word", word=word)
+            return None
+        committees.append(committee)
+    return committees, tags
 
 
 async def grant(ctx: Context) -> None:
@@ -54,24 +78,29 @@ async def bind(ctx: Context) -> None:
     if not ctx.chat.is_group:
         ctx.say("bind.groups_only")
         return
-    committee_id, committee_name, tags = None, "—", set()
-    for word in ctx.incoming.args:
-        tag = TAG_WORDS.get(word.lower())
-        if tag is not None:
-            tags.add(tag)
-            continue
-        committee = await ctx.app.committees.resident_by_name(word)
-        if committee is None:
-            ctx.say("bind.unknown_word", word=word)
-            return
-        committee_id, committee_name = committee.id, committee.name
+    read = await committees_and_tags(ctx, ctx.incoming.args)
+    if read is None:
+        return
+    committees, tags = read
+    committee_id, committee_name = (
+        (committees[-1].id, committees[-1].name) if committees else (None, "—")
+    )
     if not tags:
         ctx.say("bind.usage")
         return
-    if ctx.user.role is Role.DIRECTOR and committee_id not in (None, ctx.user.committee_id):
-        ctx.say("bind.own_committee_only")
-        return
-    if ctx.user.role is Role.DIRECTOR and committee_id is None:
+    if ctx.user.role is Role.DIRECTOR:
+        # A director sets up their own committee's groups only: not another committee's group,
+        # and not a staff or directors' group, which get every committee's reports and notices.
+        bound = await ctx.app.chats.find(ctx.chat.address)
+        theirs = (None, ctx.user.committee_id)
+        if committee_id not in theirs or (bound is not None and bound.committee_id not in theirs):
+            ctx.say("bind.own_committee_only")
+            return
+        if tags & DIRECTORS_MAY_NOT_SET or (
+            bound is not None and bound.tags & DIRECTORS_MAY_NOT_SET
+        ):
+            ctx.say("bind.staff_only_tags")
+            return
         committee_id, committee_name = ctx.user.committee_id, ctx.user.committee_name or "—"
     await ctx.app.chats.bind(ctx.chat, committee_id, tags)
     names = "、".join(ctx.t(f"tag.{tag.value}") for tag in sorted(tags))

@@ -8,7 +8,7 @@ from bot.event_model import Event, EventStatus, Outcome, Result, Roster
 from bot.events import Events
 from bot.messages import Option
 from bot.timeutil import local
-from handlers.admin import TAG_WORDS
+from handlers.admin import committees_and_tags
 
 MAX_CHECKIN_BUTTONS = 20
 
@@ -31,7 +31,15 @@ async def _known_event(ctx: Context, usage: str) -> Event | None:
     return event
 
 
-def roster_text(ctx: Context, roster: Roster) -> str:
+async def may_see_names(ctx: Context) -> bool:
+    """Names and check-in codes are shown in a private chat or a staff group, nowhere else."""
+    if not ctx.chat.is_group:
+        return True
+    record = await ctx.app.chats.find(ctx.chat.address)
+    return record is not None and Tag.STAFF in record.tags
+
+
+def roster_text(ctx: Context, roster: Roster, *, names: bool = True) -> str:
     event = roster.event
     lines = [ctx.t("events.roster.header", id=event.id, title=event.title)]
     lines.append(ctx.t("events.roster.when", when=local(event.starts_at, ctx.app.tz)))
@@ -51,6 +59,9 @@ def roster_text(ctx: Context, roster: Roster) -> str:
             checked_in=roster.checked_in,
         )
     )
+    if not names:
+        lines.append(ctx.t("events.roster.names_in_private"))
+        return "\n".join(lines)
     if roster.confirmed:
         lines.append(ctx.t("events.roster.confirmed_title"))
     for n, line in enumerate(roster.confirmed, 1):
@@ -84,14 +95,15 @@ async def show_roster(ctx: Context, event_id: int) -> None:
     if roster is None:
         ctx.say("events.outcome.no_event")
         return
+    names = await may_see_names(ctx)
     buttons = [
         Option(
             ctx.t("events.roster.checkin_button", name=line.signup.name), f"evci:{line.signup.id}"
         )
         for line in roster.confirmed
-        if line.signup.checked_in_at is None
+        if names and line.signup.checked_in_at is None
     ][:MAX_CHECKIN_BUTTONS]
-    ctx.say("events.roster.body", body=roster_text(ctx, roster), options=buttons)
+    ctx.say("events.roster.body", body=roster_text(ctx, roster, names=names), options=buttons)
 
 
 async def roster(ctx: Context) -> None:
@@ -100,7 +112,16 @@ async def roster(ctx: Context) -> None:
     if event_id is not None:
         await show_roster(ctx, event_id)
         return
-    events = await Events.of(ctx.app).listing()
+    if ctx.incoming.args:
+        ctx.say("events.roster.usage")
+        return
+    # From today on: at the door the event has often just started.
+    today = ctx.app.clock.now().astimezone(ctx.app.tz).date()
+    events = [
+        e
+        for e in await Events.of(ctx.app).listing(include_past=True)
+        if e.starts_at.astimezone(ctx.app.tz).date() >= today
+    ]
     if not events:
         ctx.say("events.roster.no_events")
         return
@@ -187,20 +208,12 @@ async def announce(ctx: Context) -> None:
     event = await _known_event(ctx, "events.announce_cmd.usage")
     if event is None:
         return
-    committee_ids: list[int] = []
-    tags: list[Tag] = []
-    for word in ctx.incoming.args[1:]:
-        tag = TAG_WORDS.get(word.lower())
-        if tag is not None:
-            tags.append(tag)
-            continue
-        committee = await ctx.app.committees.resident_by_name(word)
-        if committee is None:
-            ctx.say("bind.unknown_word", word=word)
-            return
-        committee_ids.append(committee.id)
+    read = await committees_and_tags(ctx, ctx.incoming.args[1:])
+    if read is None:
+        return
+    committees, tags = read
     groups = await Events.of(ctx.app).announce(
-        event.id, by=ctx.user.ref, committee_ids=committee_ids, tags=tags
+        event.id, by=ctx.user.ref, committee_ids=[c.id for c in committees], tags=tags
     )
     if groups is None:
         ctx.say("events.outcome.event_cancelled", title=event.title)

@@ -326,3 +326,33 @@ async def test_impossible_times_are_refused(app: App, field: str) -> None:
     moment = START + timedelta(hours=1) if field == "deadline" else START - timedelta(hours=1)
     with pytest.raises(ValueError):
         await make_event(app, **{field: moment})
+
+
+async def test_a_changed_party_size_is_in_the_reminders(app: App) -> None:
+    service = Events.of(app)
+    event_id = await make_event(app, capacity=5, max_party=3)
+    (a,) = await people(app, 1)
+    signup = (await service.sign_up(event_id, a, name="A", party=3)).signup
+    assert signup is not None
+    assert (await service.change_party(signup.id, a, 1)).outcome is Outcome.CHANGED
+    rows = await app.db.fetchall(
+        "SELECT payload FROM outbox WHERE status = 'pending' AND dedup_key LIKE ?",
+        (f"ev:{event_id}:remind:1d:%",),
+    )
+    assert len(rows) == 1
+    assert "人数：1 人" in rows[0]["payload"] and "3 人" not in rows[0]["payload"]
+
+
+async def test_a_rerun_after_a_crash_queues_the_missing_reminders_once(app: App) -> None:
+    service = Events.of(app)
+    event_id = await make_event(app)
+    (a,) = await people(app, 1)
+    await service.sign_up(event_id, a, name="A", source="run-1")
+    # The crash came after the seat was saved but before the reminders were queued.
+    await app.db.execute("DELETE FROM outbox WHERE dedup_key LIKE ?", (f"ev:{event_id}:remind:%",))
+    again = await service.sign_up(event_id, a, name="A", source="run-1")
+    assert again.outcome is Outcome.CONFIRMED
+    assert len(await pending(app, f"ev:{event_id}:remind:%")) == 2
+    await service.sign_up(event_id, a, name="A", source="run-1")
+    assert len(await pending(app, f"ev:{event_id}:remind:%")) == 2
+    assert await service.seats_taken(event_id) == 1

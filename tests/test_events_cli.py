@@ -148,3 +148,16 @@ def test_usage_errors_exit_2_with_one_line(
         assert len(err.strip().splitlines()) == 1, err
     code, _, err = run("events", "roster", "42", "--format", "json")
     assert code == 2 and "#42" in err
+
+
+def test_an_empty_message_is_refused_and_sends_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = InProcess(tmp_path / "juwei.db", capsys)
+    code, out, _ = run(
+        "events", "add", "--title", "x", "--start", "2030-07-20 14:00", "--place", "某处"
+    )
+    assert code == 0
+    for body in ("", "   "):
+        code, _, err = run("events", "message", out.strip(), body)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err

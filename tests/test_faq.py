@@ -108,6 +108,9 @@ def test_cli_ask_json(tmp_path: Path) -> None:
     assert set(shown) == {"id", "question", "answer", "score", "confident", "alternatives"}
     off = json.loads(_juwei(tmp_path, "faq", "ask", "天气怎么样", "--json").stdout)
     assert off["confident"] is False
+    empty = _juwei(tmp_path, "faq", "ask", "  ", "--json")
+    assert empty.returncode == 2 and empty.stdout == ""
+    assert len([line for line in empty.stderr.splitlines() if "juwei:" in line]) == 1
 
 
 async def test_added_entries_are_found_without_restart(app, person, tmp_path: Path) -> None:

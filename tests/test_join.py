@@ -88,6 +88,17 @@ async def test_idle_timeout_ends_the_flow(app, person, clock: FakeClock) -> None
     assert (await app.users.find("console", "eve")).committee_id is None
 
 
+async def test_a_command_after_the_timeout_runs(app, person, clock: FakeClock) -> None:
+    """The stale flow is ended and said so, and the command typed is answered, not swallowed."""
+    ivy = person("ivy")
+    await ivy.send("/join")
+    clock.advance(timedelta(minutes=31))
+    replies = texts(await ivy.send("/mysignups"))
+    assert "已超过 30 分钟" in replies and "没有报名任何活动" in replies
+    assert "您正在填写" not in replies
+    assert await app.conversations.load(_key("ivy", "ivy")) is None
+
+
 async def test_sweeper_tells_idle_people_through_the_outbox(app, person, clock: FakeClock) -> None:
     fay = person("fay")
     await fay.send("/join")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.messages import Chat, ChatKind
+from bot.chats import Tag
+from bot.messages import Chat, ChatKind, Incoming
 from bot.roles import Role
 
 
@@ -59,9 +60,42 @@ async def test_bind_a_group(app, person) -> None:
     assert "权限" in (await resident.send("/bind 居民群"))[0].text
 
 
+async def test_a_director_binds_only_their_own_committees_groups(app, person) -> None:
+    """Not another committee's group, and not a staff group that gets every committee's reports."""
+    director = person("sanmen-director", chat=Chat("console", "gaoxiong-residents", ChatKind.GROUP))
+    assert "自己所在的居委会" in (await director.send("/bind 居民群"))[0].text
+    in_staff_group = person("sanmen-director", chat=Chat("console", "staff-group", ChatKind.GROUP))
+    assert "工作人员" in (await in_staff_group.send("/bind 居民群"))[0].text
+    new_group = person("sanmen-director", chat=Chat("console", "sanmen-7", ChatKind.GROUP))
+    assert "工作人员" in (await new_group.send("/bind 工作群"))[0].text
+    assert "工作人员" in (await new_group.send("/bind 主任群"))[0].text
+    groups = {c.external_id: c for c in await app.chats.groups()}
+    assert groups["gaoxiong-residents"].committee_name == "高雄"
+    assert groups["staff-group"].tags == {Tag.STAFF}
+    assert groups["sanmen-7"].tags == frozenset()
+    assert "三门" in (await new_group.send("/bind 居民群 居委会群"))[0].text
+
+
 async def test_unknown_commands_and_plain_text_get_help(app, person) -> None:
     someone = person("someone")
     assert "/help" in (await someone.send("/fly"))[0].text
     assert "/help" in (await someone.send("你好呀"))[0].text
     group = Chat("console", "sanmen-residents", ChatKind.GROUP)
     assert await person("someone", chat=group).send("大家好") == []  # silent in groups
+
+
+async def test_in_groups_only_words_to_the_bot_count(app, person) -> None:
+    """Neighbours chatting 报名, 帮助, 取消 or 1 in a group are not talking to the bot."""
+    group = Chat("console", "sanmen-residents", ChatKind.GROUP)
+    wu = person("wu", chat=group)
+    asked = await wu.router.handle(
+        Incoming(group, wu.sender, text="加装电梯需要多少业主同意？", mentions_bot=True)
+    )
+    assert asked[-1].options  # 有帮助 / 没帮助
+    for said in ("报名", "帮助", "取消", "1", "有帮助"):
+        assert await wu.send(said) == [], said
+    assert await app.db.scalar("SELECT COUNT(*) FROM faq_feedback") == 0
+    pressed = await wu.router.handle(Incoming(group, wu.sender, text="1", mentions_bot=True))
+    assert "谢谢" in pressed[0].text
+    helped = await wu.router.handle(Incoming(group, wu.sender, text="帮助", mentions_bot=True))
+    assert "/events" in helped[0].text

@@ -262,3 +262,40 @@ async def test_english_speakers_get_english(app: App, person: Make) -> None:
     await lee.send("Lee")
     done = await lee.send("1")
     assert "You're signed up!" in texts(done) and "Places: unlimited" in texts(done)
+
+
+async def test_moving_the_start_past_the_end_is_re_asked_not_lost(app: App, person: Make) -> None:
+    """Editing the start at the summary is checked against the end and deadline already given."""
+    staff = person("staff")
+    for said in ("/newevent", "消防安全培训", "跳过", "7月25日下午2点", "7月25日下午4点"):
+        await staff.send(said)
+    for said in ("街道社区文化活动中心", "30", "7月24日 18:00", "2", "三门", "需要", "修改"):
+        await staff.send(said)
+    await staff.send("开始时间")
+    refused = texts(await staff.send("7月25日下午5点"))
+    assert "结束时间要晚于开始时间" in refused
+    assert "截止" in texts(await staff.send("7月24日 17:00"))
+    summary = texts(await staff.send("7月25日下午3点"))
+    assert "请核对" in summary and "消防安全培训" in summary
+    assert "已发布" in texts(await staff.send("确认提交"))
+    (event,) = await Events.of(app).listing()
+    assert event.starts_at == datetime(2026, 7, 25, 7, 0, tzinfo=UTC)
+
+
+async def test_roster_in_groups_and_at_the_door(app: App, person: Make, clock: FakeClock) -> None:
+    """Names and codes stay out of residents' groups; a just-started event is still listed."""
+    event_id = await make_event(app)
+    mo = person("mo")
+    for said in (f"/events {event_id}", "莫阿姨", "确认提交"):
+        await mo.send(said)
+    in_residents = person("staff", chat=Chat("console", "sanmen-residents", ChatKind.GROUP))
+    shown = await in_residents.send(f"/roster {event_id}")
+    assert "已报名 1 组共 1 人" in texts(shown) and "私聊" in texts(shown)
+    assert "莫阿姨" not in texts(shown) and not shown[-1].options
+    in_staff = person("staff", chat=Chat("console", "staff-group", ChatKind.GROUP))
+    assert "莫阿姨" in texts(await in_staff.send(f"/roster {event_id}"))
+    staff = person("staff")
+    assert "用法" in texts(await staff.send("/roster 拥军"))
+    clock.set(START + timedelta(minutes=10))
+    at_the_door = await staff.send("/roster")
+    assert "莫阿姨" in texts(at_the_door) and at_the_door[-1].options

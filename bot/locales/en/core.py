@@ -45,6 +45,7 @@ TEXTS: dict[str, str] = {
     "bind.usage": "Usage: /bind [COMMITTEE] TYPE\nTypes: residents, directors, staff, committee\nExample: /bind 三门 residents",
     "bind.unknown_word": 'I don\'t understand "{word}": write a committee name (e.g. 三门) or a group type (residents, directors, staff, committee).',
     "bind.own_committee_only": "A director can only bind groups to their own committee.",
+    "bind.staff_only_tags": "Only staff can set up staff and directors' groups.",
     "bind.done": "This group is set: committee {committee}, type {tags}. Notices will follow this.",
     # -- flows -----------------------------------------------------------------------------------
     "flow.progress": "[{title} {n}/{total}]",

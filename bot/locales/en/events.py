@@ -99,6 +99,8 @@ TEXTS: dict[str, str] = {
     "events.roster.line": "{n}. {name} ×{party} {status}",
     "events.roster.came": "✅ checked in {at}",
     "events.roster.not_yet": "code {code}",
+    "events.roster.names_in_private": "The list has residents' names and check-in codes: send /roster in a private chat with me to see it.",
+    "events.roster.usage": "Usage: /roster EVENT, e.g. /roster 3; /roster alone lets you choose from today's and later events.",
     "events.roster.body": "{body}",
     "events.roster.checkin_button": "Check in: {name}",
     "events.roster.no_events": "No upcoming events. Create one with /newevent.",

@@ -99,6 +99,8 @@ TEXTS: dict[str, str] = {
     "events.roster.line": "{n}. {name} ×{party} {status}",
     "events.roster.came": "✅ 已签到 {at}",
     "events.roster.not_yet": "签到码 {code}",
+    "events.roster.names_in_private": "名单含居民的姓名和签到码，请在与我的私聊中发送 /roster 查看。",
+    "events.roster.usage": "用法：/roster 活动编号，例如 /roster 3；只发 /roster 可从今天起的活动中选择。",
     "events.roster.body": "{body}",
     "events.roster.checkin_button": "签到：{name}",
     "events.roster.no_events": "现在没有即将举行的活动。用 /newevent 发布一个。",
