@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot import cli_notices
 from bot.app import App
 from bot.db import SchemaTooNew, backup
 from bot.demo import load_demo_data
@@ -22,7 +23,9 @@ Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 # Each feature's CLI module adds its subcommands: add(subparsers, db_option_parent).
-FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
+FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
+    cli_notices.add_commands,
+]
 
 
 class UsageError(Exception):

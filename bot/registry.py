@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from bot.roles import Role
 from bot.router import Action, Command, Router
-from conversations import join
+from conversations import broadcast, join, meeting
 from handlers import admin, language, start
+from handlers import notices as notice_tools
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -20,10 +21,26 @@ COMMANDS: list[Command] = [
     Command("cancel", "help.cancel", start.cancel, aliases=("取消", "退出")),
     Command("bind", "help.bind", admin.bind, role=Role.DIRECTOR),
     Command("grant", "help.grant", admin.grant, role=Role.ADMIN),
+    Command("broadcast", "help.broadcast", flow=broadcast.FLOW, aliases=("群发", "群发通知")),
+    Command("meeting", "help.meeting", flow=meeting.FLOW, aliases=("会议通知", "开会通知")),
+    Command("meetings", "help.meetings", notice_tools.meetings, role=Role.STAFF),
+    Command("reschedule", "help.reschedule", flow=meeting.RESCHEDULE, in_menu=False),
+    Command(
+        "cancelmeeting",
+        "help.cancelmeeting",
+        notice_tools.cancel_meeting,
+        role=Role.STAFF,
+        in_menu=False,
+    ),
+    Command("notices", "help.notices", notice_tools.notices, role=Role.STAFF),
+    Command("campaign", "help.campaign", notice_tools.campaign_cmd, role=Role.STAFF),
+    Command("ack", "help.ack", notice_tools.ack_text, aliases=("收到",), in_menu=False),
 ]
 
 ACTIONS: list[Action] = [
     Action("lang", language.lang),
+    Action("ack", notice_tools.ack_button),
+    Action("meeting", notice_tools.meeting_action, role=Role.STAFF),
 ]
 
 
