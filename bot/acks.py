@@ -114,6 +114,8 @@ async def _remind(app: App, occurrence_id: int, urgent: bool, now: datetime) -> 
         (occurrence_id,),
     )
     lang = app.settings.default_language
+    addresses = [Address(row["platform"], row["chat_id"]) for row in waiting]
+    chats = {address: await app.chats.find(address) for address in addresses}
     announced: list[tuple[Address, Reply]] = []
     async with app.db.transaction() as tx:
         claimed = await tx.execute(
@@ -123,8 +125,7 @@ async def _remind(app: App, occurrence_id: int, urgent: bool, now: datetime) -> 
         )
         if not claimed:
             return 0
-        for row in waiting:
-            address = Address(row["platform"], row["chat_id"])
+        for address, row in zip(addresses, waiting, strict=True):
             original = reply_from_json(row["payload"])
             reminder = Reply(
                 text(lang, "notices.ack_reminder") + "\n" + original.text,
@@ -132,7 +133,7 @@ async def _remind(app: App, occurrence_id: int, urgent: bool, now: datetime) -> 
                 photo=original.photo,
                 urgent=original.urgent,
             )
-            chat = await app.chats.find(address)
+            chat = chats[address]
             at = send_time(app, chat, urgent=urgent) if chat else now
             if await app.outbox.insert(
                 tx,

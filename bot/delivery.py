@@ -207,7 +207,7 @@ async def report(app: App, occurrence_id: int) -> Report | None:
         acks = await app.db.fetchall(
             "SELECT a.user_name, a.user_ref, c.title, a.chat_id FROM notice_acks a"
             " LEFT JOIN chats c ON c.platform = a.platform AND c.external_id = a.chat_id"
-            " WHERE a.occurrence_id = ? ORDER BY a.at",
+            " WHERE a.occurrence_id = ? ORDER BY a.at, a.user_name",
             (occurrence_id,),
         )
         result.acked = [(a["user_name"] or a["user_ref"], a["title"] or a["chat_id"]) for a in acks]
