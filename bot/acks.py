@@ -134,7 +134,7 @@ async def _remind(app: App, occurrence_id: int, urgent: bool, now: datetime) -> 
                 urgent=original.urgent,
             )
             chat = chats[address]
-            at = send_time(app, chat, urgent=urgent) if chat else now
+            at = send_time(app, chat, urgent=urgent, now=now) if chat else now
             if await app.outbox.insert(
                 tx,
                 address,

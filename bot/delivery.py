@@ -18,7 +18,7 @@ from bot.chats import ChatRecord, Tag
 from bot.i18n import text
 from bot.messages import Address, Option, Reply
 from bot.notices import Kind, Notice, NoticeRepo, Status
-from bot.schedule import after_quiet_hours
+from bot.schedule import Now, Once, after_quiet_hours
 from bot.timeutil import from_db, local, to_db
 from bot.users import User
 
@@ -63,9 +63,9 @@ def render(
     return Reply(body, options, photo=notice.image, urgent=notice.urgent)
 
 
-def send_time(app: App, chat: ChatRecord, *, urgent: bool) -> datetime:
+def send_time(app: App, chat: ChatRecord, *, urgent: bool, now: datetime | None = None) -> datetime:
     """Now, or the end of quiet hours for a residents' group (unless the notice is urgent)."""
-    now = app.clock.now()
+    now = now or app.clock.now()
     if urgent or Tag.RESIDENTS not in chat.tags:
         return now
     return after_quiet_hours(now, app.tz, app.settings.quiet_start, app.settings.quiet_end)
@@ -121,7 +121,7 @@ async def fan_out(app: App, notice: Notice, due: datetime) -> FanOut | None:
                     (occurrence_id, chat.platform, chat.external_id),
                 )
                 continue
-            at = send_time(app, chat, urgent=notice.urgent)
+            at = send_time(app, chat, urgent=notice.urgent, now=now)
             if await app.outbox.insert(tx, chat.address, reply, dedup_key=key, not_before=at):
                 announced.append((chat.address, reply))
                 held += at > now
@@ -134,6 +134,11 @@ async def fan_out(app: App, notice: Notice, due: datetime) -> FanOut | None:
             "UPDATE notice_occurrences SET status = 'sent', sent_at = ?, tip_id = ? WHERE id = ?",
             (to_db(now), tip.id if tip else None, occurrence_id),
         )
+        if isinstance(notice.schedule, Now | Once):  # its one occurrence: nothing more to do
+            await tx.execute(
+                "UPDATE notices SET status = 'done', updated_at = ? WHERE id = ?",
+                (to_db(now), notice.id),
+            )
     for address, message in announced:
         app.outbox.announce(address, message)
     return FanOut(occurrence_id, len(chats), len(announced), held, inactive)

@@ -97,7 +97,8 @@ def _preview_after(name: str) -> Any:
         )
         draft = _draft(ctx, model, None)
         chats = [c for c in await draft.targets.chats(ctx.app.chats) if c.active]
-        held = sum(send_time(ctx.app, c, urgent=draft.urgent) > ctx.app.clock.now() for c in chats)
+        now = ctx.app.clock.now()
+        held = sum(send_time(ctx.app, c, urgent=draft.urgent, now=now) > now for c in chats)
         ctx.say("notices.broadcast.preview", count=len(chats))
         ctx.reply(render(ctx.app, draft.as_notice(ctx.app.clock.now()), None))
         if held:
