@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_WEEKDAY_WORDS = {
+_WEEKDAY_WORDS: dict[str, Weekday] = {
     **{name: name for name in WEEKDAYS},
     **{full: name for full, name in zip(
         ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
@@ -43,7 +43,7 @@ def parse_weekdays(text: str) -> tuple[Weekday, ...]:
         if name is None:
             raise ValueError(f"not a day of the week: {word!r}")
         if name not in found:
-            found.append(name)  # type: ignore[arg-type]
+            found.append(name)
     return tuple(sorted(found, key=WEEKDAYS.index))
 
 

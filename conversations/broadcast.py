@@ -7,7 +7,7 @@ then the sender is told the progress and gets a delivery report (sent / failed /
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -85,7 +85,7 @@ def _draft(ctx: Context, answers: BroadcastAnswers, instance: str | None) -> Dra
     )
 
 
-def _preview_after(name: str) -> Any:
+def _preview_after(name: str) -> Callable[[Context, Answers, Any], Awaitable[None]]:
     """A step check that shows the preview once every answer is in."""
 
     async def check(ctx: Context, answers: Answers, value: Any) -> None:
