@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import cli_events, cli_faq, cli_reports, cli_topics
+from bot import cli_events, cli_faq, cli_notices, cli_reports, cli_topics
 from bot.app import App
 from bot.db import SchemaTooNew, backup
 from bot.demo import load_demo_data
@@ -28,6 +28,7 @@ FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
     cli_reports.add_commands,
     cli_topics.add_commands,
     cli_events.add_commands,
+    cli_notices.add_commands,
 ]
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.messages import Address, Attachment, FileRef, Link, Option, Reply
 from bot.timeutil import from_db, to_db
 
@@ -77,6 +77,9 @@ class Parcel:
 
 Listener = Callable[[Address, Reply], None]
 
+# A row claimed longer ago than this belongs to a process that stopped: it is handed out again.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
 
 class Outbox:
     def __init__(self, db: Database, clock: Clock) -> None:
@@ -88,6 +91,10 @@ class Outbox:
         """Be told of each message this process queues to go now (the console prints them)."""
         self._listeners.append(listener)
 
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
     async def put(
         self,
         address: Address,
@@ -97,10 +104,29 @@ class Outbox:
         not_before: datetime | None = None,
     ) -> bool:
         """Queue a message; False when a message with this dedup_key was queued before."""
+        async with self._db.transaction() as tx:
+            queued = await self.insert(
+                tx, address, reply, dedup_key=dedup_key, not_before=not_before
+            )
+        if queued:
+            self.announce(address, reply, not_before)
+        return queued
+
+    async def insert(
+        self,
+        tx: Tx,
+        address: Address,
+        reply: Reply,
+        *,
+        dedup_key: str | None = None,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Queue inside the caller's transaction; call ``announce`` once it has committed."""
         now = self._clock.now()
-        changed = await self._db.execute(
+        # RETURNING tells a skipped duplicate apart (lastrowid would be the previous insert's).
+        row = await tx.fetchone(
             "INSERT INTO outbox (platform, chat_id, payload, dedup_key, not_before, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
             (
                 address.platform,
                 address.chat_id,
@@ -110,24 +136,33 @@ class Outbox:
                 to_db(now),
             ),
         )
-        if not changed:
-            return False
-        if not_before is None or not_before <= now:  # a reminder for later is news only then
-            for listener in self._listeners:
-                listener(address, reply)
-        return True
+        return row is not None
+
+    def announce(self, address: Address, reply: Reply, not_before: datetime | None = None) -> None:
+        """Tell listeners of a queued message; a reminder for later is news only when due."""
+        if not_before is not None and not_before > self._clock.now():
+            return
+        for listener in self._listeners:
+            listener(address, reply)
 
     async def claim(
         self, platform: str, worker: str, *, chat_id: str | None = None, limit: int = 50
     ) -> list[Parcel]:
-        """Take due messages for sending; a claimed row is not handed to anyone else."""
-        now = to_db(self._clock.now())
+        """Take due messages for sending; a claimed row is not handed to anyone else.
+
+        Rows claimed more than ``CLAIM_TIMEOUT`` ago by a process that never marked them
+        are taken again, so a crash between claiming and marking loses nothing.
+        """
+        moment = self._clock.now()
+        now, stale = to_db(moment), to_db(moment - CLAIM_TIMEOUT)
         async with self._db.transaction() as tx:
             rows = await tx.fetchall(
                 "SELECT id, platform, chat_id, payload, attempts FROM outbox"
-                " WHERE platform = ? AND status = 'pending' AND not_before <= ?"
-                " AND (? IS NULL OR chat_id = ?) ORDER BY id LIMIT ?",
-                (platform, now, chat_id, chat_id, limit),
+                " WHERE platform = ? AND (? IS NULL OR chat_id = ?)"
+                " AND ((status = 'pending' AND not_before <= ?)"
+                "  OR (status = 'sending' AND claimed_at <= ?))"
+                " ORDER BY id LIMIT ?",
+                (platform, chat_id, chat_id, now, stale, limit),
             )
             for row in rows:
                 await tx.execute(
@@ -162,12 +197,45 @@ class Outbox:
             (error, to_db(self._clock.now() + delay), parcel_id),
         )
 
-    async def recover(self, platform: str, worker: str | None = None) -> int:
-        """Put back messages a stopped process had claimed but not marked sent."""
+    async def release(self, parcel_ids: list[int]) -> None:
+        """Hand claimed rows back unsent (a rate limit was reached); not counted as attempts."""
+        async with self._db.transaction() as tx:
+            for parcel_id in parcel_ids:
+                await tx.execute(
+                    "UPDATE outbox SET status = 'pending', attempts = attempts - 1,"
+                    " claimed_by = NULL WHERE id = ? AND status = 'sending'",
+                    (parcel_id,),
+                )
+
+    async def postpone(self, parcel_id: int, until: datetime) -> None:
+        """Send a claimed row later (its chat's rate limit); not counted as an attempt."""
+        await self._db.execute(
+            "UPDATE outbox SET status = 'pending', attempts = attempts - 1, claimed_by = NULL,"
+            " not_before = ? WHERE id = ? AND status = 'sending'",
+            (to_db(until), parcel_id),
+        )
+
+    async def fail_chat(self, address: Address, reason: str) -> int:
+        """Everything still waiting for a chat that refuses the bot fails, with the reason."""
+        return await self._db.execute(
+            "UPDATE outbox SET status = 'failed', error = ?"
+            " WHERE platform = ? AND chat_id = ? AND status = 'pending'",
+            (reason, address.platform, address.chat_id),
+        )
+
+    async def recover(
+        self, platform: str, worker: str | None = None, *, stale_after: timedelta | None = None
+    ) -> int:
+        """Put back messages a stopped process had claimed but not marked sent.
+
+        ``worker``: only that worker's; ``stale_after``: only those claimed at least that long
+        ago (safe while another live process is sending).
+        """
+        cutoff = to_db(self._clock.now() - stale_after) if stale_after is not None else None
         return await self._db.execute(
             "UPDATE outbox SET status = 'pending' WHERE platform = ? AND status = 'sending'"
-            " AND (? IS NULL OR claimed_by = ?)",
-            (platform, worker, worker),
+            " AND (? IS NULL OR claimed_by = ?) AND (? IS NULL OR claimed_at <= ?)",
+            (platform, worker, worker, cutoff, cutoff),
         )
 
     async def next_due(self, platform: str) -> datetime | None:

@@ -1,24 +1,82 @@
-"""Drains the outbox for one platform: claim → send → mark; one failing chat stops no other."""
+"""Drains the outbox for one platform: claim → send → mark; one failing chat stops no other.
+
+Platform limits are kept here: Telegram takes about 30 messages a second overall and 20 a
+minute per group; a WeCom group robot 20 a minute. A message over its chat's limit waits in
+the outbox (not in memory), so a restart keeps the order and loses nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.chats import ChatRepo
+from bot.clock import Clock
 from bot.messages import Address, Reply
-from bot.outbox import Outbox, Parcel
+from bot.outbox import CLAIM_TIMEOUT, Outbox, Parcel
 from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+BATCH = 10  # claimed at a time: small, so a claim never outlives the outbox's claim timeout
 
 
 def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(300, 2**attempt))
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_second: int | None = None  # all chats together
+    per_chat: int | None = None  # each chat, per ``chat_window``
+    chat_window: timedelta = timedelta(minutes=1)
+
+
+PLATFORM_LIMITS = {
+    "telegram": Limits(per_second=30, per_chat=20),
+    "wecom": Limits(per_chat=20),
+}
+
+
+class RateLimiter:
+    """Sliding windows over the moments messages were sent, overall and per chat."""
+
+    def __init__(self, limits: Limits, clock: Clock) -> None:
+        self._limits = limits
+        self._clock = clock
+        self._recent: deque[datetime] = deque()
+        self._chats: dict[str, deque[datetime]] = {}
+
+    @staticmethod
+    def _wait(
+        sent: deque[datetime], limit: int | None, window: timedelta, now: datetime
+    ) -> timedelta:
+        if limit is None:
+            return timedelta(0)
+        while sent and sent[0] <= now - window:
+            sent.popleft()
+        if len(sent) < limit:
+            return timedelta(0)
+        return sent[0] + window - now
+
+    def overall_wait(self) -> timedelta:
+        return self._wait(
+            self._recent, self._limits.per_second, timedelta(seconds=1), self._clock.now()
+        )
+
+    def chat_wait(self, chat_id: str) -> timedelta:
+        sent = self._chats.setdefault(chat_id, deque())
+        return self._wait(sent, self._limits.per_chat, self._limits.chat_window, self._clock.now())
+
+    def record(self, chat_id: str) -> None:
+        now = self._clock.now()
+        self._recent.append(now)
+        self._chats.setdefault(chat_id, deque()).append(now)
 
 
 class Postman:
@@ -31,27 +89,49 @@ class Postman:
         worker: str,
         poll_seconds: float = 1.0,
         on_sent: Callable[[Address, Reply], Awaitable[None]] | None = None,
+        limits: Limits | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._outbox = outbox
         self._chats = chats
         self._transport = transport
         self._worker = worker
         self._poll = poll_seconds
+        self._clock = clock or outbox.clock
+        self._limiter = RateLimiter(
+            limits or PLATFORM_LIMITS.get(transport.platform, Limits()), self._clock
+        )
         self._wake = asyncio.Event()
         self._on_sent = on_sent  # e.g. remember a delivered card's buttons for typed numbers
+        self._pause = 0.0  # seconds until the overall limit allows more
 
     def wake(self) -> None:
         self._wake.set()
 
     async def deliver_due(self, chat_id: str | None = None) -> int:
-        """Send everything due now; returns how many were handled."""
+        """Send everything due now (as far as the limits allow); returns how many were tried."""
         handled = 0
-        while parcels := await self._outbox.claim(
-            self._transport.platform, self._worker, chat_id=chat_id
-        ):
-            for parcel in parcels:
+        self._pause = 0.0
+        while True:
+            if (wait := self._limiter.overall_wait()) > timedelta(0):
+                self._pause = wait.total_seconds()
+                break
+            parcels = await self._outbox.claim(
+                self._transport.platform, self._worker, chat_id=chat_id, limit=BATCH
+            )
+            if not parcels:
+                break
+            for index, parcel in enumerate(parcels):
+                if self._limiter.overall_wait() > timedelta(0):
+                    await self._outbox.release([p.id for p in parcels[index:]])
+                    break
+                chat_wait = self._limiter.chat_wait(parcel.address.chat_id)
+                if chat_wait > timedelta(0):
+                    await self._outbox.postpone(parcel.id, self._clock.now() + chat_wait)
+                    continue
+                self._limiter.record(parcel.address.chat_id)
                 await self._deliver(parcel)
-            handled += len(parcels)
+                handled += 1
         return handled
 
     async def _deliver(self, parcel: Parcel) -> None:
@@ -59,8 +139,10 @@ class Postman:
             await self._transport.send(parcel.address.chat_id, parcel.reply)
         except ChatUnreachable as exc:
             log.warning("chat %s unreachable: %s", parcel.address, exc)
+            reason = f"unreachable: {exc}"
             await self._chats.deactivate(parcel.address, str(exc))
-            await self._outbox.mark_failed(parcel.id, f"unreachable: {exc}")
+            await self._outbox.mark_failed(parcel.id, reason)
+            await self._outbox.fail_chat(parcel.address, reason)
         except TemporaryFailure as exc:
             if parcel.attempts >= MAX_ATTEMPTS:
                 log.error("giving up on message %s to %s: %s", parcel.id, parcel.address, exc)
@@ -81,7 +163,8 @@ class Postman:
                 await self._on_sent(parcel.address, parcel.reply)
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self._outbox.recover(self._transport.platform)
+        # Only rows claimed long ago: another live process may be sending its own right now.
+        await self._outbox.recover(self._transport.platform, stale_after=CLAIM_TIMEOUT)
         while not stop.is_set():
             try:
                 await self.deliver_due()
@@ -89,6 +172,7 @@ class Postman:
                 log.exception("outbox pass failed; trying again")
             self._wake.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waiters, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED)
+            timeout = self._pause or self._poll
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()

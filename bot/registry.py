@@ -6,8 +6,19 @@ from typing import TYPE_CHECKING
 
 from bot.roles import Role
 from bot.router import Action, Command, Router
-from conversations import join, newevent, report, report_update, signup, topic, topic_review
+from conversations import (
+    broadcast,
+    join,
+    meeting,
+    newevent,
+    report,
+    report_update,
+    signup,
+    topic,
+    topic_review,
+)
 from handlers import admin, events, faq, language, reports, start, topics
+from handlers import notices as notice_tools
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -51,6 +62,27 @@ COMMANDS: list[Command] = [
     Command("cancelevent", "help.cancelevent", events.cancel_event, role=Role.STAFF),
     # -- admins -------------------------------------------------------------------------------
     Command("grant", "help.grant", admin.grant, role=Role.ADMIN),
+    Command("broadcast", "help.broadcast", flow=broadcast.FLOW, aliases=("群发", "群发通知")),
+    Command("meeting", "help.meeting", flow=meeting.FLOW, aliases=("会议通知", "开会通知")),
+    Command("meetings", "help.meetings", notice_tools.meetings, role=Role.STAFF),
+    Command("reschedule", "help.reschedule", flow=meeting.RESCHEDULE, in_menu=False),
+    Command(
+        "cancelmeeting",
+        "help.cancelmeeting",
+        notice_tools.cancel_meeting,
+        role=Role.STAFF,
+        in_menu=False,
+    ),
+    Command("notices", "help.notices", notice_tools.notices, role=Role.STAFF),
+    Command("campaign", "help.campaign", notice_tools.campaign_cmd, role=Role.STAFF),
+    Command(
+        "ack",
+        "help.ack",
+        notice_tools.ack_text,
+        aliases=("收到",),
+        in_menu=False,
+        heard_in_groups=True,
+    ),
 ]
 
 ACTIONS: list[Action] = [
@@ -62,6 +94,8 @@ ACTIONS: list[Action] = [
     Action("tpr", topics.review, role=Role.STAFF),
     Action("evroster", events.roster_action, role=Role.STAFF),
     Action("evci", events.checkin_action, role=Role.STAFF),
+    Action("ack", notice_tools.ack_button),
+    Action("meeting", notice_tools.meeting_action, role=Role.STAFF),
 ]
 
 

@@ -42,6 +42,7 @@ class Command:
     flow: Flow[Any] | None = None
     role: Role = Role.RESIDENT
     aliases: tuple[str, ...] = ()  # words that start it when typed as plain text (加入居委会)
+    heard_in_groups: bool = False  # its aliases count in groups unaddressed (收到 under a notice)
     payload: str | None = None  # deep-link name: /start <payload>_<arg>
     in_menu: bool = True
 
@@ -126,11 +127,12 @@ class Router:
         if msg.choice is not None:
             ctx.say("router.stale_button")
             return
-        if not addressed:
-            return  # the bot never speaks unprompted in groups
-        if msg.text is not None and (command := self.aliases.get(normalise(msg.text))):
+        command = self.aliases.get(normalise(msg.text)) if msg.text is not None else None
+        if command is not None and (addressed or command.heard_in_groups):
             await self.run(ctx, command, ())
             return
+        if not addressed:
+            return  # the bot never speaks unprompted in groups
         if self.fallback is not None:
             await self.fallback(ctx)
         else:

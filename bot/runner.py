@@ -19,9 +19,11 @@ import uvicorn
 from starlette.routing import BaseRoute
 
 from bot.app import App
+from bot.hazard_digest import send_digests
 from bot.platforms.base import Transport
 from bot.postman import Postman
 from bot.registry import build_router
+from bot.scheduler import Scheduler, run_scheduler
 from bot.settings import Settings
 from bot.web import build_web_app
 
@@ -46,6 +48,21 @@ class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def system_jobs(scheduler: Scheduler) -> None:
+    """Staff digests on the scheduler: overdue hazard reports daily, a summary on Mondays."""
+    app = scheduler.app
+    scheduler.add_system_job(
+        "hazard-daily", hour=8, minute=30, func=lambda: send_digests(app, "daily")
+    )
+    scheduler.add_system_job(
+        "hazard-weekly",
+        day_of_week="mon",
+        hour=9,
+        minute=0,
+        func=lambda: send_digests(app, "weekly"),
+    )
 
 
 def configured_platforms(app: App) -> list[Platform]:
@@ -107,6 +124,9 @@ async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> Non
     app.outbox.listen(wake_postmen)
     tasks = [asyncio.create_task(p.run(stop), name="postman") for p in postmen]
     tasks.append(asyncio.create_task(_sweep_idle_flows(app, stop), name="sweeper"))
+    tasks.append(
+        asyncio.create_task(run_scheduler(app, stop, configure=system_jobs), name="scheduler")
+    )
     await stop.wait()
     running = False
     log.info("stopping")

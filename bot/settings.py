@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     hazard_resolve_days: int = Field(default=7, ge=1, le=365)
     # Days staff wait for the reporter's 已整改到位? answer before closing a report themselves.
     hazard_verify_days: int = Field(default=3, ge=0, le=90)
+
+    # -- notices: scheduler, quiet hours, missed occurrences, the summer campaign ------------
+    quiet_start: time = time(21, 0)  # nothing scheduled reaches residents' groups from here…
+    quiet_end: time = time(8, 0)  # …until here, unless marked urgent
+    notice_grace_hours: float = Field(default=6, ge=0, le=7 * 24)
+    ack_remind_minutes: int = Field(default=120, ge=5, le=7 * 24 * 60)
+    summer_campaign: bool = True
 
     @field_validator("timezone")
     @classmethod
@@ -192,6 +199,10 @@ class Settings(BaseSettings):
     @property
     def conversation_timeout(self) -> timedelta:
         return timedelta(minutes=self.conversation_timeout_minutes)
+
+    @property
+    def notice_grace(self) -> timedelta:
+        return timedelta(hours=self.notice_grace_hours)
 
     @property
     def telegram_enabled(self) -> bool:

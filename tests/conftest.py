@@ -13,6 +13,7 @@ import pytest
 from bot.app import App
 from bot.clock import FakeClock
 from bot.messages import Chat, ChatKind, Incoming, Reply, Sender
+from bot.outbox import Parcel
 from bot.registry import build_router
 from bot.router import Router
 from bot.settings import Settings
@@ -87,3 +88,11 @@ def juwei_env(db: Path) -> dict[str, str]:
 
 
 PY = sys.executable
+
+
+async def take_mail(app: App, chat_id: str) -> list[Parcel]:
+    """What the console platform would deliver to this chat now: claimed and marked sent."""
+    parcels = await app.outbox.claim("console", "test", chat_id=chat_id)
+    for parcel in parcels:
+        await app.outbox.mark_sent(parcel.id)
+    return parcels

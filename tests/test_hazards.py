@@ -26,16 +26,13 @@ from bot.hazards import (
 from bot.messages import Chat, ChatKind, FileRef
 from bot.roles import Role
 from bot.users import User
+from tests.conftest import take_mail
 
 COMMITTEES = {"三门": 1, "高雄": 2, "西二": 3}
 
 
 def texts(replies) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(r.text for r in replies)
-
-
-async def mail(app, chat: str):  # type: ignore[no-untyped-def]
-    return await app.outbox.claim("console", "test", chat_id=chat)
 
 
 async def new_report(
@@ -146,7 +143,7 @@ async def test_duplicate_points_at_the_original(app) -> None:
     copy = await new_report(app, reporter="bob")
     moved = await service.move(None, copy.id, Status.DUPLICATE, "", duplicate_of=original.ref)
     assert moved.status is Status.DUPLICATE and moved.duplicate_of == original.ref
-    told = await mail(app, "bob")
+    told = await take_mail(app, "bob")
     assert original.ref in told[0].reply.text
 
 
@@ -184,7 +181,7 @@ async def test_staff_walk_a_report_to_closure_and_the_reporter_hears_each_step(
     app, person, clock
 ) -> None:
     report = await new_report(app)
-    await mail(app, "staff-group")
+    await take_mail(app, "staff-group")
     hal = await app.users.find("console", "alice")
     await app.users.set_language(hal, "en")
     staff = person("staff")
@@ -193,7 +190,7 @@ async def test_staff_walk_a_report_to_closure_and_the_reporter_hears_each_step(
     assert report.ref in texts(ask) and "已受理" in texts(ask)
     await staff.send("跳过")
     await staff.send("确认提交")
-    told = await mail(app, "alice")
+    told = await take_mail(app, "alice")
     assert "has been accepted" in told[0].reply.text  # in the reporter's own language
 
     await staff.press(f"hz:assigned:{report.id}")
@@ -201,13 +198,13 @@ async def test_staff_walk_a_report_to_closure_and_the_reporter_hears_each_step(
     await staff.send("请物业三天内清理")
     done = await staff.send("确认提交")
     assert "已派单" in texts(done)
-    told = await mail(app, "alice")
+    told = await take_mail(app, "alice")
     assert "Property management" in told[0].reply.text and "三天内清理" in told[0].reply.text
 
     await staff.press(f"hz:resolved:{report.id}")
     await staff.send("已清理")
     await staff.send("确认提交")
-    told = await mail(app, "alice")
+    told = await take_mail(app, "alice")
     assert "is it really fixed" in told[0].reply.text
     assert [o.value for o in told[0].reply.options] == [
         f"hzok:yes:{report.id}",
@@ -271,7 +268,7 @@ async def test_reporter_says_not_fixed_and_staff_hear_why(app, person) -> None:
     report = await new_report(app)
     await service.move(None, report.id, Status.ASSIGNED, "", department=Department.PROPERTY)
     await service.move(None, report.id, Status.RESOLVED, "")
-    await mail(app, "staff-group")
+    await take_mail(app, "staff-group")
     alice = person("alice")
     ask = await alice.press(f"hzok:no:{report.id}")
     assert "哪里还没有整改好" in texts(ask)
@@ -281,7 +278,7 @@ async def test_reporter_says_not_fixed_and_staff_hear_why(app, person) -> None:
     reopened = await service.get(report.id)
     assert reopened is not None and reopened.status is Status.ASSIGNED
     assert reopened.resolved_at is None
-    told = await mail(app, "staff-group")
+    told = await take_mail(app, "staff-group")
     assert "纸箱又堆回来了" in told[0].reply.text and "王阿姨" not in told[0].reply.text
 
 
@@ -384,14 +381,14 @@ async def test_daily_digest(app, clock) -> None:
     assert digest is not None and "2 条" in digest.text and "已 2 天" in digest.text
     without = await overdue_digest(app, include_sensitive=False)
     assert without is not None and "独居" not in without.text
-    await mail(app, "staff-group")
+    await take_mail(app, "staff-group")
     assert await send_digests(app, "daily") == 1
     await send_digests(app, "daily")  # once a day, however often it runs
-    posted = await mail(app, "staff-group")
+    posted = await take_mail(app, "staff-group")
     assert len(posted) == 1 and "超时隐患提醒" in posted[0].reply.text
     clock.advance(timedelta(days=1))
     await send_digests(app, "daily")
-    assert len(await mail(app, "staff-group")) == 1
+    assert len(await take_mail(app, "staff-group")) == 1
 
 
 async def test_weekly_summary_with_chart(app, clock) -> None:
@@ -408,10 +405,10 @@ async def test_weekly_summary_with_chart(app, clock) -> None:
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = struct.unpack(">II", png[16:24])
     assert (width, height) == (480, 260)
-    await mail(app, "staff-group")
+    await take_mail(app, "staff-group")
     assert await send_digests(app, "weekly") == 1
     await send_digests(app, "weekly")
-    posted = await mail(app, "staff-group")
+    posted = await take_mail(app, "staff-group")
     assert len(posted) == 1 and posted[0].reply.photo is not None
 
 

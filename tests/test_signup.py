@@ -12,7 +12,7 @@ from bot.clock import FakeClock
 from bot.event_model import NewEvent
 from bot.events import Events
 from bot.messages import Chat, ChatKind, Reply
-from tests.conftest import Person
+from tests.conftest import Person, take_mail
 
 Make = Callable[..., Person]
 
@@ -30,8 +30,8 @@ async def make_event(app: App, **changes: object) -> int:
     return event.id
 
 
-async def mail(app: App, chat_id: str) -> list[str]:
-    return [p.reply.text for p in await app.outbox.claim("console", "test", chat_id=chat_id)]
+async def mail(app, chat: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [p.reply.text for p in await take_mail(app, chat)]
 
 
 async def test_sign_up_from_the_list_with_a_party(app: App, person: Make) -> None:

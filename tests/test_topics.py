@@ -14,6 +14,7 @@ from bot.messages import Sender
 from bot.topic_agenda import Agenda, render
 from bot.topic_reviews import TopicReviews
 from bot.topics import TRANSITIONS, Status, Topic, TopicError, TopicService
+from tests.conftest import take_mail
 
 S = Status
 ALLOWED = {(S.SUBMITTED, S.ACCEPTED), (S.SUBMITTED, S.MERGED), (S.SUBMITTED, S.DECLINED)}
@@ -49,7 +50,7 @@ def needs(to: Status, into: str) -> dict[str, object]:
 
 
 async def mail(app, chat: str) -> list[str]:  # type: ignore[no-untyped-def]
-    return [p.reply.text for p in await app.outbox.claim("console", "test", chat_id=chat)]
+    return [p.reply.text for p in await take_mail(app, chat)]
 
 
 def test_transition_table_is_the_documented_one() -> None:
