@@ -31,7 +31,7 @@ from bench.harness import (  # noqa: E402
     start_process,
     stop_process,
 )
-from bench.throughput import person, run_phase  # noqa: E402
+from bench.throughput import run_phase  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.hazards import Category  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -102,7 +102,9 @@ async def measure(work: Path, users: int, reports: int, events: int) -> dict[str
     async with TimedBotApi() as api:
         api.text(1, "/start")  # waiting before the bot starts
         began = time.perf_counter()
-        proc = start_process([PY, "-m", "bot", "run"], bot_env(db, api.base_url), work / "log", work)
+        proc = start_process(
+            [PY, "-m", "bot", "run"], bot_env(db, api.base_url), work / "log", work
+        )
         try:
             arrived, _ = await api.next_message(1, timeout=60)
             first_answer = arrived - began

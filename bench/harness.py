@@ -37,9 +37,7 @@ class TimedBotApi(FakeBotApi):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(TOKEN, **kwargs)
         self.handed: dict[int, float] = {}
-        self.inbox: dict[object, asyncio.Queue[tuple[float, JSONDict]]] = defaultdict(
-            asyncio.Queue
-        )
+        self.inbox: dict[object, asyncio.Queue[tuple[float, JSONDict]]] = defaultdict(asyncio.Queue)
 
     async def _get_updates(self, params: JSONDict) -> list[JSONDict]:
         updates = await super()._get_updates(params)

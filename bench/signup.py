@@ -36,7 +36,9 @@ async def measure(db: Path, people: int, seats: int) -> dict[str, object]:
     try:
         starts = datetime.now(UTC) + timedelta(days=7)
         event = await Events.of(first).create(
-            NewEvent(title="消防安全培训", starts_at=starts, place="三门居委会活动室", capacity=seats),
+            NewEvent(
+                title="消防安全培训", starts_at=starts, place="三门居委会活动室", capacity=seats
+            ),
             by="bench",
         )
         users = [await first.users.ensure("bench", f"u{n}") for n in range(people)]
@@ -63,7 +65,8 @@ async def measure(db: Path, people: int, seats: int) -> dict[str, object]:
         in_order = (
             statuses == ["confirmed"] * confirmed + ["waiting"] * (len(rows) - confirmed)
             and [row["seq"] for row in rows] == list(range(1, len(rows) + 1))
-            and [line.position for line in roster.waiting] == list(range(1, len(rows) - confirmed + 1))
+            and [line.position for line in roster.waiting]
+            == list(range(1, len(rows) - confirmed + 1))
         )
         return {
             "people": people,
