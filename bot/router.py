@@ -91,7 +91,10 @@ class Router:
         except Exception:
             # Recording who wrote failed (a locked database): nothing was read or changed yet.
             log.exception(
-                "taking a message from %s:%s failed", incoming.user.platform, incoming.user.id
+                "recording the sender of an update from %s:%s in %s failed",
+                incoming.user.platform,
+                incoming.user.id,
+                incoming.chat.id,
             )
             lang = pick_language(None, incoming.user.language, self.app.settings.default_language)
             return [Reply(text(lang, "error.generic"))]
