@@ -7,7 +7,6 @@ the database moves on (``juwei faq add`` or ``juwei faq reload`` in another proc
 from __future__ import annotations
 
 import asyncio
-
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -64,6 +64,7 @@ from bot.platforms.telegram_incoming import (
     sender_of,
     to_incoming,
 )
+from bot.platforms.telegram_limits import ANSWER, BulkRateLimiter
 from bot.platforms.telegram_render import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
@@ -72,7 +73,6 @@ from bot.platforms.telegram_render import (
     utf16_len,
     with_choice,
 )
-from bot.platforms.telegram_limits import ANSWER, BulkRateLimiter
 from bot.platforms.telegram_send import Sender, Sleep, TelegramTransport
 from bot.roles import Role
 
