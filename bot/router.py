@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.context import Context
-from bot.i18n import pick_language
+from bot.i18n import pick_language, text
 from bot.menus import MenuMemory
 from bot.messages import Address, ChatKind, Incoming, Link, Reply
 from bot.roles import Role, allows
@@ -88,7 +88,18 @@ class Router:
         return Context(self.app, incoming, user, lang)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        ctx = await self.context(incoming)
+        try:
+            ctx = await self.context(incoming)
+        except Exception:
+            # Recording who wrote failed (a locked database): nothing was read or changed yet.
+            log.exception(
+                "recording the sender of an update from %s:%s in %s failed",
+                incoming.user.platform,
+                incoming.user.id,
+                incoming.chat.id,
+            )
+            lang = pick_language(None, incoming.user.language, self.app.settings.default_language)
+            return [Reply(text(lang, "error.generic"))]
         try:
             await self._route(ctx)
             await self._remember_menu(ctx)

@@ -6,6 +6,7 @@ the database moves on (``juwei faq add`` or ``juwei faq reload`` in another proc
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +72,11 @@ class FaqDesk:
     async def index(self) -> tuple[KnowledgeBase, FaqIndex]:
         key = (_fingerprint(self._local_dir), await self.generation())
         if _CACHE.key != key:
-            kb = load_knowledge([self._local_dir])
-            _CACHE.kb, _CACHE.index, _CACHE.key = kb, FaqIndex.build(kb), key
+            # In a thread: the first build loads jieba's dictionary (about a second), which
+            # would otherwise stop every other conversation for that long.
+            kb = await asyncio.to_thread(load_knowledge, [self._local_dir])
+            index = await asyncio.to_thread(FaqIndex.build, kb)
+            _CACHE.kb, _CACHE.index, _CACHE.key = kb, index, key
         return _CACHE.kb, _CACHE.index
 
     async def entry(self, entry_id: str) -> Entry | None:

@@ -45,7 +45,6 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -65,6 +64,7 @@ from bot.platforms.telegram_incoming import (
     sender_of,
     to_incoming,
 )
+from bot.platforms.telegram_limits import ANSWER, BulkRateLimiter
 from bot.platforms.telegram_render import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
@@ -183,7 +183,7 @@ class TelegramPlatform:
             .token(self._token)
             .base_url(base_url)
             .base_file_url(file_url(base_url))
-            .rate_limiter(AIORateLimiter())
+            .rate_limiter(BulkRateLimiter())
             .concurrent_updates(True)
             .job_queue(None)
         )
@@ -385,6 +385,7 @@ class TelegramPlatform:
                     message_id,
                     parse_mode=ParseMode.HTML,
                     reply_markup=kept,
+                    rate_limit_args=ANSWER,
                 )
             if label and message.caption and utf16_len(message.caption) + extra <= CAPTION_LIMIT:
                 return bot.edit_message_caption(
@@ -393,8 +394,11 @@ class TelegramPlatform:
                     caption=with_choice(message.caption_html, label),
                     parse_mode=ParseMode.HTML,
                     reply_markup=kept,
+                    rate_limit_args=ANSWER,
                 )
-            return bot.edit_message_reply_markup(chat_id, message_id, reply_markup=kept)
+            return bot.edit_message_reply_markup(
+                chat_id, message_id, reply_markup=kept, rate_limit_args=ANSWER
+            )
 
         try:
             await self.sender.call(edit, retry=True)
@@ -449,7 +453,9 @@ class TelegramPlatform:
             return
         try:
             lang = await self._language(user)
-            await self.bot.send_message(chat.id, escape(text(lang, "error.generic")))
+            await self.bot.send_message(
+                chat.id, escape(text(lang, "error.generic")), rate_limit_args=ANSWER
+            )
         except Exception as exc:
             log.warning(
                 "telegram: telling chat %s about the error failed: %s", chat.id, type(exc).__name__

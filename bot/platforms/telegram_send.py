@@ -19,6 +19,7 @@ from bot.messages import Reply
 from bot.platforms.base import ChatUnreachable, TemporaryFailure
 from bot.platforms.telegram_buttons import ButtonCodec
 from bot.platforms.telegram_incoming import PLATFORM
+from bot.platforms.telegram_limits import ANSWER
 from bot.platforms.telegram_render import Kind, Piece, keyboard, plan
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class Sender:
             def send(
                 p: Piece = piece, b: Markup = buttons, t: str | None = target
             ) -> Awaitable[Message]:
-                return self._send_piece(chat_id, p, b, t)
+                return self._send_piece(chat_id, p, b, t, answer=retry)
 
             sent.append(await self.call(send, retry=retry))
         return sent
@@ -106,9 +107,17 @@ class Sender:
         return keyboard(reply.options, data, reply.links)
 
     def _send_piece(
-        self, chat_id: str, piece: Piece, markup: InlineKeyboardMarkup | None, reply_to: str | None
+        self,
+        chat_id: str,
+        piece: Piece,
+        markup: InlineKeyboardMarkup | None,
+        reply_to: str | None,
+        *,
+        answer: bool,
     ) -> Awaitable[Message]:
+        """One message; an ``answer`` (to someone who just wrote) is not paced as bulk."""
         bot = self._bot
+        pacing = ANSWER if answer else None
         target = _chat_id(chat_id)
         answering = (
             ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
@@ -120,6 +129,7 @@ class Sender:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 reply_parameters=answering,
+                rate_limit_args=pacing,
             )
         item = piece.attachment
         assert item is not None
@@ -134,6 +144,7 @@ class Sender:
                 reply_markup=markup,
                 reply_parameters=answering,
                 filename=item.name or None,
+                rate_limit_args=pacing,
             )
         return bot.send_document(
             target,
@@ -143,6 +154,7 @@ class Sender:
             reply_markup=markup,
             reply_parameters=answering,
             filename=item.name or None,
+            rate_limit_args=pacing,
         )
 
     async def call(self, make: Callable[[], Awaitable[Any]], *, retry: bool) -> Any:
