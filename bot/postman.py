@@ -163,7 +163,9 @@ class Postman:
                 await self._on_sent(parcel.address, parcel.reply)
 
     async def run(self, stop: asyncio.Event) -> None:
-        # Only rows claimed long ago: another live process may be sending its own right now.
+        # Our own name's claims are from this worker's previous life (a crash): take them back
+        # now. Others' only when stale: another live process may be sending them right now.
+        await self._outbox.recover(self._transport.platform, worker=self._worker)
         await self._outbox.recover(self._transport.platform, stale_after=CLAIM_TIMEOUT)
         while not stop.is_set():
             try:
