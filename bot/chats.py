@@ -75,7 +75,9 @@ class ChatRepo:
             " ON CONFLICT (platform, external_id) DO UPDATE SET"
             "  title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE chats.title END,"
             "  active = 1, inactive_reason = NULL,"
-            "  updated_at = excluded.updated_at",
+            "  updated_at = excluded.updated_at"
+            # Nothing to write for a chat we know as it is: most messages change nothing here.
+            " WHERE chats.active = 0 OR (excluded.title <> '' AND excluded.title <> chats.title)",
             (chat.platform, chat.id, chat.kind.value, chat.title, now, now),
         )
 

@@ -72,30 +72,27 @@ class Tx:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
+    # Each await here is one hand-off to aiosqlite's thread; a message makes a dozen of them,
+    # so every call is a single hand-off (no separate fetch or close round trips).
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; an insert returns the new row's id (0 when nothing was inserted,
         e.g. ON CONFLICT DO NOTHING), anything else the number of rows changed."""
         cursor = await self._conn.execute(sql, params)
-        try:
-            if sql.lstrip()[:6].upper() == "INSERT":
-                # lastrowid keeps the previous insert's id when this one inserted nothing.
-                return (cursor.lastrowid or 0) if cursor.rowcount > 0 else 0
-            return cursor.rowcount
-        finally:
-            await cursor.close()
+        if sql.lstrip()[:6].upper() == "INSERT":
+            # lastrowid keeps the previous insert's id when this one inserted nothing.
+            return (cursor.lastrowid or 0) if cursor.rowcount > 0 else 0
+        return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return row
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
-        return list(rows)
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

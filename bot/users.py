@@ -62,6 +62,9 @@ class UserRepo:
 
     async def seen(self, sender: Sender) -> User:
         """Record that this person wrote to us, creating them on first contact."""
+        known = await self.find(sender.platform, sender.id)
+        if known is not None and (known.display_name or not sender.name):
+            return known  # the common case: one read, no write
         now = to_db(self._clock.now())
         async with self._db.transaction() as tx:
             await tx.execute(
