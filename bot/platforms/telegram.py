@@ -348,22 +348,27 @@ class TelegramPlatform:
             lang = await self._language(query.from_user)
             await self._answer(query, text(lang, "telegram.not_yours"))
             return
-        await self._answer(query)
+        # Answering the press and marking the keyboard run alongside the routing: the person
+        # waits for one round trip to Telegram, not three.
+        side_calls = [asyncio.create_task(self._answer(query))]
         data = query.data or ""
-        async with self._locks.hold((chat.id, str(query.from_user.id))):
-            if key in self._pressed:
-                return  # a second press of a keyboard already used
-            self._pressed.remember(key)
-            value = await self._buttons.decode(data)
-            if isinstance(message, Message):
-                await self._show_choice(message, data)
-            incoming = Incoming(
-                chat,
-                sender_of(query.from_user),
-                choice=value if value is not None else data,
-                message_id=str(message.message_id),
-            )
-            await self._dispatch(incoming)
+        try:
+            async with self._locks.hold((chat.id, str(query.from_user.id))):
+                if key in self._pressed:
+                    return  # a second press of a keyboard already used
+                self._pressed.remember(key)
+                value = await self._buttons.decode(data)
+                if isinstance(message, Message):
+                    side_calls.append(asyncio.create_task(self._show_choice(message, data)))
+                incoming = Incoming(
+                    chat,
+                    sender_of(query.from_user),
+                    choice=value if value is not None else data,
+                    message_id=str(message.message_id),
+                )
+                await self._dispatch(incoming)
+        finally:
+            await asyncio.gather(*side_calls)
 
     async def _answer(self, query: CallbackQuery, notice: str | None = None) -> None:
         try:
