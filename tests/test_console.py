@@ -96,3 +96,18 @@ def test_messages_to_other_chats_are_printed_with_their_chat(tmp_path: Path) -> 
     to_wu = [m for m in out if m["chat"] == "wu"]
     assert to_wu and "居委会主任" in to_wu[0]["text"]
     assert any(m["chat"] == "admin" and "已将" in m["text"] for m in out)
+
+
+def test_run_with_no_platform_says_what_to_set_and_opens_the_console(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [PY, "-m", "bot", "run"],
+        input="/help\n",
+        capture_output=True,
+        text=True,
+        env=juwei_env(tmp_path / "juwei.db"),
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "JUWEI_TELEGRAM_TOKEN" in done.stderr and "juwei console" in done.stderr
+    assert "/report" in done.stdout and "/join" in done.stdout  # the console, on demo data
