@@ -175,10 +175,10 @@ class MeetingService:
         return await self.get(meeting_id)
 
     async def _tell(self, meeting: Meeting, body: str, event: str) -> FanOut | None:
+        # No title: the body already opens with 【会议改期】 or 【会议取消】 and the meeting's name.
         notice = await self.notices.add(
             Draft(
                 kind=Kind.MEETING,
-                title=meeting.title,
                 body=body,
                 targets=meeting.targets,
                 schedule=Now(),

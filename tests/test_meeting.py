@@ -159,3 +159,16 @@ async def test_saving_a_meeting_twice_makes_one(app) -> None:
 async def test_residents_cannot_call_meetings(person) -> None:
     assert "权限" in texts(await person("lin").send("/meeting"))
     assert "权限" in texts(await person("lin").press("meeting:cancelyes:1"))
+
+
+async def test_a_move_or_a_cancellation_reads_with_one_heading(app, person, scheduler) -> None:
+    staff = person("staff")
+    await call_meeting(staff)
+    await staff.send("/reschedule 1")
+    await staff.send("7月27日 15:00")
+    await staff.send("确认提交")
+    await staff.send("/cancelmeeting 1")
+    for marker in ("【会议改期】", "【会议取消】"):
+        told = (await messages(app, marker))["sanmen-residents"]
+        assert told.startswith(marker), told
+        assert told.count("三季度消防安全委员会会议") == 1, told
