@@ -77,7 +77,7 @@ async def test_a_meeting_is_announced_and_reminded_a_day_and_two_hours_before(
     assert set(await messages(app, "明天开会")) == RESIDENT_GROUPS
     clock.set(at("2026-07-25 12:00"))
     await scheduler.sweep()
-    assert set(await messages(app, "两小时后开会")) == RESIDENT_GROUPS
+    assert set(await messages(app, "今天开会")) == RESIDENT_GROUPS
     assert await reminder_jobs(app, scheduler, 1) == []
 
 
@@ -172,3 +172,26 @@ async def test_a_move_or_a_cancellation_reads_with_one_heading(app, person, sche
         told = (await messages(app, marker))["sanmen-residents"]
         assert told.startswith(marker), told
         assert told.count("三季度消防安全委员会会议") == 1, told
+
+
+async def test_a_reminder_is_not_sent_once_the_meeting_has_begun(app, person, clock) -> None:
+    await call_meeting(person("staff"))  # 2026-07-25 14:00; reminded at 12:00
+    clock.set(at("2026-07-25 14:30"))  # the bot was down from before 12:00 until now
+    restarted = Scheduler(app, paused=True)
+    outcome = await restarted.start()
+    await restarted.stop()
+    assert await messages(app, "今天开会") == {}
+    # The day-before reminder, and the 12:00 one: within the grace period but after the start.
+    assert outcome.missed == 2
+
+
+async def test_a_cancelled_meetings_reminder_never_goes_out(
+    app, person, scheduler, clock: FakeClock
+) -> None:
+    await call_meeting(person("staff"))
+    # A cancellation cut short: the meeting is marked cancelled, its reminders still active.
+    await app.db.execute("UPDATE meetings SET status = 'cancelled' WHERE id = 1")
+    clock.set(at("2026-07-24 14:00"))
+    await scheduler.sweep()
+    assert await messages(app, "明天开会") == {}
+    assert {n.status for n in await MeetingService(app).reminders(1)} == {Status.CANCELLED}

@@ -15,7 +15,7 @@ TEXTS: dict[str, str] = {
     "notices.campaign.message": "[Summer fire safety] {title}\n{body}\nIf you see a fire, call 119 at once.",
     "notices.meeting.announce": "[Meeting] {title}\nTime: {when}\nPlace: {place}\nPlease be on time.",
     "notices.meeting.remind_day": "[Reminder] Meeting tomorrow: {title}\nTime: {when}\nPlace: {place}",
-    "notices.meeting.remind_hours": "[Reminder] Meeting in two hours: {title}\nTime: {when}\nPlace: {place}",
+    "notices.meeting.remind_hours": "[Reminder] Meeting today: {title}\nTime: {when}\nPlace: {place}",
     "notices.meeting.moved": "[Meeting moved] {title}\nWas {old}, now {when}\nPlace: {place}\nPlease pass it on.",
     "notices.meeting.cancelled": '[Meeting cancelled] "{title}" planned for {when} is cancelled. Please pass it on.',
     "notices.ack_hint": 'Please tap "Got it" or reply 收到 to acknowledge.',

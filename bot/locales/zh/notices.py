@@ -15,7 +15,7 @@ TEXTS: dict[str, str] = {
     "notices.campaign.message": "【夏季消防安全提醒】{title}\n{body}\n如发现火情，请立即拨打 119。",
     "notices.meeting.announce": "【会议通知】{title}\n时间：{when}\n地点：{place}\n请准时参加。",
     "notices.meeting.remind_day": "【会议提醒】明天开会：{title}\n时间：{when}\n地点：{place}",
-    "notices.meeting.remind_hours": "【会议提醒】两小时后开会：{title}\n时间：{when}\n地点：{place}",
+    "notices.meeting.remind_hours": "【会议提醒】今天开会：{title}\n时间：{when}\n地点：{place}",
     "notices.meeting.moved": "【会议改期】{title}\n原定 {old}，改为 {when}\n地点：{place}\n请相互转告。",
     "notices.meeting.cancelled": "【会议取消】原定 {when} 的「{title}」取消了，请相互转告。",
     "notices.ack_hint": "请点「收到」确认，或直接回复「收到」。",
