@@ -195,3 +195,21 @@ async def test_a_cancelled_meetings_reminder_never_goes_out(
     await scheduler.sweep()
     assert await messages(app, "明天开会") == {}
     assert {n.status for n in await MeetingService(app).reminders(1)} == {Status.CANCELLED}
+
+
+async def test_a_cancellation_cut_short_can_be_run_again(app, person, monkeypatch) -> None:
+    await call_meeting(person("staff"))
+    service = MeetingService(app)
+    tell = MeetingService._tell
+
+    async def crash(*args: object) -> None:
+        raise RuntimeError("the process stopped")
+
+    monkeypatch.setattr(MeetingService, "_tell", crash)
+    with pytest.raises(RuntimeError):
+        await service.cancel(1)
+    monkeypatch.setattr(MeetingService, "_tell", tell)
+    cancelled = await service.cancel(1)
+    assert cancelled is not None and cancelled.cancelled
+    assert set(await messages(app, "【会议取消】")) == RESIDENT_GROUPS
+    assert await service.cancel(1) is None
