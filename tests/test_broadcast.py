@@ -201,3 +201,34 @@ async def test_residents_cannot_broadcast_and_empty_targets_are_refused(app, per
     await staff.send("跳过")
     refused = texts(await staff.send("街道工作人员群"))
     assert "还没有机器人所在的群" in refused
+
+
+async def test_the_reminder_counts_from_when_quiet_hours_let_it_out(
+    app, person, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 7, 18, 22, 30, tzinfo=SH).astimezone(UTC))
+    staff = person("staff")
+    await compose(staff, ack="需要，没确认的群到时提醒一次")
+    await staff.send("确认提交")
+    scheduler = Scheduler(app, paused=True)
+    await scheduler.start()
+
+    async def reminded() -> set[str]:
+        await scheduler.sweep()
+        return {
+            str(r["chat_id"])
+            for r in await outbox_rows(app)
+            if str(r["dedup_key"]).startswith("ack-remind:")
+        }
+
+    try:
+        clock.set(datetime(2026, 7, 19, 1, 0, tzinfo=SH).astimezone(UTC))
+        assert await reminded() == set()  # nobody has it yet: nothing to remind of
+        clock.set(datetime(2026, 7, 19, 8, 0, tzinfo=SH).astimezone(UTC))
+        assert len((await deliver(app)).sent) == 3
+        clock.set(datetime(2026, 7, 19, 9, 59, tzinfo=SH).astimezone(UTC))
+        assert await reminded() == set()
+        clock.set(datetime(2026, 7, 19, 10, 0, tzinfo=SH).astimezone(UTC))
+        assert await reminded() == RESIDENT_GROUPS
+    finally:
+        await scheduler.stop()
