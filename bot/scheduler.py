@@ -319,12 +319,17 @@ async def run_scheduler(
     *,
     configure: Callable[[Scheduler], None] | None = None,
 ) -> None:
-    """For the runner: start (``configure`` adds system jobs), run until ``stop``, stop."""
+    """For the runner: start (``configure`` adds system jobs), run until ``stop``, stop.
+
+    A failure is logged here: the runner only looks at this task when it stops.
+    """
     scheduler = Scheduler(app)
-    if configure is not None:
-        configure(scheduler)
-    await scheduler.start()
     try:
+        if configure is not None:
+            configure(scheduler)
+        await scheduler.start()
         await stop.wait()
+    except Exception:
+        log.exception("the scheduler stopped: no notices or digests go out until a restart")
     finally:
         await scheduler.stop()
