@@ -31,11 +31,14 @@ class AckResult(StrEnum):
 
 
 async def acknowledge(app: App, occurrence_id: int, user: User, address: Address) -> AckResult:
+    """Record 收到 for a notice this chat was sent (a button value names any occurrence)."""
     async with app.db.transaction() as tx:
         asked = await tx.scalar(
             "SELECT n.ack FROM notice_occurrences o JOIN notices n ON n.id = o.notice_id"
-            " WHERE o.id = ? AND o.status = 'sent'",
-            (occurrence_id,),
+            " JOIN notice_deliveries d ON d.occurrence_id = o.id"
+            " WHERE o.id = ? AND o.status = 'sent' AND d.platform = ? AND d.chat_id = ?"
+            " AND d.outbox_key IS NOT NULL",
+            (occurrence_id, address.platform, address.chat_id),
         )
         if not asked:
             return AckResult.NOT_ASKED

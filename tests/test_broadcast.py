@@ -232,3 +232,15 @@ async def test_the_reminder_counts_from_when_quiet_hours_let_it_out(
         assert await reminded() == RESIDENT_GROUPS
     finally:
         await scheduler.stop()
+
+
+async def test_a_button_pressed_in_a_chat_the_notice_did_not_reach_records_nothing(
+    app, person
+) -> None:
+    staff = person("staff")
+    await compose(staff, ack="需要，没确认的群到时提醒一次")
+    notice_id = number(texts(await staff.send("确认提交")))
+    button = (await deliver(app)).sent[0][1].options[0]
+    outsider = person("zhou", "周先生", chat=group("directors-group"))
+    assert "没有需要确认" in texts(await outsider.press(button.value))
+    assert "已确认收到（0人）" in texts(await staff.send(f"/notices {notice_id}"))
