@@ -62,6 +62,7 @@ async def test_preview_is_exactly_what_the_groups_get(app, person) -> None:
     assert summary.options[0].label == "确认提交"
     sending = texts(await staff.send("确认提交"))
     assert "开始发送到 3 个群" in sending
+    assert "0 个群" not in sending  # nothing held, nothing unreachable: not said
     rows = await outbox_rows(app)
     assert {r["chat_id"] for r in rows} == RESIDENT_GROUPS
     sent = reply_from_json(str(rows[0]["payload"]))

@@ -83,7 +83,9 @@ TEXTS: dict[str, str] = {
     "notices.broadcast.preview": "Preview: this is exactly what {count} groups will receive.",
     "notices.broadcast.held": "It is quiet hours now ({start}–{end}); {count} residents' groups will get it at {end}.",
     "notices.broadcast.no_chats": "The bot is in no group of that kind yet; please choose another.",
-    "notices.broadcast.sending": "Notice #{id} is being sent to {count} groups ({held} after quiet hours, {inactive} no longer reachable). You will get a delivery report.",
+    "notices.broadcast.sending": "Notice #{id} is being sent to {count} groups. {more}You will get a delivery report.",
+    "notices.broadcast.sending_held": "{count} of them get it after quiet hours. ",
+    "notices.broadcast.sending_inactive": "{count} more can no longer be reached and were skipped. ",
     "notices.broadcast.already": "Notice #{id} was already sent; it will not be sent twice.",
     # -- meetings --------------------------------------------------------------------------------
     "notices.meeting.title": "Meeting notice",

@@ -83,7 +83,9 @@ TEXTS: dict[str, str] = {
     "notices.broadcast.preview": "预览：下面就是 {count} 个群将收到的样子。",
     "notices.broadcast.held": "现在是免打扰时段（{start}–{end}），其中 {count} 个居民群会在 {end} 收到。",
     "notices.broadcast.no_chats": "选中的范围里还没有机器人所在的群，请换一个。",
-    "notices.broadcast.sending": "通知 #{id} 开始发送到 {count} 个群（{held} 个群等免打扰时段结束后发出，{inactive} 个群已不可用）。发完后会把发送情况告诉您。",
+    "notices.broadcast.sending": "通知 #{id} 开始发送到 {count} 个群。{more}发完后会把发送情况告诉您。",
+    "notices.broadcast.sending_held": "其中 {count} 个群等免打扰时段结束后发出。",
+    "notices.broadcast.sending_inactive": "另有 {count} 个群已不可用，没有发。",
     "notices.broadcast.already": "通知 #{id} 已经发出过了，不会重复发送。",
     # -- 会议通知 --------------------------------------------------------------------------------
     "notices.meeting.title": "会议通知",
