@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.delivery import format_report, report, send_time
+from bot.delivery import creator, format_report, report, send_time
 from bot.i18n import text
 from bot.messages import Address, Reply
 from bot.notices import NoticeRepo
@@ -31,11 +31,14 @@ class AckResult(StrEnum):
 
 
 async def acknowledge(app: App, occurrence_id: int, user: User, address: Address) -> AckResult:
+    """Record 收到 for a notice this chat was sent (a button value names any occurrence)."""
     async with app.db.transaction() as tx:
         asked = await tx.scalar(
             "SELECT n.ack FROM notice_occurrences o JOIN notices n ON n.id = o.notice_id"
-            " WHERE o.id = ? AND o.status = 'sent'",
-            (occurrence_id,),
+            " JOIN notice_deliveries d ON d.occurrence_id = o.id"
+            " WHERE o.id = ? AND o.status = 'sent' AND d.platform = ? AND d.chat_id = ?"
+            " AND d.outbox_key IS NOT NULL",
+            (occurrence_id, address.platform, address.chat_id),
         )
         if not asked:
             return AckResult.NOT_ASKED
@@ -76,24 +79,33 @@ async def latest_asking(app: App, address: Address) -> int | None:
 async def remind_due(app: App) -> int:
     """Remind, once, the groups where nobody acknowledged within the notice's time."""
     now = app.clock.now()
+    # The time is counted from when the groups got it: a notice held by quiet hours or a
+    # rate limit waits until every chat's copy has left the outbox.
     rows = await app.db.fetchall(
-        "SELECT o.id, o.notice_id, o.sent_at, n.ack_remind_minutes FROM notice_occurrences o"
-        " JOIN notices n ON n.id = o.notice_id"
+        "SELECT o.id, o.notice_id, o.sent_at, n.ack_remind_minutes,"
+        " MAX(b.sent_at) AS delivered_at,"
+        " SUM(CASE WHEN b.status IN ('pending', 'sending') THEN 1 ELSE 0 END) AS waiting"
+        " FROM notice_occurrences o JOIN notices n ON n.id = o.notice_id"
+        " LEFT JOIN notice_deliveries d ON d.occurrence_id = o.id"
+        " LEFT JOIN outbox b ON b.dedup_key = d.outbox_key"
         " WHERE n.ack = 1 AND o.status = 'sent' AND o.ack_reminded_at IS NULL"
+        " GROUP BY o.id, o.notice_id, o.sent_at, n.ack_remind_minutes"
     )
     repo = NoticeRepo(app.db, app.clock)
     reminded = 0
     for row in rows:
+        if row["waiting"]:
+            continue
         minutes = row["ack_remind_minutes"] or app.settings.ack_remind_minutes
-        if from_db(row["sent_at"]) + timedelta(minutes=minutes) > now:
+        delivered = from_db(row["delivered_at"] or row["sent_at"])
+        if delivered + timedelta(minutes=minutes) > now:
             continue
         notice = await repo.get(row["notice_id"])
         if notice is None:
             continue
         reminded += await _remind(app, row["id"], notice.urgent, now)
         result = await report(app, row["id"])
-        platform, sep, external_id = notice.created_by.partition(":")
-        sender = await app.users.find(platform, external_id) if sep else None
+        sender = await creator(app, notice)
         if sender is not None and result is not None:
             await app.notifier.user(
                 sender,

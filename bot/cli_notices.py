@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from bot import campaign
 from bot.chats import Tag
 from bot.delivery import fan_out, format_report, latest_occurrence, report
@@ -172,6 +174,10 @@ def _schedule(args: argparse.Namespace, app: App) -> AnySchedule:
             raise _usage(f"{args.at} 已经过去了 (that time has passed)")
         return Once(at=moment)
     if args.days or args.monthdays:
+        if not (args.start and args.end):
+            raise _usage(
+                "重复规则有误 (bad recurring schedule): 请写 --from 和 --until，如 06-01 和 09-30"
+            )
         try:
             weekdays = parse_weekdays(args.days or "")
             monthdays = tuple(int(d) for d in (args.monthdays or "").split(",") if d.strip())
@@ -180,11 +186,15 @@ def _schedule(args: argparse.Namespace, app: App) -> AnySchedule:
                 weekdays=weekdays,
                 monthdays=monthdays,
                 times=times,
-                start=args.start or "",
-                end=args.end or "",
+                start=args.start,
+                end=args.end,
             )
         except ValueError as exc:
-            first = str(exc).splitlines()[0]
+            first = (
+                exc.errors()[0]["msg"]
+                if isinstance(exc, ValidationError)
+                else str(exc).splitlines()[0]
+            )
             raise _usage(f"重复规则有误 (bad recurring schedule): {first}") from exc
     return Now()
 
@@ -220,6 +230,11 @@ def _image(path: Path | None) -> Attachment | None:
 
 
 async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.text.strip():
+        raise _usage("--text 不能为空 (the message is empty)")
+    if args.remind_minutes is not None and args.remind_minutes < 1:
+        raise _usage("--remind-minutes 至少 1 (at least 1)")
+
     async def work(app: App) -> int:
         schedule = _schedule(args, app)
         draft = Draft(

@@ -154,15 +154,14 @@ class MeetingService:
         return await self.get(meeting_id)
 
     async def cancel(self, meeting_id: int) -> Meeting | None:
-        """Call the meeting off: no more reminders, and the groups are told."""
+        """Call the meeting off: no more reminders, and the groups are told.
+
+        The meeting is marked cancelled last, so a cancellation cut short can be run again
+        (each step is done once) and the groups are never left untold.
+        """
         meeting = await self.get(meeting_id)
         if meeting is None or meeting.cancelled:
             return None
-        async with self.app.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE meetings SET status = 'cancelled', updated_at = ? WHERE id = ?",
-                (to_db(self.app.clock.now()), meeting_id),
-            )
         for notice in await self.notices.for_meeting(meeting_id):
             await self.notices.set_status(notice.id, Status.CANCELLED, only_from=(Status.ACTIVE,))
         body = text(
@@ -172,13 +171,17 @@ class MeetingService:
             when=local(meeting.starts_at, self.app.tz),
         )
         await self._tell(meeting, body, "cancelled")
+        await self.app.db.execute(
+            "UPDATE meetings SET status = 'cancelled', updated_at = ? WHERE id = ?",
+            (to_db(self.app.clock.now()), meeting_id),
+        )
         return await self.get(meeting_id)
 
     async def _tell(self, meeting: Meeting, body: str, event: str) -> FanOut | None:
+        # No title: the body already opens with 【会议改期】 or 【会议取消】 and the meeting's name.
         notice = await self.notices.add(
             Draft(
                 kind=Kind.MEETING,
-                title=meeting.title,
                 body=body,
                 targets=meeting.targets,
                 schedule=Now(),

@@ -195,20 +195,19 @@ def next_after(
     meeting_at: datetime | None = None,
 ) -> datetime | None:
     """The first occurrence strictly after ``after``, or None when there is none to come."""
+    tick = timedelta(microseconds=1)  # "strictly after", even for a clock reading 08:59:59.5
     if isinstance(schedule, Recurring):
-        first = after + timedelta(seconds=1)
+        first = after + tick
         step = timedelta(days=31)
         horizon = first + timedelta(days=LOOKAHEAD_DAYS)
         while first < horizon:
             found = occurrences(schedule, first, first + step, tz=tz, since=since)
             if found:
                 return found[0]
-            first += step + timedelta(seconds=1)
+            first += step + tick
         return None
     far = after + timedelta(days=LOOKAHEAD_DAYS * 100)
-    found = occurrences(
-        schedule, after + timedelta(microseconds=1), far, tz=tz, since=since, meeting_at=meeting_at
-    )
+    found = occurrences(schedule, after + tick, far, tz=tz, since=since, meeting_at=meeting_at)
     return found[0] if found else None
 
 

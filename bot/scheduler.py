@@ -29,7 +29,7 @@ from bot.chats import Tag
 from bot.i18n import text
 from bot.messages import Reply
 from bot.notices import Notice, NoticeRepo, Status
-from bot.schedule import WEEKDAYS, next_after, occurrences
+from bot.schedule import WEEKDAYS, Relative, next_after, occurrences
 from bot.timeutil import from_db, local, to_db
 
 if TYPE_CHECKING:
@@ -195,8 +195,11 @@ class Scheduler:
             if notice is None or notice.status is not Status.ACTIVE:
                 self._drop(notice_id)
                 return Outcome()
+            if _reminds_cancelled_meeting(notice):
+                # Left active by a cancellation cut short: it must never go out.
+                await self.repo.set_status(notice.id, Status.CANCELLED, only_from=(Status.ACTIVE,))
+                return Outcome()
             now = self.app.clock.now()
-            grace = self.app.settings.notice_grace
             due = occurrences(
                 notice.schedule,
                 max(notice.since, now - LOOKBACK),
@@ -210,7 +213,7 @@ class Scheduler:
             for moment in due:
                 if moment in settled:
                     continue
-                if now - moment <= grace:
+                if not _too_late(self.app, notice, moment, now):
                     sent += await delivery.fan_out(self.app, notice, moment) is not None
                 else:
                     await self.repo.mark_missed(notice.id, moment)
@@ -242,6 +245,23 @@ class Scheduler:
         except Exception:
             log.exception("notice sweep failed")
             return Outcome()
+
+
+def _reminds_cancelled_meeting(notice: Notice) -> bool:
+    return (
+        isinstance(notice.schedule, Relative)
+        and notice.meeting is not None
+        and notice.meeting.cancelled
+    )
+
+
+def _too_late(app: App, notice: Notice, moment: datetime, now: datetime) -> bool:
+    """Past the grace period, or a meeting's reminder once the meeting has begun."""
+    if now - moment > app.settings.notice_grace:
+        return True
+    return isinstance(notice.schedule, Relative) and (
+        notice.meeting_at is not None and now >= notice.meeting_at
+    )
 
 
 async def missed_lines(app: App, lang: str) -> list[tuple[int, str]]:
@@ -299,12 +319,17 @@ async def run_scheduler(
     *,
     configure: Callable[[Scheduler], None] | None = None,
 ) -> None:
-    """For the runner: start (``configure`` adds system jobs), run until ``stop``, stop."""
+    """For the runner: start (``configure`` adds system jobs), run until ``stop``, stop.
+
+    A failure is logged here: the runner only looks at this task when it stops.
+    """
     scheduler = Scheduler(app)
-    if configure is not None:
-        configure(scheduler)
-    await scheduler.start()
     try:
+        if configure is not None:
+            configure(scheduler)
+        await scheduler.start()
         await stop.wait()
+    except Exception:
+        log.exception("the scheduler stopped: no notices or digests go out until a restart")
     finally:
         await scheduler.stop()

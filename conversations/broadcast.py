@@ -131,12 +131,19 @@ async def finish(ctx: Context, answers: BroadcastAnswers, instance: str) -> None
     if result is None:
         ctx.say("notices.broadcast.already", id=notice.id)
         return
+    more = [
+        ctx.t(key, count=count)
+        for key, count in (
+            ("notices.broadcast.sending_held", result.held),
+            ("notices.broadcast.sending_inactive", result.inactive),
+        )
+        if count
+    ]
     ctx.say(
         "notices.broadcast.sending",
         id=notice.id,
         count=result.chats - result.inactive,
-        held=result.held,
-        inactive=result.inactive,
+        more="".join(more),
     )
 
 

@@ -62,6 +62,7 @@ async def test_preview_is_exactly_what_the_groups_get(app, person) -> None:
     assert summary.options[0].label == "确认提交"
     sending = texts(await staff.send("确认提交"))
     assert "开始发送到 3 个群" in sending
+    assert "0 个群" not in sending  # nothing held, nothing unreachable: not said
     rows = await outbox_rows(app)
     assert {r["chat_id"] for r in rows} == RESIDENT_GROUPS
     sent = reply_from_json(str(rows[0]["payload"]))
@@ -201,3 +202,46 @@ async def test_residents_cannot_broadcast_and_empty_targets_are_refused(app, per
     await staff.send("跳过")
     refused = texts(await staff.send("街道工作人员群"))
     assert "还没有机器人所在的群" in refused
+
+
+async def test_the_reminder_counts_from_when_quiet_hours_let_it_out(
+    app, person, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 7, 18, 22, 30, tzinfo=SH).astimezone(UTC))
+    staff = person("staff")
+    await compose(staff, ack="需要，没确认的群到时提醒一次")
+    await staff.send("确认提交")
+    scheduler = Scheduler(app, paused=True)
+    await scheduler.start()
+
+    async def reminded() -> set[str]:
+        await scheduler.sweep()
+        return {
+            str(r["chat_id"])
+            for r in await outbox_rows(app)
+            if str(r["dedup_key"]).startswith("ack-remind:")
+        }
+
+    try:
+        clock.set(datetime(2026, 7, 19, 1, 0, tzinfo=SH).astimezone(UTC))
+        assert await reminded() == set()  # nobody has it yet: nothing to remind of
+        clock.set(datetime(2026, 7, 19, 8, 0, tzinfo=SH).astimezone(UTC))
+        assert len((await deliver(app)).sent) == 3
+        clock.set(datetime(2026, 7, 19, 9, 59, tzinfo=SH).astimezone(UTC))
+        assert await reminded() == set()
+        clock.set(datetime(2026, 7, 19, 10, 0, tzinfo=SH).astimezone(UTC))
+        assert await reminded() == RESIDENT_GROUPS
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_button_pressed_in_a_chat_the_notice_did_not_reach_records_nothing(
+    app, person
+) -> None:
+    staff = person("staff")
+    await compose(staff, ack="需要，没确认的群到时提醒一次")
+    notice_id = number(texts(await staff.send("确认提交")))
+    button = (await deliver(app)).sent[0][1].options[0]
+    outsider = person("zhou", "周先生", chat=group("directors-group"))
+    assert "没有需要确认" in texts(await outsider.press(button.value))
+    assert "已确认收到（0人）" in texts(await staff.send(f"/notices {notice_id}"))

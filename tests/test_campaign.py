@@ -52,6 +52,16 @@ def test_at_least_twelve_distinct_tips_on_the_required_topics() -> None:
     assert all(tip.source for tip in TIPS)  # each names the facts it rests on
 
 
+def test_the_fire_law_fine_is_stated_only_for_the_places_it_covers() -> None:
+    """消防法 28/60 cover 疏散通道, 安全出口, 消防车通道; a 楼道 (共用部位) is another rule."""
+    for tip in TIPS:
+        sentences = tip.body.split("。")
+        for before, sentence in zip(["", *sentences], sentences, strict=False):
+            if "消防法" in sentence:
+                rule = before + sentence if sentence.startswith("这是") else sentence
+                assert "楼道" not in rule and "停车" not in rule, rule
+
+
 def test_unconfirmed_figures_are_not_stated() -> None:
     everything = "".join(tip.body for tip in TIPS)
     for unconfirmed in ("96119", "80%", "900℃", "8小时", "上海市电动自行车安全管理条例"):

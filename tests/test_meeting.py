@@ -77,7 +77,7 @@ async def test_a_meeting_is_announced_and_reminded_a_day_and_two_hours_before(
     assert set(await messages(app, "明天开会")) == RESIDENT_GROUPS
     clock.set(at("2026-07-25 12:00"))
     await scheduler.sweep()
-    assert set(await messages(app, "两小时后开会")) == RESIDENT_GROUPS
+    assert set(await messages(app, "今天开会")) == RESIDENT_GROUPS
     assert await reminder_jobs(app, scheduler, 1) == []
 
 
@@ -159,3 +159,57 @@ async def test_saving_a_meeting_twice_makes_one(app) -> None:
 async def test_residents_cannot_call_meetings(person) -> None:
     assert "权限" in texts(await person("lin").send("/meeting"))
     assert "权限" in texts(await person("lin").press("meeting:cancelyes:1"))
+
+
+async def test_a_move_or_a_cancellation_reads_with_one_heading(app, person, scheduler) -> None:
+    staff = person("staff")
+    await call_meeting(staff)
+    await staff.send("/reschedule 1")
+    await staff.send("7月27日 15:00")
+    await staff.send("确认提交")
+    await staff.send("/cancelmeeting 1")
+    for marker in ("【会议改期】", "【会议取消】"):
+        told = (await messages(app, marker))["sanmen-residents"]
+        assert told.startswith(marker), told
+        assert told.count("三季度消防安全委员会会议") == 1, told
+
+
+async def test_a_reminder_is_not_sent_once_the_meeting_has_begun(app, person, clock) -> None:
+    await call_meeting(person("staff"))  # 2026-07-25 14:00; reminded at 12:00
+    clock.set(at("2026-07-25 14:30"))  # the bot was down from before 12:00 until now
+    restarted = Scheduler(app, paused=True)
+    outcome = await restarted.start()
+    await restarted.stop()
+    assert await messages(app, "今天开会") == {}
+    # The day-before reminder, and the 12:00 one: within the grace period but after the start.
+    assert outcome.missed == 2
+
+
+async def test_a_cancelled_meetings_reminder_never_goes_out(
+    app, person, scheduler, clock: FakeClock
+) -> None:
+    await call_meeting(person("staff"))
+    # A cancellation cut short: the meeting is marked cancelled, its reminders still active.
+    await app.db.execute("UPDATE meetings SET status = 'cancelled' WHERE id = 1")
+    clock.set(at("2026-07-24 14:00"))
+    await scheduler.sweep()
+    assert await messages(app, "明天开会") == {}
+    assert {n.status for n in await MeetingService(app).reminders(1)} == {Status.CANCELLED}
+
+
+async def test_a_cancellation_cut_short_can_be_run_again(app, person, monkeypatch) -> None:
+    await call_meeting(person("staff"))
+    service = MeetingService(app)
+    tell = MeetingService._tell
+
+    async def crash(*args: object) -> None:
+        raise RuntimeError("the process stopped")
+
+    monkeypatch.setattr(MeetingService, "_tell", crash)
+    with pytest.raises(RuntimeError):
+        await service.cancel(1)
+    monkeypatch.setattr(MeetingService, "_tell", tell)
+    cancelled = await service.cancel(1)
+    assert cancelled is not None and cancelled.cancelled
+    assert set(await messages(app, "【会议取消】")) == RESIDENT_GROUPS
+    assert await service.cancel(1) is None

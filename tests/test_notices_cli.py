@@ -105,6 +105,21 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path, capsys) -> None:
     assert code == 2 and "重复规则有误" in err
     code, _, err = cli(capsys, db, "add", "--text", "x", "--everyone", "--at", "2001-01-01 09:00")
     assert code == 2 and "已经过去" in err
+    code, _, err = cli(capsys, db, "add", "--text", " ", "--everyone")
+    assert code == 2 and "不能为空" in err
+    code, _, err = cli(
+        capsys, db, "add", "--text", "x", "--everyone", "--days", "周一", "--from", "06-01"
+    )
+    assert code == 2 and "--until" in err and len(err.strip().splitlines()) == 1
+    code, _, err = cli(capsys, db, "add", "--text", "x", "--everyone", "--days", "mon",
+                       "--from", "06-01", "--until", "2027-09-30")  # fmt: skip
+    assert code == 2 and "both MM-DD or both YYYY-MM-DD" in err
+    code, _, err = cli(
+        capsys, db, "add", "--text", "x", "--everyone", "--ack", "--remind-minutes", "0"
+    )
+    assert code == 2 and "--remind-minutes" in err
+    code, out, _ = cli(capsys, db, "list", "--json")
+    assert [row["kind"] for row in json.loads(out)] == ["campaign"]  # nothing was added
     code, _, err = cli(capsys, db, "pause", "999")
     assert code == 2 and "没有通知 #999" in err
     code, out, _ = cli(capsys, db, "list", "--json")

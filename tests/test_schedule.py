@@ -179,3 +179,9 @@ def test_every_occurrence_is_on_a_chosen_day_inside_the_window(days, hour, first
         assert WEEKDAYS[shown.weekday()] in days
         assert "06-01" <= shown.strftime("%m-%d") <= "09-30"
         assert shown.hour == hour and start <= moment <= end
+
+
+def test_next_after_a_moment_just_under_a_second_before_one() -> None:
+    """The scheduler asks with the clock's reading, fractions of a second included."""
+    moment = at("2027-06-03 08:59:59.500000")
+    assert next_after(SUMMER, moment, tz=SH, since=SINCE) == at("2027-06-03 09:00")

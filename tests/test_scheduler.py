@@ -199,3 +199,16 @@ async def test_run_scheduler_runs_until_stopped(app) -> None:
     stop.set()
     await asyncio.wait_for(task, 2)
     assert not configured[0]._aps.running
+
+
+async def test_run_scheduler_logs_a_failed_start_and_leaves_nothing_running(
+    app, monkeypatch, caplog
+) -> None:
+    async def broken(app: object) -> None:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(campaign, "ensure", broken)
+    configured: list[Scheduler] = []
+    await asyncio.wait_for(run_scheduler(app, asyncio.Event(), configure=configured.append), 2)
+    assert "the scheduler stopped" in caplog.text and "database is locked" in caplog.text
+    assert not configured[0]._aps.running
