@@ -8,6 +8,7 @@ the postman's claim → send → mark does the rest.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from bot.chats import ChatRecord, Tag
 from bot.i18n import text
 from bot.messages import Address, Option, Reply
 from bot.notices import Kind, Notice, NoticeRepo, Status
+from bot.outbox import Parcel
 from bot.schedule import Now, Once, after_quiet_hours
 from bot.timeutil import from_db, local, to_db
 from bot.users import User
@@ -69,6 +71,23 @@ def send_time(app: App, chat: ChatRecord, *, urgent: bool, now: datetime | None 
     if urgent or Tag.RESIDENTS not in chat.tags:
         return now
     return after_quiet_hours(now, app.tz, app.settings.quiet_start, app.settings.quiet_end)
+
+
+def quiet_hold(app: App) -> Callable[[Parcel], Awaitable[datetime | None]]:
+    """For the postman: a message for a residents' group that comes due at night (a bot that
+    was down until 03:00, say) waits for the morning too, unless it is urgent."""
+
+    async def hold(parcel: Parcel) -> datetime | None:
+        if parcel.reply.urgent:
+            return None
+        chat = await app.chats.find(parcel.address)
+        if chat is None:
+            return None
+        now = app.clock.now()
+        until = send_time(app, chat, urgent=False, now=now)
+        return until if until > now else None
+
+    return hold
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ class Postman:
         worker: str,
         poll_seconds: float = 1.0,
         on_sent: Callable[[Address, Reply], Awaitable[None]] | None = None,
+        hold: Callable[[Parcel], Awaitable[datetime | None]] | None = None,
         limits: Limits | None = None,
         clock: Clock | None = None,
     ) -> None:
@@ -103,6 +104,7 @@ class Postman:
         )
         self._wake = asyncio.Event()
         self._on_sent = on_sent  # e.g. remember a delivered card's buttons for typed numbers
+        self._hold = hold  # e.g. quiet hours, checked again at sending: a restart may come late
         self._pause = 0.0  # seconds until the overall limit allows more
 
     def wake(self) -> None:
@@ -125,6 +127,9 @@ class Postman:
                 if self._limiter.overall_wait() > timedelta(0):
                     await self._outbox.release([p.id for p in parcels[index:]])
                     break
+                if self._hold is not None and (until := await self._hold(parcel)) is not None:
+                    await self._outbox.postpone(parcel.id, until)
+                    continue
                 chat_wait = self._limiter.chat_wait(parcel.address.chat_id)
                 if chat_wait > timedelta(0):
                     await self._outbox.postpone(parcel.id, self._clock.now() + chat_wait)

@@ -19,6 +19,7 @@ import uvicorn
 from starlette.routing import BaseRoute
 
 from bot.app import App
+from bot.delivery import quiet_hold
 from bot.hazard_digest import send_digests
 from bot.platforms.base import Transport
 from bot.postman import Postman
@@ -113,6 +114,7 @@ async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> Non
             platform.transport,
             worker=f"{platform.name}-run",
             on_sent=app.router.delivered,
+            hold=quiet_hold(app),
         )
         for platform in platforms
     ]

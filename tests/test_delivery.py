@@ -155,3 +155,33 @@ async def test_a_chat_that_refuses_the_bot_is_inactive_and_its_deliveries_failed
 
     _, later = await broadcast(app, Targets(tags=(Tag.RESIDENTS,)))  # an inactive chat is recorded
     assert (later.queued, later.inactive) == (2, 1)  # type: ignore[attr-defined]
+
+
+async def test_quiet_hours_are_checked_again_when_sending(app, clock) -> None:
+    """A bot back up at 03:00 holds residents' groups' messages till morning, urgent ones aside."""
+    from datetime import UTC, datetime
+
+    from bot.delivery import quiet_hold
+    from bot.messages import Address, Reply
+    from bot.postman import Postman
+
+    clock.set(datetime(2026, 7, 18, 19, 0, tzinfo=UTC))  # 03:00 in Shanghai
+    residents = Address("console", "sanmen-residents")
+    staff = Address("console", "staff-group")
+    await app.outbox.put(residents, Reply("夏季消防提醒"), dedup_key="q:1")
+    await app.outbox.put(residents, Reply("紧急：停电检修", urgent=True), dedup_key="q:2")
+    await app.outbox.put(staff, Reply("值班提醒"), dedup_key="q:3")
+    sent: list[str] = []
+
+    class Transport:
+        platform = "console"
+
+        async def send(self, chat_id: str, reply: Reply) -> None:
+            sent.append(reply.text)
+
+    postman = Postman(app.outbox, app.chats, Transport(), worker="t", hold=quiet_hold(app))
+    await postman.deliver_due()
+    assert sorted(sent) == ["值班提醒", "紧急：停电检修"]
+    clock.set(datetime(2026, 7, 19, 0, 0, tzinfo=UTC))  # 08:00
+    await postman.deliver_due()
+    assert sent[-1] == "夏季消防提醒" and len(sent) == 3
