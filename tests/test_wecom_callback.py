@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from bot.app import App
 from bot.clock import FakeClock
 from bot.platforms.wecom.platform import WeComPlatform
-from bot.platforms.wecom.xml import MAX_BODY_BYTES
+from bot.platforms.wecom.xml import MAX_BODY_BYTES, WeComMessage, parse_message
 from bot.registry import build_router
 from bot.settings import Settings
 from bot.web import build_web_app
@@ -289,3 +290,34 @@ async def test_a_failed_reply_waits_in_the_outbox(
     parcels = await app.outbox.claim("wecom", "test")
     assert len(parcels) == 2  # the welcome and the help, neither lost
     assert "居委小助手" in parcels[0].reply.text
+
+
+async def test_one_persons_callbacks_never_run_side_by_side(
+    platform: WeComPlatform, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A third message arriving while the second waits its turn still waits for the second."""
+    gates = {n: asyncio.Event() for n in (1, 2, 3)}
+    running: list[int] = []
+    overlaps: list[tuple[int, ...]] = []
+
+    async def handle(msg: WeComMessage, key: str) -> None:
+        n = int(msg.content or 0)
+        running.append(n)
+        overlaps.append(tuple(running))
+        await gates[n].wait()
+        running.remove(n)
+
+    monkeypatch.setattr(platform, "handle", handle)
+    now = int(clock.now().timestamp())
+    for n in (1, 2):
+        await platform.accept(parse_message(message_xml(USER, now, Content=n, MsgId=n)))
+    await asyncio.sleep(0)
+    gates[1].set()
+    await asyncio.sleep(0)  # the first is done; the second has been woken but not yet run
+    await platform.accept(parse_message(message_xml(USER, now, Content=3, MsgId=3)))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    gates[2].set()
+    gates[3].set()
+    await platform.idle()
+    assert overlaps == [(1,), (2,), (3,)]

@@ -23,6 +23,7 @@ from bot.app import App
 from bot.i18n import text
 from bot.messages import Address, Attachment, Chat, ChatKind, Reply
 from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
+from bot.platforms.support import KeyedLocks
 from bot.platforms.wecom.api import WeComApi
 from bot.platforms.wecom.callback import PLATFORM, CallbackEndpoint, to_incoming
 from bot.platforms.wecom.crypto import WeComCrypto
@@ -161,7 +162,7 @@ class WeComPlatform:
         self.routes: list[BaseRoute] = [endpoint.route]
         self._open = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self._turns: dict[str, asyncio.Lock] = {}
+        self._turns = KeyedLocks()
 
     async def start(self) -> None:
         """Register the robots' groups with their committee and tags, then take callbacks."""
@@ -220,16 +221,11 @@ class WeComPlatform:
         task.add_done_callback(self._tasks.discard)
 
     async def _process(self, msg: WeComMessage, key: str) -> None:
-        person = msg.from_user
-        turn = self._turns.setdefault(person, asyncio.Lock())
         try:
-            async with turn:
+            async with self._turns.hold(msg.from_user):
                 await self.handle(msg, key)
         except Exception:
             log.exception("handling WeCom callback %s failed", key)
-        finally:
-            if not turn.locked():
-                self._turns.pop(person, None)
 
     async def handle(self, msg: WeComMessage, key: str) -> None:
         incoming = to_incoming(msg)
