@@ -66,14 +66,16 @@ class WeComUser:
         xml = message_xml(self.user_id, self._created(), Content=content, MsgId=self.msg_id)
         return await self.post(xml)
 
-    async def press(self, key: str, response_code: str = "rc-1") -> httpx.Response:
+    async def press(
+        self, key: str, response_code: str = "rc-1", task_id: str = "t1"
+    ) -> httpx.Response:
         xml = message_xml(
             self.user_id,
             self._created(),
             msg_type="event",
             Event="template_card_event",
             EventKey=key,
-            TaskId="t1",
+            TaskId=task_id,
             CardType="button_interaction",
             ResponseCode=response_code,
         )
@@ -321,3 +323,32 @@ async def test_one_persons_callbacks_never_run_side_by_side(
     gates[3].set()
     await platform.idle()
     assert overlaps == [(1,), (2,), (3,)]
+
+
+async def test_a_card_answers_once_however_often_its_buttons_are_pressed(
+    app: App, fake: FakeWeCom, zhang: WeComUser, settings: Settings, clock: FakeClock
+) -> None:
+    await zhang.say("/join")
+    card = fake.sent[-1]["template_card"]
+    gaoxiong = card["button_list"][1]["key"]
+    await zhang.press(gaoxiong, response_code="rc-1", task_id=card["task_id"])
+    asked = len(fake.sent)
+    assert "称呼" in fake.texts()[-1]
+    # A second tap before the card greyed out.
+    await zhang.press(gaoxiong, response_code="rc-2", task_id=card["task_id"])
+    assert len(fake.sent) == asked  # not taken as the name "2", nothing said
+    user = await app.users.find("wecom", USER)
+    assert user is None or user.display_name != gaoxiong
+
+    # Still once after a restart.
+    await zhang.platform.stop()
+    again = await App.open(settings, clock)
+    build_router(again)
+    reborn = WeComPlatform(again, http=fake.transport)
+    await reborn.start()
+    try:
+        await WeComUser(reborn, clock).press(gaoxiong, "rc-3", card["task_id"])
+        assert len(fake.sent) == asked
+    finally:
+        await reborn.stop()
+        await again.close()
