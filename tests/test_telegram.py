@@ -487,3 +487,19 @@ async def test_webhook_checks_the_secret_and_takes_updates(
     finally:
         await platform.stop()
         await app.close()
+
+
+async def test_a_phone_or_name_offered_back_never_travels_in_callback_data(tg: Harness) -> None:
+    offered = (Option("13812345678", "13812345678"), Option("li:wei", "li:wei"))
+    await tg.platform.transport.send(
+        "7", Reply("您的手机号？", options=(*offered, Option("3", "3")))
+    )
+    [sent] = tg.api.sent_messages(7)
+    data = [b["callback_data"] for b in buttons(sent)]
+    assert "13812345678" not in "".join(data) and "li:wei" not in "".join(data)
+    assert data[2] == "3"  # a small number shown as itself is no one's words
+    assert [await tg.platform._buttons.decode(d) for d in data] == [
+        "13812345678",
+        "li:wei",
+        "3",
+    ]

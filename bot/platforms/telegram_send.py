@@ -102,7 +102,7 @@ class Sender:
     async def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
         if not reply.options and not reply.links:
             return None
-        data = await self._buttons.encode([o.value for o in reply.options])
+        data = await self._buttons.encode(reply.options)
         return keyboard(reply.options, data, reply.links)
 
     def _send_piece(
