@@ -503,3 +503,19 @@ async def test_a_phone_or_name_offered_back_never_travels_in_callback_data(tg: H
         "li:wei",
         "3",
     ]
+
+
+async def test_an_outbox_message_in_parts_hit_by_429_half_way_sends_each_part_once(
+    tg: Harness,
+) -> None:
+    lines = [f"{n:04d} 号楼 楼道堆物已清理，请居民注意消防通道畅通。" for n in range(300)]
+    notice = Reply("\n".join(lines))
+    await tg.app.outbox.put(Address("telegram", "7"), notice, dedup_key="long")
+    postman = Postman(tg.app.outbox, tg.app.chats, tg.platform.transport, worker="test")
+    tg.api.fail("sendMessage", status=429, retry_after=5, after=1)
+    await postman.deliver_due()
+    assert len(tg.api.sent_messages(7)) == 1
+    tg.clock.advance(timedelta(seconds=5))
+    await postman.deliver_due()
+    sent = [m["text"] for m in tg.api.sent_messages(7)]
+    assert "\n".join(sent) == notice.text  # every part once, in order

@@ -1,11 +1,17 @@
-"""Small pieces the chat adapters share: one turn at a time per key, and bounded memories."""
+"""Small pieces the chat adapters share: one turn at a time per key, bounded memories, and
+replies in parts sent once each."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from typing import TypeVar
+
+from bot.messages import Reply
+
+T = TypeVar("T")
 
 
 class Bounded(OrderedDict[Hashable, int]):
@@ -46,3 +52,27 @@ class KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+class PartsSent:
+    """How far each multi-part reply got: a long text in pieces, a text and then its photo.
+
+    When a later part fails (a flood wait, a rate limit, a network fault) the postman tries
+    the whole reply again; the parts that went out are skipped then, so nobody reads them
+    twice. Kept in memory only: after a restart in between they are sent again, which beats
+    losing the rest.
+    """
+
+    def __init__(self, size: int = 1000) -> None:
+        self._done = Bounded(size)
+
+    async def deliver(
+        self, chat_id: str, reply: Reply, parts: Sequence[Callable[[], Awaitable[T]]]
+    ) -> list[T]:
+        key = (chat_id, reply)
+        results: list[T] = []
+        for index in range(self._done.get(key, 0), len(parts)):
+            results.append(await parts[index]())
+            self._done.remember(key, index + 1)
+        self._done.pop(key, None)
+        return results
