@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -81,6 +82,22 @@ class WeComUser:
         )
         self.clock.advance(timedelta(seconds=1))
         return await self.post(xml)
+
+
+@contextlib.asynccontextmanager
+async def restarted(
+    settings: Settings, clock: FakeClock, fake: FakeWeCom
+) -> AsyncIterator[WeComUser]:
+    """The same person after the bot restarted on the same database file."""
+    app = await App.open(settings, clock)
+    build_router(app)
+    platform = WeComPlatform(app, http=fake.transport)
+    await platform.start()
+    try:
+        yield WeComUser(platform, clock)
+    finally:
+        await platform.stop()
+        await app.close()
 
 
 @pytest.fixture
@@ -180,17 +197,10 @@ async def test_a_retried_callback_is_processed_once(
 
     # After a restart on the same database file the retry is still recognised.
     await zhang.platform.stop()
-    again = await App.open(settings, clock)
-    build_router(again)
-    reborn = WeComPlatform(again, http=fake.transport)
-    await reborn.start()
-    try:
-        retry = await WeComUser(reborn, clock).post(xml)
+    async with restarted(settings, clock, fake) as same:
+        retry = await same.post(xml)
         assert retry.status_code == 200
         assert len([t for t in fake.texts() if "居委小助手" in t]) == 1
-    finally:
-        await reborn.stop()
-        await again.close()
 
 
 async def test_a_tampered_signature_is_refused_and_nothing_processed(
@@ -342,13 +352,6 @@ async def test_a_card_answers_once_however_often_its_buttons_are_pressed(
 
     # Still once after a restart.
     await zhang.platform.stop()
-    again = await App.open(settings, clock)
-    build_router(again)
-    reborn = WeComPlatform(again, http=fake.transport)
-    await reborn.start()
-    try:
-        await WeComUser(reborn, clock).press(gaoxiong, "rc-3", card["task_id"])
+    async with restarted(settings, clock, fake) as same:
+        await same.press(gaoxiong, "rc-3", card["task_id"])
         assert len(fake.sent) == asked
-    finally:
-        await reborn.stop()
-        await again.close()
