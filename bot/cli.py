@@ -69,12 +69,12 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     if not settings.configured_platforms:
         print(
-            "未配置聊天平台：设置 JUWEI_TELEGRAM_TOKEN（Telegram）或 JUWEI_WECOM_CORP_ID 等"
-            "（企业微信，见 README）后再运行 juwei run。现在打开终端控制台（juwei console），"
-            "用演示数据体验。\n"
-            "No platform configured: set JUWEI_TELEGRAM_TOKEN (Telegram) or the JUWEI_WECOM_* "
-            "settings (WeCom, see the README). Opening the terminal console (juwei console) "
-            "on the demo data.",
+            "未配置聊天平台：设置 JUWEI_WECOM_CORP_ID 等（企业微信）或 JUWEI_TELEGRAM_TOKEN"
+            "（Telegram）后再运行 juwei run，详见 .env.example。"
+            "现在打开终端控制台（juwei console）体验演示数据。\n"
+            "No platform configured: set JUWEI_WECOM_CORP_ID and the other JUWEI_WECOM_* "
+            "settings (WeCom) or JUWEI_TELEGRAM_TOKEN (Telegram); see .env.example. "
+            "Opening the terminal console (juwei console) on the demo data.",
             file=sys.stderr,
         )
         console_args = argparse.Namespace(

@@ -25,7 +25,7 @@ from bot.platforms.base import Transport
 from bot.postman import Postman
 from bot.registry import build_router
 from bot.scheduler import Scheduler, run_scheduler
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,24 @@ def configured_platforms(app: App) -> list[Platform]:
     return platforms
 
 
+async def _listen(server: uvicorn.Server) -> None:
+    """uvicorn exits the process when it cannot listen; say which setting to change instead."""
+    try:
+        await server.serve()
+    except SystemExit:
+        config = server.config
+        raise SettingsError(
+            f"JUWEI_HTTP_PORT: cannot listen on {config.host}:{config.port} "
+            "(is another program using it?)"
+        ) from None
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    """A background part that dies is logged when it dies, not when the bot stops."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("%s stopped working", task.get_name(), exc_info=error)
+
+
 async def _sweep_idle_flows(app: App, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
@@ -103,7 +121,11 @@ async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> Non
         lifespan="off",
     )
     server = _QuietServer(config)
-    server_task = asyncio.create_task(server.serve(), name="http")
+    server_task = asyncio.create_task(_listen(server), name="http")
+    while not server.started:  # platforms start once their routes can be reached
+        if server_task.done():
+            server_task.result()
+        await asyncio.sleep(0.01)
     for platform in platforms:
         await platform.start()
         log.info("%s started", platform.name)
@@ -124,11 +146,16 @@ async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> Non
             postman.wake()
 
     app.outbox.listen(wake_postmen)
-    tasks = [asyncio.create_task(p.run(stop), name="postman") for p in postmen]
-    tasks.append(asyncio.create_task(_sweep_idle_flows(app, stop), name="sweeper"))
-    tasks.append(
-        asyncio.create_task(run_scheduler(app, stop, configure=system_jobs), name="scheduler")
-    )
+    tasks = [
+        *(
+            asyncio.create_task(postman.run(stop), name=f"{platform.name} postman")
+            for platform, postman in zip(platforms, postmen, strict=True)
+        ),
+        asyncio.create_task(_sweep_idle_flows(app, stop), name="sweeper"),
+        asyncio.create_task(run_scheduler(app, stop, configure=system_jobs), name="scheduler"),
+    ]
+    for task in tasks:
+        task.add_done_callback(_report_failure)
     await stop.wait()
     running = False
     log.info("stopping")

@@ -1,5 +1,5 @@
 -- WeCom callbacks already taken in: WeCom retries a callback it thinks went unanswered, so
--- each one (by MsgId, or sender + time + event for events) is accepted once, even across a
+-- each one (by MsgId, a card's TaskId, or sender + time + event) is accepted once, even across a
 -- restart. Rows older than a few days are pruned at start-up.
 
 CREATE TABLE wecom_callbacks (

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from bot.runner import system_jobs
+import asyncio
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.registry import build_router
+from bot.runner import serve, system_jobs
 from bot.scheduler import Scheduler
+from bot.settings import Settings, SettingsError
+from tests.conftest import PY, juwei_env
 
 
 async def test_digests_are_scheduled_daily_and_on_mondays(app) -> None:
@@ -18,3 +30,70 @@ async def test_digests_are_scheduled_daily_and_on_mondays(app) -> None:
         await scheduler.stop()
     assert (daily.hour, daily.minute) == (8, 30)
     assert (weekly.weekday(), weekly.hour, weekly.minute) == (0, 9, 0)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def port_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"http_port": _free_port()})
+
+
+async def test_a_busy_http_port_is_one_clear_setting_error(
+    port_settings: Settings, clock: FakeClock
+) -> None:
+    app = await App.open(port_settings, clock, demo=True)
+    build_router(app)
+    try:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", port_settings.http_port))
+            taken.listen()
+            with pytest.raises(SettingsError, match=f"JUWEI_HTTP_PORT.*{port_settings.http_port}"):
+                await asyncio.wait_for(serve(app, [], asyncio.Event()), 5)
+    finally:
+        await app.close()
+
+
+async def test_a_background_task_that_fails_is_logged_at_once(
+    port_settings: Settings,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no such table: notices")
+
+    monkeypatch.setattr("bot.runner.run_scheduler", broken)
+    app = await App.open(port_settings, clock, demo=True)
+    build_router(app)
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(app, [], stop))
+    try:
+        for _ in range(200):
+            if "no such table" in caplog.text:
+                break
+            await asyncio.sleep(0.01)
+        assert "scheduler" in caplog.text and "no such table: notices" in caplog.text
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 5)
+        await app.close()
+
+
+def test_run_with_nothing_configured_names_what_to_set_for_each_platform(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [PY, "-m", "bot", "run"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=juwei_env(tmp_path / "juwei.db"),
+        cwd=tmp_path,
+        timeout=30,
+    )
+    assert done.returncode == 0
+    for words in ("JUWEI_TELEGRAM_TOKEN", "JUWEI_WECOM_CORP_ID", "企业微信", "juwei console"):
+        assert words in done.stderr

@@ -487,3 +487,35 @@ async def test_webhook_checks_the_secret_and_takes_updates(
     finally:
         await platform.stop()
         await app.close()
+
+
+async def test_a_phone_or_name_offered_back_never_travels_in_callback_data(tg: Harness) -> None:
+    offered = (Option("13812345678", "13812345678"), Option("li:wei", "li:wei"))
+    await tg.platform.transport.send(
+        "7", Reply("您的手机号？", options=(*offered, Option("3", "3")))
+    )
+    [sent] = tg.api.sent_messages(7)
+    data = [b["callback_data"] for b in buttons(sent)]
+    assert "13812345678" not in "".join(data) and "li:wei" not in "".join(data)
+    assert data[2] == "3"  # a small number shown as itself is no one's words
+    assert [await tg.platform._buttons.decode(d) for d in data] == [
+        "13812345678",
+        "li:wei",
+        "3",
+    ]
+
+
+async def test_an_outbox_message_in_parts_hit_by_429_half_way_sends_each_part_once(
+    tg: Harness,
+) -> None:
+    lines = [f"{n:04d} 号楼 楼道堆物已清理，请居民注意消防通道畅通。" for n in range(300)]
+    notice = Reply("\n".join(lines))
+    await tg.app.outbox.put(Address("telegram", "7"), notice, dedup_key="long")
+    postman = Postman(tg.app.outbox, tg.app.chats, tg.platform.transport, worker="test")
+    tg.api.fail("sendMessage", status=429, retry_after=5, after=1)
+    await postman.deliver_due()
+    assert len(tg.api.sent_messages(7)) == 1
+    tg.clock.advance(timedelta(seconds=5))
+    await postman.deliver_due()
+    sent = [m["text"] for m in tg.api.sent_messages(7)]
+    assert "\n".join(sent) == notice.text  # every part once, in order

@@ -112,7 +112,7 @@ def test_compact_values_travel_as_they_are() -> None:
 async def test_other_values_go_through_a_token_that_survives(app: App, clock: FakeClock) -> None:
     codec = ButtonCodec(app.db, clock)
     values = ["2", "王阿姨", "名" * 100]
-    data = await codec.encode(values)
+    data = await codec.encode([Option(f"选项{n}", v) for n, v in enumerate(values)])
     assert data[0] == "2"
     assert all(d.startswith("~") and len(d.encode()) <= 64 for d in data[1:])
     later = ButtonCodec(app.db, clock)  # as after a restart

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 from bot.app import App
 from bot.clock import FakeClock
 from bot.platforms.wecom.platform import WeComPlatform
-from bot.platforms.wecom.xml import MAX_BODY_BYTES
+from bot.platforms.wecom.xml import MAX_BODY_BYTES, WeComMessage, parse_message
 from bot.registry import build_router
 from bot.settings import Settings
 from bot.web import build_web_app
@@ -65,19 +67,37 @@ class WeComUser:
         xml = message_xml(self.user_id, self._created(), Content=content, MsgId=self.msg_id)
         return await self.post(xml)
 
-    async def press(self, key: str, response_code: str = "rc-1") -> httpx.Response:
+    async def press(
+        self, key: str, response_code: str = "rc-1", task_id: str = "t1"
+    ) -> httpx.Response:
         xml = message_xml(
             self.user_id,
             self._created(),
             msg_type="event",
             Event="template_card_event",
             EventKey=key,
-            TaskId="t1",
+            TaskId=task_id,
             CardType="button_interaction",
             ResponseCode=response_code,
         )
         self.clock.advance(timedelta(seconds=1))
         return await self.post(xml)
+
+
+@contextlib.asynccontextmanager
+async def restarted(
+    settings: Settings, clock: FakeClock, fake: FakeWeCom
+) -> AsyncIterator[WeComUser]:
+    """The same person after the bot restarted on the same database file."""
+    app = await App.open(settings, clock)
+    build_router(app)
+    platform = WeComPlatform(app, http=fake.transport)
+    await platform.start()
+    try:
+        yield WeComUser(platform, clock)
+    finally:
+        await platform.stop()
+        await app.close()
 
 
 @pytest.fixture
@@ -177,17 +197,10 @@ async def test_a_retried_callback_is_processed_once(
 
     # After a restart on the same database file the retry is still recognised.
     await zhang.platform.stop()
-    again = await App.open(settings, clock)
-    build_router(again)
-    reborn = WeComPlatform(again, http=fake.transport)
-    await reborn.start()
-    try:
-        retry = await WeComUser(reborn, clock).post(xml)
+    async with restarted(settings, clock, fake) as same:
+        retry = await same.post(xml)
         assert retry.status_code == 200
         assert len([t for t in fake.texts() if "居委小助手" in t]) == 1
-    finally:
-        await reborn.stop()
-        await again.close()
 
 
 async def test_a_tampered_signature_is_refused_and_nothing_processed(
@@ -289,3 +302,56 @@ async def test_a_failed_reply_waits_in_the_outbox(
     parcels = await app.outbox.claim("wecom", "test")
     assert len(parcels) == 2  # the welcome and the help, neither lost
     assert "居委小助手" in parcels[0].reply.text
+
+
+async def test_one_persons_callbacks_never_run_side_by_side(
+    platform: WeComPlatform, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A third message arriving while the second waits its turn still waits for the second."""
+    gates = {n: asyncio.Event() for n in (1, 2, 3)}
+    running: list[int] = []
+    overlaps: list[tuple[int, ...]] = []
+
+    async def handle(msg: WeComMessage, key: str) -> None:
+        n = int(msg.content or 0)
+        running.append(n)
+        overlaps.append(tuple(running))
+        await gates[n].wait()
+        running.remove(n)
+
+    monkeypatch.setattr(platform, "handle", handle)
+    now = int(clock.now().timestamp())
+    for n in (1, 2):
+        await platform.accept(parse_message(message_xml(USER, now, Content=n, MsgId=n)))
+    await asyncio.sleep(0)
+    gates[1].set()
+    await asyncio.sleep(0)  # the first is done; the second has been woken but not yet run
+    await platform.accept(parse_message(message_xml(USER, now, Content=3, MsgId=3)))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    gates[2].set()
+    gates[3].set()
+    await platform.idle()
+    assert overlaps == [(1,), (2,), (3,)]
+
+
+async def test_a_card_answers_once_however_often_its_buttons_are_pressed(
+    app: App, fake: FakeWeCom, zhang: WeComUser, settings: Settings, clock: FakeClock
+) -> None:
+    await zhang.say("/join")
+    card = fake.sent[-1]["template_card"]
+    gaoxiong = card["button_list"][1]["key"]
+    await zhang.press(gaoxiong, response_code="rc-1", task_id=card["task_id"])
+    asked = len(fake.sent)
+    assert "称呼" in fake.texts()[-1]
+    # A second tap before the card greyed out.
+    await zhang.press(gaoxiong, response_code="rc-2", task_id=card["task_id"])
+    assert len(fake.sent) == asked  # not taken as the name "2", nothing said
+    user = await app.users.find("wecom", USER)
+    assert user is None or user.display_name != gaoxiong
+
+    # Still once after a restart.
+    await zhang.platform.stop()
+    async with restarted(settings, clock, fake) as same:
+        await same.press(gaoxiong, "rc-3", card["task_id"])
+        assert len(fake.sent) == asked

@@ -235,3 +235,43 @@ async def test_attachments_from_elsewhere_are_named_not_dropped(
         assert fake.sent[-1]["file"] == {"media_id": "m-1"}
     finally:
         await wecom.stop()
+
+
+async def test_a_post_in_parts_stopped_half_way_sends_each_part_once(
+    app: App, fake: FakeWeCom, clock: FakeClock
+) -> None:
+    wecom = WeComPlatform(app, http=fake.transport)
+    await wecom.start()
+    try:
+        address = Address("wecom", "robot:staff")
+        for n in range(19):
+            await app.notifier.group(address, Reply(f"通知 {n}"), dedup_key=f"n{n}")
+        picture = Attachment("a.png", data=b"\x89PNG", mime_type="image/png")
+        await app.notifier.group(address, Reply("隐患照片", photo=picture), dedup_key="photo")
+        postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
+        await postman.deliver_due()  # the 20th post of the minute is the text; the photo waits
+        clock.advance(timedelta(seconds=61))
+        await postman.deliver_due()
+        kinds = [call.body["msgtype"] for call in fake.to(WEBHOOK)]  # type: ignore[index]
+        assert kinds == ["text"] * 20 + ["image"]
+    finally:
+        await wecom.stop()
+
+
+async def test_a_reply_in_parts_stopped_half_way_sends_each_part_once(
+    app: App, fake: FakeWeCom, clock: FakeClock
+) -> None:
+    wecom = WeComPlatform(app, http=fake.transport)
+    await wecom.start()
+    try:
+        report = Attachment("台账.xlsx", data=b"PK\x03\x04", mime_type="application/vnd.ms-excel")
+        await app.outbox.put(Address("wecom", "zhangsan"), Reply("本月台账", document=report))
+        busy = {"errcode": 45009, "errmsg": "api freq out of limit"}
+        fake.script("/cgi-bin/message/send", {"errcode": 0, "errmsg": "ok"}, busy)
+        postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
+        await postman.deliver_due()
+        clock.advance(timedelta(seconds=61))
+        await postman.deliver_due()
+        assert [b["msgtype"] for b in fake.sent] == ["text", "file"]
+    finally:
+        await wecom.stop()

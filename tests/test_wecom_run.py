@@ -144,6 +144,7 @@ def test_run_serves_the_callback_and_replies_through_message_send(
         forged = query.replace("msg_signature=", "msg_signature=0")
         assert httpx.post(f"{base}/wecom/callback?{forged}", content=body).status_code == 403
     finally:
+        stopping = time.monotonic()
         bot.send_signal(signal.SIGTERM)
         try:
             _, stderr = bot.communicate(timeout=15)
@@ -151,6 +152,7 @@ def test_run_serves_the_callback_and_replies_through_message_send(
             bot.kill()
             raise
     assert bot.returncode == 0, stderr
+    assert time.monotonic() - stopping < 5
     assert SECRET not in stderr and "loop-token" not in stderr
 
 

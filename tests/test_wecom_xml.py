@@ -256,7 +256,7 @@ def test_template_card_event() -> None:
     assert msg.card_type == "vote_interaction"
     assert msg.response_code == "ResponseCode"
     assert msg.agent_id == "1"
-    assert dedup_key(msg) == "evt:FromUser:123456789:template_card_event:key111"
+    assert dedup_key(msg) == "card:FromUser:taskid111"  # one answer per card
 
 
 def test_retried_event_has_a_stable_key_and_distinct_clicks_differ() -> None:

@@ -13,13 +13,11 @@ the project's HTTP server instead, checked against the secret token header.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import re
 import traceback
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Hashable
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -56,6 +54,7 @@ from bot.app import App
 from bot.i18n import LANGUAGES, pick_language, text
 from bot.messages import Incoming, Reply
 from bot.platforms.base import Transport
+from bot.platforms.support import Bounded, KeyedLocks
 from bot.platforms.telegram_buttons import ButtonCodec
 from bot.platforms.telegram_incoming import (
     PLATFORM,
@@ -98,20 +97,6 @@ def file_url(base_url: str) -> str:
     return stem.removesuffix("/bot") + "/file/bot" if stem.endswith("/bot") else stem + "/file/bot"
 
 
-class _Bounded(OrderedDict[Hashable, int]):
-    """A dict that forgets its oldest entries beyond a size."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def remember(self, key: Hashable, value: int = 0) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
 class _Redactor(logging.Filter):
     """Replaces the token wherever a log record would show it, tracebacks included."""
 
@@ -132,27 +117,6 @@ class _Redactor(logging.Filter):
         return True
 
 
-class _KeyedLocks:
-    """One lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: Hashable) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
 class TelegramPlatform:
     name = PLATFORM
 
@@ -169,9 +133,9 @@ class TelegramPlatform:
         self.app = app
         self._token = settings.telegram_token.get_secret_value()
         self._buttons = ButtonCodec(app.db, app.clock)
-        self._locks = _KeyedLocks()
-        self._pressed = _Bounded(REMEMBERED)
-        self._owners = _Bounded(REMEMBERED)  # (chat, message) -> the user a keyboard is for
+        self._locks = KeyedLocks()
+        self._pressed = Bounded(REMEMBERED)
+        self._owners = Bounded(REMEMBERED)  # (chat, message) -> the user a keyboard is for
         self._me: BotIdentity | None = None
         self._started = False
         self.webhook_url = settings.telegram_webhook_url or None

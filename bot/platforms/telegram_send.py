@@ -17,6 +17,7 @@ from telegram.ext import ExtBot
 
 from bot.messages import Reply
 from bot.platforms.base import ChatUnreachable, TemporaryFailure
+from bot.platforms.support import PartsSent
 from bot.platforms.telegram_buttons import ButtonCodec
 from bot.platforms.telegram_incoming import PLATFORM
 from bot.platforms.telegram_limits import ANSWER
@@ -51,6 +52,7 @@ class Sender:
         self._bot = bot
         self._buttons = buttons
         self._sleep = sleep
+        self._parts = PartsSent()
         self.open = False  # outbox messages are taken only while the platform runs
         self._sending = 0
         self._idle = asyncio.Event()
@@ -86,24 +88,30 @@ class Sender:
     async def send(
         self, chat_id: str, reply: Reply, *, retry: bool, reply_to: str | None = None
     ) -> list[Message]:
+        """Direct answers (``retry``) go out in one go; an outbox message tried again after a
+        failure part-way resumes where it stopped."""
         markup = await self._keyboard(reply)
-        sent: list[Message] = []
-        for piece in plan(reply):
-            target = reply_to if not sent else None
+        parts: list[Callable[[], Awaitable[Message]]] = []
+        for index, piece in enumerate(plan(reply)):
+            target = reply_to if index == 0 else None
             buttons = markup if piece.keyboard else None
 
             def send(
                 p: Piece = piece, b: Markup = buttons, t: str | None = target
             ) -> Awaitable[Message]:
-                return self._send_piece(chat_id, p, b, t, answer=retry)
+                return self.call(
+                    lambda: self._send_piece(chat_id, p, b, t, answer=retry), retry=retry
+                )
 
-            sent.append(await self.call(send, retry=retry))
-        return sent
+            parts.append(send)
+        if retry:
+            return [await part() for part in parts]
+        return await self._parts.deliver(chat_id, reply, parts)
 
     async def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
         if not reply.options and not reply.links:
             return None
-        data = await self._buttons.encode([o.value for o in reply.options])
+        data = await self._buttons.encode(reply.options)
         return keyboard(reply.options, data, reply.links)
 
     def _send_piece(

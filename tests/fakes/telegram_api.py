@@ -53,9 +53,23 @@ _PHOTO_SIZES = ((90, 67), (320, 240), (800, 600), (1280, 960), (2560, 1920))
 # Methods that count against Telegram's broadcast limits.
 _SEND_METHODS = frozenset(
     {
-        "sendmessage", "sendphoto", "senddocument", "sendvideo", "sendaudio", "sendvoice",
-        "sendanimation", "sendsticker", "sendlocation", "sendvenue", "sendcontact", "sendpoll",
-        "senddice", "sendmediagroup", "sendvideonote", "copymessage", "forwardmessage",
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "sendvideo",
+        "sendaudio",
+        "sendvoice",
+        "sendanimation",
+        "sendsticker",
+        "sendlocation",
+        "sendvenue",
+        "sendcontact",
+        "sendpoll",
+        "senddice",
+        "sendmediagroup",
+        "sendvideonote",
+        "copymessage",
+        "forwardmessage",
     }
 )
 
@@ -63,12 +77,42 @@ _SEND_METHODS = frozenset(
 # form value "123" is a number unless the parameter holds free text or an identifier.
 _VERBATIM_PARAMS = frozenset(
     {
-        "text", "caption", "parse_mode", "caption_parse_mode", "callback_query_id",
-        "inline_message_id", "action", "url", "file_id", "photo", "document", "video", "audio",
-        "voice", "animation", "sticker", "video_note", "thumbnail", "language_code", "title",
-        "description", "short_description", "name", "query", "secret_token", "ip_address",
-        "emoji", "first_name", "last_name", "phone_number", "address", "question",
-        "explanation", "business_connection_id", "message_effect_id", "custom_title",
+        "text",
+        "caption",
+        "parse_mode",
+        "caption_parse_mode",
+        "callback_query_id",
+        "inline_message_id",
+        "action",
+        "url",
+        "file_id",
+        "photo",
+        "document",
+        "video",
+        "audio",
+        "voice",
+        "animation",
+        "sticker",
+        "video_note",
+        "thumbnail",
+        "language_code",
+        "title",
+        "description",
+        "short_description",
+        "name",
+        "query",
+        "secret_token",
+        "ip_address",
+        "emoji",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "address",
+        "question",
+        "explanation",
+        "business_connection_id",
+        "message_effect_id",
+        "custom_title",
     }
 )
 _JSON_FIRST_CHARS = frozenset('{["-0123456789tfn')
@@ -90,15 +134,26 @@ _DEFAULT_DESCRIPTIONS = {
 }
 
 _ADMIN_RIGHTS = {
-    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-    "can_delete_messages": True, "can_manage_video_chats": False,
-    "can_restrict_members": False, "can_promote_members": False, "can_change_info": False,
-    "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
-    "can_delete_stories": False, "can_pin_messages": True,
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": False,
+    "can_restrict_members": False,
+    "can_promote_members": False,
+    "can_change_info": False,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+    "can_pin_messages": True,
 }
 _ACCEPTED_GIFTS = {
-    "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-    "premium_subscription": False, "gifts_from_channels": False,
+    "unlimited_gifts": False,
+    "limited_gifts": False,
+    "unique_gifts": False,
+    "premium_subscription": False,
+    "gifts_from_channels": False,
 }
 
 
@@ -166,6 +221,7 @@ class _Fault:
     error: ApiError
     times: int | None
     chat_id: int | str | None
+    after: int = 0  # matching calls answered normally before the fault starts
 
 
 @dataclass
@@ -285,8 +341,11 @@ def _parse_params(query: str, content_type: str, body: bytes) -> JSONDict:
 
 def _json_default(value: object) -> object:
     if isinstance(value, UploadedFile):
-        return {"filename": value.filename, "content_type": value.content_type,
-                "size": len(value.data)}
+        return {
+            "filename": value.filename,
+            "content_type": value.content_type,
+            "size": len(value.data),
+        }
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
@@ -299,8 +358,24 @@ def _dumps(payload: object) -> bytes:
 # --- message text --------------------------------------------------------------------------
 
 _HTML_TAGS = frozenset(
-    {"a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-     "tg-emoji", "code", "pre", "blockquote"}
+    {
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "tg-emoji",
+        "code",
+        "pre",
+        "blockquote",
+    }
 )
 _HTML_ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|lt|gt|amp|quot);")
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
@@ -348,7 +423,7 @@ def html_visible_text(source: str) -> str:
         if inside.startswith("/"):
             name = inside[1:].strip().lower()
             if not open_tags:
-                raise _bad_entities(f'Unexpected end tag at byte offset {offset}')
+                raise _bad_entities(f"Unexpected end tag at byte offset {offset}")
             if name and name != open_tags[-1]:
                 raise _bad_entities(
                     f'Unmatched end tag at byte offset {offset}, expected "</{open_tags[-1]}>", '
@@ -433,9 +508,7 @@ def _fire(event: asyncio.Event) -> asyncio.Event:
 # --- HTTP ----------------------------------------------------------------------------------
 
 # (verb, target, headers, body) -> (status, body, content type)
-RequestHandler = Callable[
-    [str, str, dict[str, str], bytes], Awaitable[tuple[int, bytes, str]]
-]
+RequestHandler = Callable[[str, str, dict[str, str], bytes], Awaitable[tuple[int, bytes, str]]]
 
 
 class _HttpServer:
@@ -496,8 +569,12 @@ class _HttpServer:
                 await writer.drain()
                 if not keep_alive:
                     return
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError,
-                ValueError):
+        except (
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ConnectionError,
+            ValueError,
+        ):
             return  # the client went away or spoke something other than HTTP/1.1
         finally:
             writer.close()
@@ -538,9 +615,13 @@ class FakeBotApi:
         self.token = token
         self.calls: list[Call] = []
         self.bot_user: JSONDict = {
-            "id": int(token.split(":", 1)[0]), "is_bot": True, "first_name": bot_name,
-            "username": bot_username, "can_join_groups": True,
-            "can_read_all_group_messages": False, "supports_inline_queries": False,
+            "id": int(token.split(":", 1)[0]),
+            "is_bot": True,
+            "first_name": bot_name,
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
         }
         self._host = host
         self._port = port
@@ -662,9 +743,13 @@ class FakeBotApi:
 
         if await self._until(lambda: self._call_signal, satisfied, timeout):
             return matches
-        recent = "\n".join(
-            f"  {c.method} {c.status} {_dumps(c.params).decode()[:200]}" for c in self.calls[-15:]
-        ) or "  (none)"
+        recent = (
+            "\n".join(
+                f"  {c.method} {c.status} {_dumps(c.params).decode()[:200]}"
+                for c in self.calls[-15:]
+            )
+            or "  (none)"
+        )
         which = f"{method} matching the predicate" if predicate else method
         raise CallTimeout(
             f"waited {timeout}s for {count} call(s) to {which}, saw {len(matches)}; "
@@ -701,15 +786,17 @@ class FakeBotApi:
         times: int | None = 1,
         description: str | None = None,
         chat_id: int | str | None = None,
+        after: int = 0,
     ) -> None:
-        """Answer the next `times` calls to `method` (to `chat_id`, if given) with an error;
-        `times=None` keeps failing until `clear_faults`."""
+        """Answer the next `times` calls to `method` (to `chat_id`, if given) with an error,
+        once `after` such calls have succeeded; `times=None` keeps failing until
+        `clear_faults`."""
         if status == 429:
             text = description or f"Too Many Requests: retry after {retry_after}"
             error = ApiError(429, text, retry_after)
         else:
             error = ApiError(status, description or _DEFAULT_DESCRIPTIONS.get(status, "Error"))
-        self._faults.append(_Fault(method.lower(), error, times, chat_id))
+        self._faults.append(_Fault(method.lower(), error, times, chat_id, after))
 
     def delay(self, method: str, seconds: float, times: int | None = 1) -> None:
         """Answer the next `times` calls to `method` only after `seconds`. The call takes
@@ -726,6 +813,9 @@ class FakeBotApi:
             if fault.method != name:
                 continue
             if fault.chat_id is not None and str(params.get("chat_id")) != str(fault.chat_id):
+                continue
+            if fault.after > 0:
+                fault.after -= 1
                 continue
             if fault.times is not None:
                 fault.times -= 1
@@ -766,9 +856,7 @@ class FakeBotApi:
             ]
         return self._incoming(user_id, origin, content)
 
-    def location(
-        self, user_id: int, lat: float, lon: float, **origin: Unpack[Origin]
-    ) -> JSONDict:
+    def location(self, user_id: int, lat: float, lon: float, **origin: Unpack[Origin]) -> JSONDict:
         return self._incoming(user_id, origin, {"location": {"latitude": lat, "longitude": lon}})
 
     def photo(
@@ -792,8 +880,15 @@ class FakeBotApi:
             size_id = base if largest else f"{base}-{width}"
             blob = data if largest and data is not None else f"photo {size_id}".encode()
             stored = self._store_file(blob, "photos", ".jpg", size_id)
-            photo.append({"file_id": size_id, "file_unique_id": stored.unique_id,
-                          "width": width, "height": height, "file_size": len(blob)})
+            photo.append(
+                {
+                    "file_id": size_id,
+                    "file_unique_id": stored.unique_id,
+                    "width": width,
+                    "height": height,
+                    "file_size": len(blob),
+                }
+            )
         content: JSONDict = {"photo": photo}
         if caption is not None:
             content["caption"] = caption
@@ -813,10 +908,15 @@ class FakeBotApi:
         suffix = "." + file_name.rsplit(".", 1)[-1] if "." in file_name else ""
         stored = self._store_file(data, "documents", suffix, file_id)
         mime_type = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
-        content: JSONDict = {"document": {
-            "file_id": stored.file_id, "file_unique_id": stored.unique_id,
-            "file_name": file_name, "mime_type": mime_type, "file_size": len(data),
-        }}
+        content: JSONDict = {
+            "document": {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.unique_id,
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "file_size": len(data),
+            }
+        }
         if caption is not None:
             content["caption"] = caption
         return self._incoming(user_id, origin, content)
@@ -829,13 +929,23 @@ class FakeBotApi:
         user, chat = self._origin(user_id, origin)
         message = self._messages.get((chat["id"], message_id))
         if message is None:
-            message = {"message_id": message_id, "from": self.bot_user, "chat": chat,
-                       "date": int(time.time()), "text": "…"}
+            message = {
+                "message_id": message_id,
+                "from": self.bot_user,
+                "chat": chat,
+                "date": int(time.time()),
+                "text": "…",
+            }
             self._messages[(chat["id"], message_id)] = message
             last = self._last_message_id.get(chat["id"], 0)
             self._last_message_id[chat["id"]] = max(last, message_id)
-        query = {"id": str(next(self._counter)), "from": user, "chat_instance": str(chat["id"]),
-                 "message": message, "data": data}
+        query = {
+            "id": str(next(self._counter)),
+            "from": user,
+            "chat_instance": str(chat["id"]),
+            "message": message,
+            "data": data,
+        }
         return self.push({"callback_query": query})
 
     def my_chat_member(
@@ -859,10 +969,17 @@ class FakeBotApi:
         else:
             self._removed[chat_id] = self._removal_reason(chat, status)
             old = "member"
-        return self.push({"my_chat_member": {
-            "chat": chat, "from": by_user, "date": int(time.time()),
-            "old_chat_member": self._member(old), "new_chat_member": self._member(status),
-        }})
+        return self.push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": by_user,
+                    "date": int(time.time()),
+                    "old_chat_member": self._member(old),
+                    "new_chat_member": self._member(status),
+                }
+            }
+        )
 
     def _member(self, status: str) -> JSONDict:
         member: JSONDict = {"status": status, "user": self.bot_user}
@@ -886,7 +1003,8 @@ class FakeBotApi:
     ) -> JSONDict:
         known = self._users.get(user_id, {})
         user: JSONDict = {
-            "id": user_id, "is_bot": False,
+            "id": user_id,
+            "is_bot": False,
             "first_name": first_name or known.get("first_name", DEFAULT_FIRST_NAME),
             "language_code": language_code or known.get("language_code", DEFAULT_LANGUAGE),
         }
@@ -924,25 +1042,38 @@ class FakeBotApi:
                 chat = self._private_chat(known or self._user(key, None, None, None))
         elif chat is None or title or chat_type:
             previous = chat or {}
-            kind = chat_type or previous.get("type") or (
-                "supergroup" if key <= -10**12 else "group"
+            kind = (
+                chat_type or previous.get("type") or ("supergroup" if key <= -(10**12) else "group")
             )
-            chat = {"id": key, "type": kind,
-                    "title": title or previous.get("title") or f"测试群 {-key}"}
+            chat = {
+                "id": key,
+                "type": kind,
+                "title": title or previous.get("title") or f"测试群 {-key}",
+            }
         self._chats[key] = chat
         return chat
 
     def _origin(self, user_id: int, origin: Origin) -> tuple[JSONDict, JSONDict]:
-        user = self._user(user_id, origin.get("first_name"), origin.get("language_code"),
-                          origin.get("username"))
-        chat = self._chat(origin.get("chat_id", user_id), chat_type=origin.get("chat_type"),
-                          title=origin.get("title"), user=user)
+        user = self._user(
+            user_id, origin.get("first_name"), origin.get("language_code"), origin.get("username")
+        )
+        chat = self._chat(
+            origin.get("chat_id", user_id),
+            chat_type=origin.get("chat_type"),
+            title=origin.get("title"),
+            user=user,
+        )
         return user, chat
 
     def _incoming(self, user_id: int, origin: Origin, content: JSONDict) -> JSONDict:
         user, chat = self._origin(user_id, origin)
-        message = {"message_id": self._next_message_id(chat["id"]), "from": user, "chat": chat,
-                   "date": int(time.time()), **content}
+        message = {
+            "message_id": self._next_message_id(chat["id"]),
+            "from": user,
+            "chat": chat,
+            "date": int(time.time()),
+            **content,
+        }
         self._messages[(chat["id"], message["message_id"])] = message
         return self.push({"message": message})
 
@@ -1002,17 +1133,29 @@ class FakeBotApi:
         if verb == "GET" and action == "calls":
             options = dict(parse_qsl(query))
             name = options.get("method", "").lower()
-            calls = self.calls[int(options.get("since", 0)):]
+            calls = self.calls[int(options.get("since", 0)) :]
             result = [
-                {"method": c.method, "params": c.params, "at": c.at, "status": c.status,
-                 "result": c.result, "description": c.description}
-                for c in calls if not name or c.method.lower() == name
+                {
+                    "method": c.method,
+                    "params": c.params,
+                    "at": c.at,
+                    "status": c.status,
+                    "result": c.result,
+                    "description": c.description,
+                }
+                for c in calls
+                if not name or c.method.lower() == name
             ]
             return 200, {"ok": True, "result": result}
         actions: dict[str, Callable[..., Any]] = {
-            "text": self.text, "callback": self.callback, "location": self.location,
-            "photo": self.photo, "document": self.document,
-            "my_chat_member": self.my_chat_member, "fail": self.fail, "delay": self.delay,
+            "text": self.text,
+            "callback": self.callback,
+            "location": self.location,
+            "photo": self.photo,
+            "document": self.document,
+            "my_chat_member": self.my_chat_member,
+            "fail": self.fail,
+            "delay": self.delay,
         }
         if verb != "POST" or (action != "push" and action not in actions):
             return 404, ApiError(404, "Not Found").payload()
@@ -1066,8 +1209,11 @@ class FakeBotApi:
 
     async def _get_updates(self, params: JSONDict) -> list[JSONDict]:
         if self._webhook_url:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = max(float(params.get("timeout") or 0), 0.0)
@@ -1107,8 +1253,11 @@ class FakeBotApi:
         return True
 
     def _get_webhook_info(self, params: JSONDict) -> JSONDict:
-        return {"url": self._webhook_url, "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return {
+            "url": self._webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     @staticmethod
     def _commands_key(params: JSONDict) -> str:
@@ -1137,9 +1286,13 @@ class FakeBotApi:
     def _post(self, chat: JSONDict, params: JSONDict, **content: Any) -> JSONDict:
         """A new message from the bot, remembered so it can be edited and inspected."""
         markup = _inline_markup(params)
-        message: JSONDict = {"message_id": self._next_message_id(chat["id"]),
-                             "from": self.bot_user, "chat": chat, "date": int(time.time()),
-                             **content}
+        message: JSONDict = {
+            "message_id": self._next_message_id(chat["id"]),
+            "from": self.bot_user,
+            "chat": chat,
+            "date": int(time.time()),
+            **content,
+        }
         if markup is not None:
             message["reply_markup"] = markup
         self._messages[(chat["id"], message["message_id"])] = message
@@ -1177,8 +1330,13 @@ class FakeBotApi:
         caption = _caption(params)
         stored, _ = self._upload(params, "photo", "photos", ".jpg")
         width, height = _PHOTO_SIZES[2]
-        size = {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-                "width": width, "height": height, "file_size": len(stored.data)}
+        size = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.unique_id,
+            "width": width,
+            "height": height,
+            "file_size": len(stored.data),
+        }
         return self._post(chat, params, photo=[size], **caption)
 
     def _send_document(self, params: JSONDict) -> JSONDict:
@@ -1186,9 +1344,13 @@ class FakeBotApi:
         caption = _caption(params)
         stored, upload = self._upload(params, "document", "documents", "")
         name = upload.filename if upload else stored.path.rsplit("/", 1)[-1]
-        document = {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-                    "file_name": name, "file_size": len(stored.data),
-                    "mime_type": upload.content_type if upload else "application/octet-stream"}
+        document = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.unique_id,
+            "file_name": name,
+            "file_size": len(stored.data),
+            "mime_type": upload.content_type if upload else "application/octet-stream",
+        }
         return self._post(chat, params, document=document, **caption)
 
     def _message_to_edit(self, params: JSONDict) -> JSONDict:
@@ -1231,13 +1393,21 @@ class FakeBotApi:
         stored = self._files.get(str(params.get("file_id")))
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-                "file_size": len(stored.data), "file_path": stored.path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.path,
+        }
 
     def _get_chat(self, params: JSONDict) -> JSONDict:
         chat = self._target_chat(params)
-        return {**chat, "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": _ACCEPTED_GIFTS}
+        return {
+            **chat,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": _ACCEPTED_GIFTS,
+        }
 
     def _leave_chat(self, params: JSONDict) -> bool:
         chat = self._target_chat(params)
@@ -1251,8 +1421,7 @@ class FakeBotApi:
 
 
 async def _serve_until_stopped(args: argparse.Namespace) -> None:
-    api = FakeBotApi(args.token, host=args.host, port=args.port,
-                     enforce_limits=args.enforce_limits)
+    api = FakeBotApi(args.token, host=args.host, port=args.port, enforce_limits=args.enforce_limits)
     async with api:
         print(api.base_url, flush=True)
         print(api.base_file_url, flush=True)
@@ -1268,8 +1437,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--token", default=DEFAULT_TOKEN)
-    parser.add_argument("--enforce-limits", action="store_true",
-                        help="answer 429 beyond Telegram's broadcast limits")
+    parser.add_argument(
+        "--enforce-limits",
+        action="store_true",
+        help="answer 429 beyond Telegram's broadcast limits",
+    )
     asyncio.run(_serve_until_stopped(parser.parse_args(argv)))
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from functools import partial
 from uuid import uuid4
 
 import httpx
@@ -23,6 +24,7 @@ from bot.app import App
 from bot.i18n import text
 from bot.messages import Address, Attachment, Chat, ChatKind, Reply
 from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
+from bot.platforms.support import KeyedLocks, PartsSent
 from bot.platforms.wecom.api import WeComApi
 from bot.platforms.wecom.callback import PLATFORM, CallbackEndpoint, to_incoming
 from bot.platforms.wecom.crypto import WeComCrypto
@@ -51,6 +53,7 @@ class WeComTransport:
         self._robot_sender = robot_sender
         self._robots = {robot.chat_id: robot for robot in robots}
         self._rich = app.settings.wecom_rich_messages
+        self._parts = PartsSent()
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         if chat_id.startswith(CHAT_PREFIX):
@@ -81,10 +84,12 @@ class WeComTransport:
                 notes.append(text(lang, note_key, name=attachment.name))
             else:
                 media.append((kind, media_id))
-        for message in app_messages(reply, lang, rich=self._rich, task_id=uuid4().hex, notes=notes):
-            await self._api.send(user_id, message)
-        for kind, media_id in media:
-            await self._api.send_media(user_id, kind, media_id)
+        messages = app_messages(reply, lang, rich=self._rich, task_id=uuid4().hex, notes=notes)
+        parts: list[Callable[[], Awaitable[None]]] = [
+            partial(self._api.send, user_id, message) for message in messages
+        ]
+        parts += [partial(self._api.send_media, user_id, kind, mid) for kind, mid in media]
+        await self._parts.deliver(user_id, reply, parts)
 
     async def _media_id(self, kind: str, attachment: Attachment) -> str | None:
         if attachment.ref is not None and attachment.ref.platform == PLATFORM:
@@ -115,16 +120,21 @@ class WeComTransport:
             if attachment is not None and data is None
         ]
         body = "\n".join([reply.text, *notes])
-        for message in robot_messages(
+        messages = robot_messages(
             Reply(body, reply.options, reply.links, urgent=reply.urgent),
             lang,
             mentions=robot.urgent_mentions,
-        ):
-            await self._robot_sender.send(robot, message)
+        )
+        parts: list[Callable[[], Awaitable[None]]] = [
+            partial(self._robot_sender.send, robot, message) for message in messages
+        ]
         if photo is not None and reply.photo is not None:
-            await self._robot_sender.send_image(robot, photo, reply.photo.name)
+            parts.append(partial(self._robot_sender.send_image, robot, photo, reply.photo.name))
         if document is not None and reply.document is not None:
-            await self._robot_sender.send_file(robot, document, reply.document.name)
+            parts.append(
+                partial(self._robot_sender.send_file, robot, document, reply.document.name)
+            )
+        await self._parts.deliver(robot.chat_id, reply, parts)
 
 
 class WeComPlatform:
@@ -161,7 +171,7 @@ class WeComPlatform:
         self.routes: list[BaseRoute] = [endpoint.route]
         self._open = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self._turns: dict[str, asyncio.Lock] = {}
+        self._turns = KeyedLocks()
 
     async def start(self) -> None:
         """Register the robots' groups with their committee and tags, then take callbacks."""
@@ -220,16 +230,11 @@ class WeComPlatform:
         task.add_done_callback(self._tasks.discard)
 
     async def _process(self, msg: WeComMessage, key: str) -> None:
-        person = msg.from_user
-        turn = self._turns.setdefault(person, asyncio.Lock())
         try:
-            async with turn:
+            async with self._turns.hold(msg.from_user):
                 await self.handle(msg, key)
         except Exception:
             log.exception("handling WeCom callback %s failed", key)
-        finally:
-            if not turn.locked():
-                self._turns.pop(person, None)
 
     async def handle(self, msg: WeComMessage, key: str) -> None:
         incoming = to_incoming(msg)

@@ -154,7 +154,11 @@ def parse_message(xml_text: str) -> WeComMessage:
 
 
 def dedup_key(msg: WeComMessage) -> str:
-    """Identity of a callback across WeCom's retries: MsgId, or sender+time+event for events."""
+    """Identity of a callback across WeCom's retries: MsgId; for a card button, the card
+    (it answers one question, so a second tap before it greys out is no second answer);
+    for other events, sender+time+event."""
     if msg.msg_id is not None:
         return f"msg:{msg.msg_id}"
+    if msg.event == "template_card_event" and msg.task_id is not None:
+        return f"card:{msg.from_user}:{msg.task_id}"
     return f"evt:{msg.from_user}:{msg.create_time}:{msg.event or ''}:{msg.event_key or ''}"
