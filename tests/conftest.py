@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,3 +98,23 @@ async def take_mail(app: App, chat_id: str) -> list[Parcel]:
     for parcel in parcels:
         await app.outbox.mark_sent(parcel.id)
     return parcels
+
+
+@pytest.fixture
+def fake_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A standalone fake Bot API in its own process (token: the test module's TOKEN); yields
+    its base URL, for tests that run ``python -m bot run`` against it."""
+    token = getattr(request.module, "TOKEN", "4200:TEST-token")
+    proc = subprocess.Popen(
+        [PY, "-m", "tests.fakes.telegram_api", "--port", "0", "--token", token],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=juwei_env(tmp_path / "unused.db"),
+        cwd=tmp_path,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)

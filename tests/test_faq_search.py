@@ -238,3 +238,18 @@ def test_extra_directory_entry_becomes_findable(tmp_path: Path, kb: KnowledgeBas
     answer = FaqIndex.build(reloaded).answer("长者食堂在什么地方")
     assert answer.best is not None and answer.best.id == "elder-canteen"
     assert answer.confident
+
+
+def test_the_trimmed_dictionary_segments_the_knowledge_base_as_the_full_one() -> None:
+    """Only words made of the knowledge base's characters are kept; its own text is cut alike."""
+    import jieba
+
+    from bot.faq.knowledge_base import load_knowledge
+    from bot.faq.search import _trimmed_tokenizer
+
+    full, trimmed = jieba.Tokenizer(), _trimmed_tokenizer()
+    full.initialize()
+    assert len(trimmed.FREQ) < len(full.FREQ) / 3 and trimmed.total == full.total
+    for entry in load_knowledge().entries:
+        for text in (entry.question, *entry.alternatives):
+            assert list(trimmed.cut(text, HMM=False)) == list(full.cut(text, HMM=False)), text

@@ -24,22 +24,6 @@ from tests.test_telegram_run import _free_port, _until
 TOKEN = "4243:KILL-secret-token"
 
 
-@pytest.fixture
-def fake_api(tmp_path: Path) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [PY, "-m", "tests.fakes.telegram_api", "--port", "0", "--token", TOKEN],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=juwei_env(tmp_path / "unused.db"),
-        cwd=tmp_path,
-    )
-    try:
-        assert proc.stdout is not None
-        yield proc.stdout.readline().strip()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
-
 
 class Bot:
     """``python -m bot run`` on Telegram, and the fake's control endpoints."""

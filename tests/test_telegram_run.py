@@ -6,7 +6,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,23 +36,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
-
-@pytest.fixture
-def fake_api(tmp_path: Path) -> Iterator[str]:
-    """A standalone fake Bot API in its own process; yields its base URL."""
-    proc = subprocess.Popen(
-        [PY, "-m", "tests.fakes.telegram_api", "--port", "0", "--token", TOKEN],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=juwei_env(tmp_path / "unused.db"),
-        cwd=tmp_path,
-    )
-    try:
-        assert proc.stdout is not None
-        yield proc.stdout.readline().strip()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])

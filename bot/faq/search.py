@@ -12,6 +12,7 @@ whose closest phrasing asks about more than the query mentions is held back slig
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
@@ -20,10 +21,12 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import jieba
 
-from bot.faq.knowledge_base import Entry, KnowledgeBase
+from bot.faq import synonyms
+from bot.faq.knowledge_base import PACKAGE_KNOWLEDGE_DIR, Entry, KnowledgeBase
 from bot.faq.synonyms import (
     DOMAIN_WORDS,
     PHRASE_REWRITES,
@@ -104,14 +107,43 @@ _segmenter_lock = threading.Lock()
 _segmenter: jieba.Tokenizer | None = None
 
 
+def _vocabulary_characters() -> frozenset[str]:
+    """Every character the shipped knowledge base and the word lists (synonyms, dialect and
+    filler words) use."""
+    sources = [*PACKAGE_KNOWLEDGE_DIR.glob("*.yaml"), Path(synonyms.__file__)]
+    return frozenset("".join(path.read_text("utf-8") for path in sources))
+
+
+def _trimmed_tokenizer() -> jieba.Tokenizer:
+    """jieba with only the dictionary words made of characters the knowledge base uses.
+
+    The full dictionary costs about 60 MB of memory. A word with a character no entry uses
+    can never match an entry, and the words kept segment text in those characters exactly
+    as before (the frequency total is the full one). Unknown words still go to jieba's HMM.
+    """
+    keep = _vocabulary_characters()
+    tokenizer = jieba.Tokenizer()
+    kept: list[bytes] = []
+    total = 0
+    with tokenizer.get_dict_file() as full:
+        for line in full:
+            word, _, rest = line.decode("utf-8").partition(" ")
+            total += int(rest.split(" ", 1)[0])
+            if all(ch in keep for ch in word):
+                kept.append(line)
+    tokenizer.FREQ, _ = tokenizer.gen_pfdict(io.BytesIO(b"".join(kept)))
+    tokenizer.total = total
+    tokenizer.initialized = True
+    return tokenizer
+
+
 def _jieba() -> jieba.Tokenizer:
     """One private jieba tokenizer with the domain words, built on first use."""
     global _segmenter
     with _segmenter_lock:
         if _segmenter is None:
             jieba.setLogLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
-            tokenizer.initialize()
+            tokenizer = _trimmed_tokenizer()
             for word in _ATOMIC:
                 tokenizer.add_word(word)
             _segmenter = tokenizer
