@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.db import Params
-from bot.hazards import Category, Department, Event, Photo, Report, Status, make_ref
+from bot.hazards import Category, Department, Event, Photo, Place, Report, Status, make_ref
 from bot.timeutil import from_db, to_db
 
 
@@ -297,15 +297,19 @@ async def count(db: Sql, filters: Filters) -> int:
     return int(value)
 
 
-async def open_in(db: Sql, category: Category, committee_id: int, since: datetime) -> list[Report]:
-    """Open reports of one category in one committee filed since a moment, newest first."""
+async def open_places(
+    db: Sql, category: Category, committee_id: int, since: datetime
+) -> list[Place]:
+    """Where the open reports of one category in one committee filed since a moment are,
+    newest first (only the columns the duplicate check reads: it runs on every new report)."""
     rows = await db.fetchall(
-        _SELECT + " WHERE r.category = ? AND r.committee_id = ? AND r.created_at >= ?"
-        " AND r.status IN ('submitted', 'accepted', 'assigned')"
-        " ORDER BY r.created_at DESC",
+        "SELECT id, address, latitude, longitude FROM hazard_reports"
+        " WHERE category = ? AND committee_id = ? AND created_at >= ?"
+        " AND status IN ('submitted', 'accepted', 'assigned')"
+        " ORDER BY created_at DESC",
         (category.value, committee_id, to_db(since)),
     )
-    return [_report(row) for row in rows]
+    return [Place(r["id"], r["address"], r["latitude"], r["longitude"]) for r in rows]
 
 
 # -- drafts waiting for the "same place?" answer -----------------------------------------------

@@ -131,12 +131,12 @@ class HazardService:
     ) -> Report | None:
         """The open report of the last 30 days most likely about the same place, if any."""
         since = self.clock.now() - SIMILAR_WITHIN
-        best: tuple[float, Report] | None = None
-        for other in await repo.open_in(self.db, category, committee_id, since):
+        best: tuple[float, int] | None = None
+        for other in await repo.open_places(self.db, category, committee_id, since):
             score = same_place(address, latitude, longitude, other)
             if score >= SIMILAR_THRESHOLD and (best is None or score > best[0]):
-                best = (score, other)
-        return best[1] if best else None
+                best = (score, other.report_id)
+        return await repo.get(self.db, best[1]) if best else None
 
     async def file(self, new: NewReport, instance: str | None) -> Report:
         """Saves a report under the next number of its day and announces it to staff."""

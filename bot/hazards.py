@@ -223,11 +223,21 @@ def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * r * math.asin(math.sqrt(h))
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where an open report is: all the duplicate check needs of it."""
+
+    report_id: int
+    address: str
+    latitude: float | None
+    longitude: float | None
+
+
 def same_place(
     address: str,
     latitude: float | None,
     longitude: float | None,
-    other: Report,
+    other: Place,
 ) -> float:
     """How sure we are that two reports are about one place (0..1); ≥ SIMILAR_THRESHOLD counts."""
     if (
