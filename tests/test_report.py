@@ -265,7 +265,7 @@ async def test_english_reporter(app, person) -> None:
     done = await hal.send("1")
     assert "filed as YH-" in texts(done) and "call 119" in texts(done)
     staff = await queued(app, "staff-group")
-    assert "紧急隐患" in staff[0].reply.text  # groups read the subdistrict's language
+    assert "（紧急）" in staff[0].reply.text and staff[0].reply.urgent  # the group's language
 
 
 async def test_role_of_reporter_does_not_matter(app, person) -> None:

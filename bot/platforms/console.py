@@ -86,7 +86,7 @@ def render_json(chat: str, reply: Reply) -> str:
 
 def render_text(chat: str | None, reply: Reply) -> str:
     lines = [f"→ [{chat}]"] if chat else []
-    lines.append(("【紧急】" if reply.urgent else "") + reply.text)
+    lines.append(("🚨 " if reply.urgent else "") + reply.text)  # as on Telegram
     lines += [f"  {n}. {o.label}" for n, o in enumerate(reply.options, 1)]
     lines += [f"  🔗 {k.label}: {k.url}" for k in reply.links]
     if reply.photo:

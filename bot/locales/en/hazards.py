@@ -101,7 +101,7 @@ TEXTS: dict[str, str] = {
     "hazard.reopen.done": "Report {ref} is reopened and the subdistrict staff have been told; they will follow it up.",
     # -- group announcements (never the reporter's name or phone) --------------------------------
     "hazard.announce.new": "[New hazard report] {ref}\nCategory: {category}\nCommittee: {committee}\nAddress: {address}\nDescription: {description}\nPhotos: {photos}",
-    "hazard.announce.urgent": "🚨[URGENT hazard] {ref}\nCategory: {category}\nCommittee: {committee}\nAddress: {address}\nDescription: {description}\nPhotos: {photos}\nPlease act now!",
+    "hazard.announce.urgent": "[New hazard report] {ref} (urgent)\nCategory: {category}\nCommittee: {committee}\nAddress: {address}\nDescription: {description}\nPhotos: {photos}\nPlease act now!",
     "hazard.announce.supplement": "[Hazard update] {ref}: a resident added: {description} ({photos} photos)",
     "hazard.announce.reopened": "[Not fixed] The reporter of {ref} says it is not fixed yet: {reason}\nThe report is reopened ({status}); please follow it up.",
     "hazard.button.view": "View",

@@ -101,7 +101,7 @@ TEXTS: dict[str, str] = {
     "hazard.reopen.done": "已重新打开报告 {ref}，并告诉了街道工作人员，他们会继续跟进。",
     # -- 群内通报（不含上报人姓名、电话）-------------------------------------------------------------
     "hazard.announce.new": "【新隐患报告】{ref}\n类别：{category}\n居委会：{committee}\n地址：{address}\n情况：{description}\n照片：{photos} 张",
-    "hazard.announce.urgent": "🚨【紧急隐患】{ref}\n类别：{category}\n居委会：{committee}\n地址：{address}\n情况：{description}\n照片：{photos} 张\n请立即处理！",
+    "hazard.announce.urgent": "【新隐患报告】{ref}（紧急）\n类别：{category}\n居委会：{committee}\n地址：{address}\n情况：{description}\n照片：{photos} 张\n请立即处理！",
     "hazard.announce.supplement": "【隐患补充】{ref} 有居民补充了情况：{description}（照片 {photos} 张）",
     "hazard.announce.reopened": "【整改未到位】{ref} 的上报人反映还没有整改好：{reason}\n报告已重新打开（{status}），请继续跟进。",
     "hazard.button.view": "查看详情",
