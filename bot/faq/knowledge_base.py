@@ -114,7 +114,7 @@ def load_knowledge(dirs: Sequence[Path] = (), *, include_package: bool = True) -
         if not directory.is_dir():
             if directory.exists():
                 raise KnowledgeError(f"{directory}: not a directory")
-            log.info("knowledge directory %s does not exist; skipped", directory)
+            log.debug("knowledge directory %s does not exist; skipped", directory)
             continue
         for path in sorted(directory.glob("*.yaml")):
             for entry in _read_file(path):
