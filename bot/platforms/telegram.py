@@ -120,7 +120,16 @@ class _Redactor(logging.Filter):
 class TelegramPlatform:
     name = PLATFORM
 
-    def __init__(self, app: App, *, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        timeouts: float | None = None,
+        poll_timeout: int = POLL_TIMEOUT,
+    ) -> None:
+        """``timeouts`` (seconds) replaces python-telegram-bot's own for every network wait;
+        ``poll_timeout`` is how long Telegram holds a long poll open. Tests shorten both."""
         settings = app.settings
         if settings.telegram_token is None:
             raise ValueError("JUWEI_TELEGRAM_TOKEN is not set")
@@ -139,6 +148,7 @@ class TelegramPlatform:
         self._me: BotIdentity | None = None
         self._started = False
         self.webhook_url = settings.telegram_webhook_url or None
+        self._poll_timeout = poll_timeout
         secret = settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret is not None else ""
         base_url = settings.telegram_base_url or DEFAULT_BASE_URL
@@ -151,6 +161,21 @@ class TelegramPlatform:
             .concurrent_updates(True)
             .job_queue(None)
         )
+        if timeouts is not None:
+            builder = (
+                builder.connect_timeout(timeouts)
+                .read_timeout(timeouts)
+                .write_timeout(timeouts)
+                .media_write_timeout(timeouts)
+                .pool_timeout(timeouts)
+            )
+            if not self.webhook_url:  # no updater, no getUpdates connection to configure
+                builder = (
+                    builder.get_updates_connect_timeout(timeouts)
+                    .get_updates_read_timeout(timeouts)
+                    .get_updates_write_timeout(timeouts)
+                    .get_updates_pool_timeout(timeouts)
+                )
         if self.webhook_url:
             builder = builder.updater(None)
         self.application: TgApplication = builder.build()
@@ -190,7 +215,7 @@ class TelegramPlatform:
         else:
             assert self.application.updater is not None
             await self.application.updater.start_polling(
-                timeout=POLL_TIMEOUT,
+                timeout=self._poll_timeout,
                 allowed_updates=ALLOWED_UPDATES,
                 error_callback=self._polling_error,
             )
