@@ -92,6 +92,21 @@ def juwei_env(db: Path) -> dict[str, str]:
 PY = sys.executable
 
 
+def juwei(
+    db: Path, *args: str, stdin: str = "", cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` on this checkout and database, as a person types it."""
+    return subprocess.run(
+        [PY, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or db.parent,
+        env=juwei_env(db),
+        timeout=60,
+    )
+
+
 async def take_mail(app: App, chat_id: str) -> list[Parcel]:
     """What the console platform would deliver to this chat now: claimed and marked sent."""
     parcels = await app.outbox.claim("console", "test", chat_id=chat_id)

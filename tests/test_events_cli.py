@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,19 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
-from tests.conftest import PY, juwei_env
-
-
-def juwei(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PY, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=db.parent,
-        env=juwei_env(db),
-        timeout=60,
-    )
+from tests.conftest import juwei
 
 
 def console(db: Path, user: str, *lines: str) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from bot.messages import Sender
 from bot.settings import Settings
 from bot.topic_reviews import TopicReviews
 from bot.topics import Status, TopicService
-from tests.conftest import PY, juwei_env
+from tests.conftest import juwei
 
 STORY = "\n".join(
     [
@@ -33,17 +32,6 @@ STORY = "\n".join(
     ]
 )
 
-
-def juwei(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PY, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=db.parent,
-        env=juwei_env(db),
-        timeout=60,
-    )
 
 
 def test_a_topic_from_the_console_is_listed_and_its_review_reaches_the_submitter(
