@@ -6,16 +6,16 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot import cli_events, cli_faq, cli_notices, cli_reports, cli_topics
 from bot.app import App
+from bot.cli_base import UsageError, committee_ids, with_app
 from bot.db import SchemaTooNew, backup
 from bot.demo import load_demo_data
 from bot.platforms.console import Console, ConsoleIdentity
-from bot.registry import build_router
 from bot.roles import Role
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -32,25 +32,10 @@ FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
 ]
 
 
-class UsageError(Exception):
-    """A mistake in what was typed on the command line; exit code 2."""
-
-
 def db_option() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--db", type=Path, help="database file (default: JUWEI_DB_PATH)")
     return parent
-
-
-async def with_app(
-    settings: Settings, work: Callable[[App], Awaitable[int]], *, demo: bool = False
-) -> int:
-    app = await App.open(settings, demo=demo)
-    build_router(app)
-    try:
-        return await work(app)
-    finally:
-        await app.close()
 
 
 async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,12 +108,7 @@ async def cmd_admin_grant(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"未知角色 {args.role!r}：resident/director/staff/admin") from exc
 
     async def work(app: App) -> int:
-        committee_id = None
-        if args.committee:
-            committee = await app.committees.resident_by_name(args.committee)
-            if committee is None:
-                raise UsageError(f"没有居委会 {args.committee!r} (unknown committee)")
-            committee_id = committee.id
+        committee_id = (await committee_ids(app, [args.committee]))[0] if args.committee else None
         if role is Role.DIRECTOR and committee_id is None:
             raise UsageError("设置主任需要 --committee (a director needs --committee)")
         user = await app.users.grant(platform, external_id, role, committee_id, by="cli")

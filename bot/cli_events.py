@@ -7,13 +7,13 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.chats import ChatRecord, Tag
+from bot.cli_base import UsageError, committee_ids, with_app
 from bot.event_model import Event, NewEvent, Roster, RosterLine
 from bot.events import Events
 from bot.i18n import text
@@ -29,19 +29,6 @@ ROSTER_COLUMNS = (
 )  # fmt: skip
 
 
-def _usage(message: str) -> Exception:
-    from bot.cli import UsageError
-
-    return UsageError(message)
-
-
-async def _with_app(settings: Settings, work: Any) -> int:
-    from bot.cli import with_app
-
-    result: int = await with_app(settings, work)
-    return result
-
-
 def _moment(app: App, value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
@@ -49,7 +36,7 @@ def _moment(app: App, value: str | None, option: str) -> datetime | None:
     try:
         return parse_datetime(value, now=now.astimezone(app.tz), tz=app.tz)
     except InputError as exc:
-        raise _usage(f"{option} {value!r}: {text('zh', exc.key, **exc.params)}") from exc
+        raise UsageError(f"{option} {value!r}: {text('zh', exc.key, **exc.params)}") from exc
 
 
 def _local_iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -146,29 +133,18 @@ def _write(data: bytes, output: Path | None) -> None:
 # -- commands -------------------------------------------------------------------------------
 
 
-async def _committee_ids(app: App, names: Sequence[str]) -> list[int]:
-    """The residents' committees named with --committee; a usage error for an unknown one."""
-    found = []
-    for name in names:
-        committee = await app.committees.resident_by_name(name)
-        if committee is None:
-            raise _usage(f"没有居委会 {name!r} (unknown committee)")
-        found.append(committee.id)
-    return found
-
-
 async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     if args.capacity is not None and args.capacity < 1:
-        raise _usage("--capacity 至少为 1 (must be at least 1)")
+        raise UsageError("--capacity 至少为 1 (must be at least 1)")
     if args.max_party < 1:
-        raise _usage("--max-party 至少为 1 (must be at least 1)")
+        raise UsageError("--max-party 至少为 1 (must be at least 1)")
 
     async def work(app: App) -> int:
         starts_at = _moment(app, args.start, "--start")
         assert starts_at is not None
         if starts_at <= app.clock.now():
-            raise _usage(f"--start {args.start!r} 已经过去 (is in the past)")
-        committee_ids = await _committee_ids(app, args.committee or ())
+            raise UsageError(f"--start {args.start!r} 已经过去 (is in the past)")
+        chosen = await committee_ids(app, args.committee or ())
         details = NewEvent(
             title=args.title,
             description=args.description or "",
@@ -179,11 +155,11 @@ async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             deadline=_moment(app, args.deadline, "--deadline"),
             max_party=args.max_party,
             phone_required=args.phone_required,
-            committee_ids=tuple(committee_ids),
+            committee_ids=tuple(chosen),
         )
         problem = details.problem()
         if problem is not None:
-            raise _usage(text("zh", problem))
+            raise UsageError(text("zh", problem))
         event = await Events.of(app).create(details, by="cli")
         if args.json:
             print(json.dumps(event_json(event, app.tz, taken=0), ensure_ascii=False))
@@ -191,7 +167,7 @@ async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             print(event.id)
         return 0
 
-    return await _with_app(settings, work)
+    return await with_app(settings, work)
 
 
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -212,14 +188,14 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
             )
         return 0
 
-    return await _with_app(settings, work)
+    return await with_app(settings, work)
 
 
 async def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
     async def work(app: App) -> int:
         roster = await Events.of(app).roster(args.event)
         if roster is None:
-            raise _usage(f"没有活动 #{args.event} (no such event)")
+            raise UsageError(f"没有活动 #{args.event} (no such event)")
         if args.format == "json":
             data = json.dumps(roster_json(roster, app.tz), ensure_ascii=False, indent=2) + "\n"
             _write(data.encode("utf-8"), args.output)
@@ -229,7 +205,7 @@ async def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
             _write(roster_xlsx(roster, app.tz), args.output)
         return 0
 
-    return await _with_app(settings, work)
+    return await with_app(settings, work)
 
 
 async def cmd_cancel(args: argparse.Namespace, settings: Settings) -> int:
@@ -237,14 +213,14 @@ async def cmd_cancel(args: argparse.Namespace, settings: Settings) -> int:
         service = Events.of(app)
         event = await service.get(args.event)
         if event is None:
-            raise _usage(f"没有活动 #{args.event} (no such event)")
+            raise UsageError(f"没有活动 #{args.event} (no such event)")
         told = await service.cancel_event(args.event)
         if told is None:
-            raise _usage(f"活动 #{args.event} 之前已经取消 (already cancelled)")
+            raise UsageError(f"活动 #{args.event} 之前已经取消 (already cancelled)")
         print(text("zh", "events.cancelevent.done", title=event.title, count=told))
         return 0
 
-    return await _with_app(settings, work)
+    return await with_app(settings, work)
 
 
 async def cmd_announce(args: argparse.Namespace, settings: Settings) -> int:
@@ -252,31 +228,31 @@ async def cmd_announce(args: argparse.Namespace, settings: Settings) -> int:
         tags = [Tag(t) for t in args.tag or ()]
         addresses = [Address.parse(c) for c in args.chat or ()]
     except ValueError as exc:
-        raise _usage(f"--tag/--chat: {exc}") from exc
+        raise UsageError(f"--tag/--chat: {exc}") from exc
 
     async def work(app: App) -> int:
         service = Events.of(app)
-        committee_ids = await _committee_ids(app, args.committee or ())
+        chosen = await committee_ids(app, args.committee or ())
         groups: list[ChatRecord] | None = None
         if addresses:
             groups = []
             for address in addresses:
                 record = await app.chats.find(address)
                 if record is None:
-                    raise _usage(f"没有群 {address} (unknown chat)")
+                    raise UsageError(f"没有群 {address} (unknown chat)")
                 groups.append(record)
         posted = await service.announce(
-            args.event, by="cli", committee_ids=committee_ids, tags=tags, groups=groups
+            args.event, by="cli", committee_ids=chosen, tags=tags, groups=groups
         )
         if posted is None:
-            raise _usage(f"没有可发布的活动 #{args.event} (no such open event)")
+            raise UsageError(f"没有可发布的活动 #{args.event} (no such open event)")
         if not posted:
-            raise _usage(text("zh", "events.announce_cmd.no_groups"))
+            raise UsageError(text("zh", "events.announce_cmd.no_groups"))
         names = "、".join(g.title or str(g.address) for g in posted)
         print(f"已发到 {len(posted)} 个群 (posted to {len(posted)} groups)：{names}")
         return 0
 
-    return await _with_app(settings, work)
+    return await with_app(settings, work)
 
 
 async def cmd_reschedule(args: argparse.Namespace, settings: Settings) -> int:
@@ -284,32 +260,32 @@ async def cmd_reschedule(args: argparse.Namespace, settings: Settings) -> int:
         starts_at = _moment(app, args.start, "--start")
         assert starts_at is not None
         if starts_at <= app.clock.now():
-            raise _usage(f"--start {args.start!r} 已经过去 (is in the past)")
+            raise UsageError(f"--start {args.start!r} 已经过去 (is in the past)")
         ends_at = _moment(app, args.end, "--end")
         if ends_at is not None and ends_at <= starts_at:
-            raise _usage(text("zh", "events.end_before_start"))
+            raise UsageError(text("zh", "events.end_before_start"))
         moved = await Events.of(app).reschedule(args.event, starts_at, ends_at)
         if moved is None or moved.starts_at != starts_at:
-            raise _usage(f"没有可改期的活动 #{args.event} (no such open event)")
+            raise UsageError(f"没有可改期的活动 #{args.event} (no such open event)")
         print(json.dumps(event_json(moved, app.tz), ensure_ascii=False))
         return 0
 
-    return await _with_app(settings, work)
+    return await with_app(settings, work)
 
 
 async def cmd_message(args: argparse.Namespace, settings: Settings) -> int:
     body = args.text.strip()
     if not body:
-        raise _usage("消息内容不能为空 (the message is empty)")
+        raise UsageError("消息内容不能为空 (the message is empty)")
 
     async def work(app: App) -> int:
         sent = await Events.of(app).message_confirmed(args.event, body, by="cli")
         if sent is None:
-            raise _usage(f"没有可发消息的活动 #{args.event} (no such open event)")
+            raise UsageError(f"没有可发消息的活动 #{args.event} (no such open event)")
         print(f"已发给 {sent} 人 (sent to {sent} people)")
         return 0
 
-    return await _with_app(settings, work)
+    return await with_app(settings, work)
 
 
 def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:

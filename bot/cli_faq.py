@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from bot.app import App
+from bot.cli_base import UsageError, with_app
 from bot.faq.desk import FaqDesk
 from bot.faq.knowledge_base import KnowledgeError, format_answer, load_knowledge
 from bot.settings import Settings
@@ -22,8 +23,6 @@ def _desk(app: App) -> FaqDesk:
 
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import UsageError, with_app
-
     question = args.question.strip()
     if not question:
         raise UsageError('请写上问题，例如 juwei faq ask "加装电梯要多少人同意" (empty question)')
@@ -56,8 +55,6 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import UsageError, with_app
-
     folder = settings.faq_dir
     path = folder / LOCAL_FILE
     existing: dict[str, Any] = {"topic": "local", "entries": []}
@@ -108,8 +105,6 @@ def _only(folder: Any, candidate: Any) -> Any:
 
 
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import with_app
-
     async def work(app: App) -> int:
         kb, _ = await _desk(app).index()
         entries = kb.stale(app.clock.now().date()) if args.stale else list(kb.entries)
@@ -135,8 +130,6 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_reload(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import UsageError, with_app
-
     try:
         kb = load_knowledge([settings.faq_dir])
     except KnowledgeError as exc:
@@ -151,8 +144,6 @@ async def cmd_reload(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import with_app
-
     async def work(app: App) -> int:
         rows = await _desk(app).gaps(args.limit)
         if args.json:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from bot import campaign
 from bot.chats import Tag
+from bot.cli_base import UsageError, committee_ids, with_app
 from bot.delivery import fan_out, format_report, latest_occurrence, report
 from bot.messages import Attachment
 from bot.notices import AnySchedule, Draft, Kind, Notice, NoticeRepo, Status, Targets
@@ -81,15 +82,7 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     upcoming.set_defaults(func=cmd_upcoming)
 
 
-def _usage(message: str) -> Exception:
-    from bot.cli import UsageError
-
-    return UsageError(message)
-
-
 async def _with_app(settings: Settings, work: Any) -> int:
-    from bot.cli import with_app
-
     async def prepared(app: App) -> int:
         await campaign.ensure(app)
         return int(await work(app))
@@ -163,19 +156,19 @@ def _schedule(args: argparse.Namespace, app: App) -> AnySchedule:
     from conversations.parsing import InputError, parse_datetime
 
     if args.at and (args.days or args.monthdays):
-        raise _usage("--at 与 --days/--monthdays 只能选一种 (choose once or recurring)")
+        raise UsageError("--at 与 --days/--monthdays 只能选一种 (choose once or recurring)")
     if args.at:
         now = app.clock.now()
         try:
             moment = parse_datetime(args.at, now=now.astimezone(app.tz), tz=app.tz)
         except InputError as exc:
-            raise _usage(f"看不懂时间 {args.at!r} (use 2027-06-01 09:00)") from exc
+            raise UsageError(f"看不懂时间 {args.at!r} (use 2027-06-01 09:00)") from exc
         if moment <= now:
-            raise _usage(f"{args.at} 已经过去了 (that time has passed)")
+            raise UsageError(f"{args.at} 已经过去了 (that time has passed)")
         return Once(at=moment)
     if args.days or args.monthdays:
         if not (args.start and args.end):
-            raise _usage(
+            raise UsageError(
                 "重复规则有误 (bad recurring schedule): 请写 --from 和 --until，如 06-01 和 09-30"
             )
         try:
@@ -195,7 +188,7 @@ def _schedule(args: argparse.Namespace, app: App) -> AnySchedule:
                 if isinstance(exc, ValidationError)
                 else str(exc).splitlines()[0]
             )
-            raise _usage(f"重复规则有误 (bad recurring schedule): {first}") from exc
+            raise UsageError(f"重复规则有误 (bad recurring schedule): {first}") from exc
     return Now()
 
 
@@ -206,17 +199,12 @@ async def _targets(args: argparse.Namespace, app: App) -> Targets:
     for word in args.tag:
         tag = TAG_WORDS.get(word.lower())
         if tag is None:
-            raise _usage(f"未知群类型 {word!r}：{', '.join(t.value for t in Tag)}")
+            raise UsageError(f"未知群类型 {word!r}：{', '.join(t.value for t in Tag)}")
         tags.append(tag)
-    committees = []
-    for name in args.committee:
-        committee = await app.committees.resident_by_name(name)
-        if committee is None:
-            raise _usage(f"没有居委会 {name!r} (unknown committee)")
-        committees.append(committee.id)
+    committees = await committee_ids(app, args.committee)
     targets = Targets(everyone=args.everyone, tags=tuple(tags), committees=tuple(committees))
     if targets.empty:
-        raise _usage("请指定 --everyone、--tag 或 --committee (who should get it?)")
+        raise UsageError("请指定 --everyone、--tag 或 --committee (who should get it?)")
     return targets
 
 
@@ -224,16 +212,16 @@ def _image(path: Path | None) -> Attachment | None:
     if path is None:
         return None
     if not path.is_file():
-        raise _usage(f"没有图片文件 {path} (image not found)")
+        raise UsageError(f"没有图片文件 {path} (image not found)")
     mime = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
     return Attachment(path.name, data=path.read_bytes(), mime_type=mime)
 
 
 async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     if not args.text.strip():
-        raise _usage("--text 不能为空 (the message is empty)")
+        raise UsageError("--text 不能为空 (the message is empty)")
     if args.remind_minutes is not None and args.remind_minutes < 1:
-        raise _usage("--remind-minutes 至少 1 (at least 1)")
+        raise UsageError("--remind-minutes 至少 1 (at least 1)")
 
     async def work(app: App) -> int:
         schedule = _schedule(args, app)
@@ -275,7 +263,7 @@ async def _set_status(settings: Settings, notice_id: int, status: Status, done: 
         repo = NoticeRepo(app.db, app.clock)
         notice = await repo.get(notice_id)
         if notice is None:
-            raise _usage(f"没有通知 #{notice_id} (no such notice)")
+            raise UsageError(f"没有通知 #{notice_id} (no such notice)")
         allowed = (Status.ACTIVE,) if status is Status.PAUSED else (Status.PAUSED,)
         if await repo.set_status(notice_id, status, only_from=allowed):
             print(f"通知 #{notice_id} {done}。")
@@ -299,9 +287,9 @@ async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
         repo = NoticeRepo(app.db, app.clock)
         notice = await repo.get(args.id)
         if notice is None:
-            raise _usage(f"没有通知 #{args.id} (no such notice)")
+            raise UsageError(f"没有通知 #{args.id} (no such notice)")
         if notice.system_key:
-            raise _usage(f"#{args.id} 是内置通知，只能暂停 (built in: pause it instead)")
+            raise UsageError(f"#{args.id} 是内置通知，只能暂停 (built in: pause it instead)")
         await repo.delete(args.id)
         print(f"通知 #{args.id} 已删除。")
         return 0
@@ -313,7 +301,7 @@ async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     async def work(app: App) -> int:
         notice = await NoticeRepo(app.db, app.clock).get(args.id)
         if notice is None:
-            raise _usage(f"没有通知 #{args.id} (no such notice)")
+            raise UsageError(f"没有通知 #{args.id} (no such notice)")
         occurrence = await latest_occurrence(app, args.id)
         result = await report(app, occurrence) if occurrence else None
         if result is None:
@@ -399,11 +387,11 @@ async def planned(app: App, start: datetime, end: datetime) -> list[dict[str, An
 
 async def cmd_upcoming(args: argparse.Namespace, settings: Settings) -> int:
     if args.days < 1 or args.days > 366:
-        raise _usage("--days 取 1 到 366 (days: 1-366)")
+        raise UsageError("--days 取 1 到 366 (days: 1-366)")
     try:
         first_day = date.fromisoformat(args.start) if args.start else None
     except ValueError as exc:
-        raise _usage(f"日期应写成 YYYY-MM-DD，不是 {args.start!r}") from exc
+        raise UsageError(f"日期应写成 YYYY-MM-DD，不是 {args.start!r}") from exc
 
     async def work(app: App) -> int:
         day = first_day or app.clock.now().astimezone(app.tz).date()

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli_base import UsageError, committee_ids, with_app
 from bot.hazard_repo import Filters
 from bot.hazard_service import HazardService
 from bot.hazard_views import card_text, list_line, record
@@ -28,8 +29,6 @@ def _named(word: str, members: list[Any], what: str) -> Any:
         labels = {normalise(c[member.key]) for c in LANGUAGES.values() if member.key in c}
         if said == member.value or said in labels:
             return member
-    from bot.cli import UsageError
-
     names = "、".join(text("zh", m.key) for m in members)
     raise UsageError(f"未知{what} {word!r}，可选：{names}")
 
@@ -40,20 +39,11 @@ def _day(value: str | None, flag: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        from bot.cli import UsageError
-
         raise UsageError(f"{flag} 应写成 YYYY-MM-DD，例如 2026-07-01 (expected a date)") from None
 
 
 async def _filters(app: App, args: argparse.Namespace, service: HazardService) -> Filters:
-    committee_id = None
-    if args.committee:
-        committee = await app.committees.resident_by_name(args.committee)
-        if committee is None:
-            from bot.cli import UsageError
-
-            raise UsageError(f"没有居委会 {args.committee!r} (unknown committee)")
-        committee_id = committee.id
+    committee_id = (await committee_ids(app, [args.committee]))[0] if args.committee else None
     return Filters(
         status=_named(args.status, list(Status), "状态") if args.status else None,
         category=_named(args.category, list(Category), "类别") if args.category else None,
@@ -67,8 +57,6 @@ def _print_json(data: Any) -> None:
 
 
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import with_app
-
     async def work(app: App) -> int:
         service = HazardService.of(app)
         t = partial(text, settings.default_language)
@@ -91,15 +79,11 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 async def _report_or_fail(service: HazardService, ref: str) -> Any:
     report = await service.by_ref(ref)
     if report is None:
-        from bot.cli import UsageError
-
         raise UsageError(f"没有隐患报告 {ref} (no such report)")
     return report
 
 
 async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import with_app
-
     async def work(app: App) -> int:
         service = HazardService.of(app)
         t = partial(text, settings.default_language)
@@ -118,8 +102,6 @@ async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import UsageError, with_app
-
     target = _named(args.status, list(Status), "状态")
     department = _named(args.department, list(Department), "部门") if args.department else None
 
@@ -145,7 +127,6 @@ async def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import with_app
     from bot.hazard_export import export
 
     first, last = _day(args.from_, "--from"), _day(args.to, "--to")
@@ -171,7 +152,6 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import with_app
     from bot.hazard_digest import Kind, send_digests
 
     kind: Kind = "weekly" if args.weekly else "daily"

@@ -10,6 +10,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from bot.cli_base import UsageError, with_app
 from bot.i18n import text
 from bot.roles import Role
 from bot.timeutil import local
@@ -27,14 +28,10 @@ if TYPE_CHECKING:
 
 
 def _usage(lang: str, key: str, **params: object) -> Exception:
-    from bot.cli import UsageError
-
     return UsageError(text(lang, key, **params))
 
 
 async def _run(settings: Settings, work: Any) -> int:
-    from bot.cli import with_app
-
     try:
         return int(await with_app(settings, work))
     except (TopicError, CommitteeError) as exc:
