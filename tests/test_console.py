@@ -8,7 +8,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.conftest import PY, juwei_env
+from tests.conftest import PY, juwei, juwei_env
 
 
 def console(db: Path, *args: str, script: str, cwd: Path) -> list[dict]:
@@ -99,15 +99,8 @@ def test_messages_to_other_chats_are_printed_with_their_chat(tmp_path: Path) -> 
 
 
 def test_run_with_no_platform_says_what_to_set_and_opens_the_console(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [PY, "-m", "bot", "run"],
-        input="/help\n",
-        capture_output=True,
-        text=True,
-        env=juwei_env(tmp_path / "juwei.db"),
-        cwd=tmp_path,
-        timeout=60,
-    )
+    done = juwei(tmp_path / "juwei.db", "run", stdin="/help\n")
     assert done.returncode == 0, done.stderr
-    assert "JUWEI_TELEGRAM_TOKEN" in done.stderr and "juwei console" in done.stderr
+    for words in ("JUWEI_TELEGRAM_TOKEN", "JUWEI_WECOM_CORP_ID", "企业微信", "juwei console"):
+        assert words in done.stderr
     assert "/report" in done.stdout and "/join" in done.stdout  # the console, on demo data

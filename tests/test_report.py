@@ -12,6 +12,7 @@ from bot.hazard_service import HazardService
 from bot.hazards import Category, Status
 from bot.messages import Chat, ChatKind, FileRef, Location
 from bot.roles import Role
+from bot.users import User
 from conversations.steps import DONE, SKIP
 
 REF = re.compile(r"YH-20260718-\d{4}")  # the fixture clock is 2026-07-18 10:00 in Shanghai
@@ -198,21 +199,18 @@ async def test_no_question_for_other_category_place_committee_or_old_reports(
     assert "同一个地方" not in texts(done) and "YH-20260818" in texts(done)
 
 
+def clutter_at_sanmen(user: User) -> NewReport:
+    """A plain report, filed straight through the service."""
+    return NewReport(
+        Category.OTHER, 1, "三门小区 1号楼", None, None, "门口堆了杂物", False,
+        user.id, user.ref, [],
+    )  # fmt: skip
+
+
 async def test_finish_twice_files_once(app, person) -> None:
     service = HazardService.of(app)
     user = await app.users.ensure("console", "zed")
-    new = NewReport(
-        Category.OTHER,
-        1,
-        "三门小区 1号楼",
-        None,
-        None,
-        "门口堆了杂物",
-        False,
-        user.id,
-        user.ref,
-        [],
-    )
+    new = clutter_at_sanmen(user)
     one = await service.file(new, "instance-1")
     two = await service.file(new, "instance-1")
     assert one.ref == two.ref
@@ -222,18 +220,7 @@ async def test_finish_twice_files_once(app, person) -> None:
 async def test_concurrent_reports_get_distinct_numbers(app) -> None:
     service = HazardService.of(app)
     user = await app.users.ensure("console", "zed")
-    new = NewReport(
-        Category.OTHER,
-        1,
-        "三门小区 1号楼",
-        None,
-        None,
-        "门口堆了杂物",
-        False,
-        user.id,
-        user.ref,
-        [],
-    )
+    new = clutter_at_sanmen(user)
     reports = await asyncio.gather(*(service.file(new, f"run-{n}") for n in range(12)))
     refs = sorted(r.ref for r in reports)
     assert refs == [f"YH-20260718-{n:04d}" for n in range(1, 13)]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,6 @@ from bot.registry import build_router
 from bot.runner import serve, system_jobs
 from bot.scheduler import Scheduler
 from bot.settings import Settings, SettingsError
-from tests.conftest import PY, juwei_env
 
 
 async def test_digests_are_scheduled_daily_and_on_mondays(app) -> None:
@@ -83,17 +80,3 @@ async def test_a_background_task_that_fails_is_logged_at_once(
         await asyncio.wait_for(running, 5)
         await app.close()
 
-
-def test_run_with_nothing_configured_names_what_to_set_for_each_platform(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [PY, "-m", "bot", "run"],
-        input="",
-        capture_output=True,
-        text=True,
-        env=juwei_env(tmp_path / "juwei.db"),
-        cwd=tmp_path,
-        timeout=30,
-    )
-    assert done.returncode == 0
-    for words in ("JUWEI_TELEGRAM_TOKEN", "JUWEI_WECOM_CORP_ID", "企业微信", "juwei console"):
-        assert words in done.stderr

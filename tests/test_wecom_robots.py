@@ -53,6 +53,15 @@ async def sender(fake: FakeWeCom, clock: FakeClock) -> AsyncIterator[RobotSender
     await robots.close()
 
 
+@pytest.fixture
+async def wecom(app: App, fake: FakeWeCom) -> AsyncIterator[WeComPlatform]:
+    """The platform started against the fake WeCom (robot groups registered)."""
+    platform = WeComPlatform(app, http=fake.transport)
+    await platform.start()
+    yield platform
+    await platform.stop()
+
+
 ROBOT = Robot("sanmen-residents", ROBOT_KEY)
 
 
@@ -114,83 +123,68 @@ async def test_45009_backs_off_and_doubles_while_it_lasts(
 
 
 async def test_groups_are_bound_and_the_postman_posts_through_the_robot(
-    app: App, fake: FakeWeCom, clock: FakeClock
+    app: App, fake: FakeWeCom, clock: FakeClock, wecom: WeComPlatform
 ) -> None:
-    wecom = WeComPlatform(app, http=fake.transport)
-    await wecom.start()
-    try:
-        sanmen = await app.committees.resident_by_name("三门")
-        assert sanmen is not None
-        groups = await app.chats.groups(tags=[Tag.RESIDENTS], committee_ids=[sanmen.id])
-        robot_groups = [g for g in groups if g.platform == "wecom"]
-        assert [g.external_id for g in robot_groups] == ["robot:sanmen-residents"]
-        staff = await app.chats.groups(tags=[Tag.STAFF])
-        assert "robot:staff" in [g.external_id for g in staff]
+    sanmen = await app.committees.resident_by_name("三门")
+    assert sanmen is not None
+    groups = await app.chats.groups(tags=[Tag.RESIDENTS], committee_ids=[sanmen.id])
+    robot_groups = [g for g in groups if g.platform == "wecom"]
+    assert [g.external_id for g in robot_groups] == ["robot:sanmen-residents"]
+    staff = await app.chats.groups(tags=[Tag.STAFF])
+    assert "robot:staff" in [g.external_id for g in staff]
 
-        address = robot_groups[0].address
-        await app.notifier.group(address, Reply("本周六上午九点消防安全培训"))
-        await app.notifier.group(
-            address, Reply("楼道电瓶车充电隐患", links=(Link("详情", "https://x.example/1"),))
-        )
-        await app.notifier.group(address, Reply("三号楼火情，请立即疏散", urgent=True))
-        postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
-        assert await postman.deliver_due() == 3
-        bodies = [call.body for call in fake.to(WEBHOOK)]
-        assert bodies[0] == {"msgtype": "text", "text": {"content": "本周六上午九点消防安全培训"}}
-        assert bodies[1] == {
-            "msgtype": "markdown",
-            "markdown": {"content": "楼道电瓶车充电隐患\n[详情](https://x.example/1)"},
-        }
-        assert bodies[2] == {
-            "msgtype": "text",
-            "text": {
-                "content": "【紧急】三号楼火情，请立即疏散",
-                "mentioned_mobile_list": ["13800001111"],
-            },
-        }
-    finally:
-        await wecom.stop()
+    address = robot_groups[0].address
+    await app.notifier.group(address, Reply("本周六上午九点消防安全培训"))
+    await app.notifier.group(
+        address, Reply("楼道电瓶车充电隐患", links=(Link("详情", "https://x.example/1"),))
+    )
+    await app.notifier.group(address, Reply("三号楼火情，请立即疏散", urgent=True))
+    postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
+    assert await postman.deliver_due() == 3
+    bodies = [call.body for call in fake.to(WEBHOOK)]
+    assert bodies[0] == {"msgtype": "text", "text": {"content": "本周六上午九点消防安全培训"}}
+    assert bodies[1] == {
+        "msgtype": "markdown",
+        "markdown": {"content": "楼道电瓶车充电隐患\n[详情](https://x.example/1)"},
+    }
+    assert bodies[2] == {
+        "msgtype": "text",
+        "text": {
+            "content": "【紧急】三号楼火情，请立即疏散",
+            "mentioned_mobile_list": ["13800001111"],
+        },
+    }
 
 
 async def test_the_postman_holds_back_what_the_limit_refuses(
-    app: App, fake: FakeWeCom, clock: FakeClock
+    app: App, fake: FakeWeCom, clock: FakeClock, wecom: WeComPlatform
 ) -> None:
-    wecom = WeComPlatform(app, http=fake.transport)
-    await wecom.start()
-    try:
-        address = Address("wecom", "robot:staff")
-        for n in range(25):
-            await app.notifier.group(address, Reply(f"通知 {n}"), dedup_key=f"n{n}")
-        postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
-        await postman.deliver_due()
-        assert len(fake.to(WEBHOOK)) == 20
-        clock.advance(timedelta(seconds=61))
-        await postman.deliver_due()
-        contents = [call.body["text"]["content"] for call in fake.to(WEBHOOK)]  # type: ignore[index]
-        assert contents == [f"通知 {n}" for n in range(25)]
-    finally:
-        await wecom.stop()
+    address = Address("wecom", "robot:staff")
+    for n in range(25):
+        await app.notifier.group(address, Reply(f"通知 {n}"), dedup_key=f"n{n}")
+    postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
+    await postman.deliver_due()
+    assert len(fake.to(WEBHOOK)) == 20
+    clock.advance(timedelta(seconds=61))
+    await postman.deliver_due()
+    contents = [call.body["text"]["content"] for call in fake.to(WEBHOOK)]  # type: ignore[index]
+    assert contents == [f"通知 {n}" for n in range(25)]
 
 
 async def test_photos_go_as_images_with_their_checksum(
-    app: App, fake: FakeWeCom, clock: FakeClock
+    app: App, fake: FakeWeCom, clock: FakeClock, wecom: WeComPlatform
 ) -> None:
-    wecom = WeComPlatform(app, http=fake.transport)
-    await wecom.start()
-    try:
-        picture = b"\x89PNG fake picture"
-        reply = Reply("隐患照片", photo=Attachment("a.png", data=picture, mime_type="image/png"))
-        await wecom.transport.send("robot:staff", reply)
-        image = fake.to(WEBHOOK)[-1].body
-        assert image == {
-            "msgtype": "image",
-            "image": {
-                "base64": base64.b64encode(picture).decode(),
-                "md5": hashlib.md5(picture).hexdigest(),
-            },
-        }
-    finally:
-        await wecom.stop()
+    picture = b"\x89PNG fake picture"
+    reply = Reply("隐患照片", photo=Attachment("a.png", data=picture, mime_type="image/png"))
+    await wecom.transport.send("robot:staff", reply)
+    image = fake.to(WEBHOOK)[-1].body
+    assert image == {
+        "msgtype": "image",
+        "image": {
+            "base64": base64.b64encode(picture).decode(),
+            "md5": hashlib.md5(picture).hexdigest(),
+        },
+    }
 
 
 async def test_a_robot_naming_an_unknown_committee_stops_the_start(
@@ -212,66 +206,51 @@ async def test_a_robot_naming_an_unknown_committee_stops_the_start(
 
 
 async def test_attachments_from_elsewhere_are_named_not_dropped(
-    app: App, fake: FakeWeCom, clock: FakeClock
+    app: App, fake: FakeWeCom, clock: FakeClock, wecom: WeComPlatform
 ) -> None:
-    wecom = WeComPlatform(app, http=fake.transport)
-    await wecom.start()
-    try:
-        elsewhere = Attachment("楼道.jpg", ref=FileRef("telegram", "AgAC", "楼道.jpg"))
-        await wecom.transport.send("robot:staff", Reply("隐患上报", photo=elsewhere))
-        assert fake.to(WEBHOOK)[-1].body == {
-            "msgtype": "text",
-            "text": {"content": "隐患上报\n[图片：楼道.jpg]"},
-        }
-        sent_by_person = Attachment("p.jpg", ref=FileRef("wecom", "MID", "p.jpg"))
-        await wecom.transport.send("robot:staff", Reply("现场照片", photo=sent_by_person))
-        assert fake.to("/cgi-bin/media/get")[-1].params["media_id"] == "MID"
-        assert fake.to(WEBHOOK)[-1].body["msgtype"] == "image"  # type: ignore[index]
+    elsewhere = Attachment("楼道.jpg", ref=FileRef("telegram", "AgAC", "楼道.jpg"))
+    await wecom.transport.send("robot:staff", Reply("隐患上报", photo=elsewhere))
+    assert fake.to(WEBHOOK)[-1].body == {
+        "msgtype": "text",
+        "text": {"content": "隐患上报\n[图片：楼道.jpg]"},
+    }
+    sent_by_person = Attachment("p.jpg", ref=FileRef("wecom", "MID", "p.jpg"))
+    await wecom.transport.send("robot:staff", Reply("现场照片", photo=sent_by_person))
+    assert fake.to("/cgi-bin/media/get")[-1].params["media_id"] == "MID"
+    assert fake.to(WEBHOOK)[-1].body["msgtype"] == "image"  # type: ignore[index]
 
-        report = Attachment("台账.xlsx", data=b"PK\x03\x04", mime_type="application/vnd.ms-excel")
-        await wecom.transport.send("zhangsan", Reply("本月台账", document=report))
-        assert fake.to("/cgi-bin/media/upload")[-1].params["type"] == "file"
-        assert [b["msgtype"] for b in fake.sent[-2:]] == ["text", "file"]
-        assert fake.sent[-1]["file"] == {"media_id": "m-1"}
-    finally:
-        await wecom.stop()
+    report = Attachment("台账.xlsx", data=b"PK\x03\x04", mime_type="application/vnd.ms-excel")
+    await wecom.transport.send("zhangsan", Reply("本月台账", document=report))
+    assert fake.to("/cgi-bin/media/upload")[-1].params["type"] == "file"
+    assert [b["msgtype"] for b in fake.sent[-2:]] == ["text", "file"]
+    assert fake.sent[-1]["file"] == {"media_id": "m-1"}
 
 
 async def test_a_post_in_parts_stopped_half_way_sends_each_part_once(
-    app: App, fake: FakeWeCom, clock: FakeClock
+    app: App, fake: FakeWeCom, clock: FakeClock, wecom: WeComPlatform
 ) -> None:
-    wecom = WeComPlatform(app, http=fake.transport)
-    await wecom.start()
-    try:
-        address = Address("wecom", "robot:staff")
-        for n in range(19):
-            await app.notifier.group(address, Reply(f"通知 {n}"), dedup_key=f"n{n}")
-        picture = Attachment("a.png", data=b"\x89PNG", mime_type="image/png")
-        await app.notifier.group(address, Reply("隐患照片", photo=picture), dedup_key="photo")
-        postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
-        await postman.deliver_due()  # the 20th post of the minute is the text; the photo waits
-        clock.advance(timedelta(seconds=61))
-        await postman.deliver_due()
-        kinds = [call.body["msgtype"] for call in fake.to(WEBHOOK)]  # type: ignore[index]
-        assert kinds == ["text"] * 20 + ["image"]
-    finally:
-        await wecom.stop()
+    address = Address("wecom", "robot:staff")
+    for n in range(19):
+        await app.notifier.group(address, Reply(f"通知 {n}"), dedup_key=f"n{n}")
+    picture = Attachment("a.png", data=b"\x89PNG", mime_type="image/png")
+    await app.notifier.group(address, Reply("隐患照片", photo=picture), dedup_key="photo")
+    postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
+    await postman.deliver_due()  # the 20th post of the minute is the text; the photo waits
+    clock.advance(timedelta(seconds=61))
+    await postman.deliver_due()
+    kinds = [call.body["msgtype"] for call in fake.to(WEBHOOK)]  # type: ignore[index]
+    assert kinds == ["text"] * 20 + ["image"]
 
 
 async def test_a_reply_in_parts_stopped_half_way_sends_each_part_once(
-    app: App, fake: FakeWeCom, clock: FakeClock
+    app: App, fake: FakeWeCom, clock: FakeClock, wecom: WeComPlatform
 ) -> None:
-    wecom = WeComPlatform(app, http=fake.transport)
-    await wecom.start()
-    try:
-        report = Attachment("台账.xlsx", data=b"PK\x03\x04", mime_type="application/vnd.ms-excel")
-        await app.outbox.put(Address("wecom", "zhangsan"), Reply("本月台账", document=report))
-        busy = {"errcode": 45009, "errmsg": "api freq out of limit"}
-        fake.script("/cgi-bin/message/send", {"errcode": 0, "errmsg": "ok"}, busy)
-        postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
-        await postman.deliver_due()
-        clock.advance(timedelta(seconds=61))
-        await postman.deliver_due()
-        assert [b["msgtype"] for b in fake.sent] == ["text", "file"]
-    finally:
-        await wecom.stop()
+    report = Attachment("台账.xlsx", data=b"PK\x03\x04", mime_type="application/vnd.ms-excel")
+    await app.outbox.put(Address("wecom", "zhangsan"), Reply("本月台账", document=report))
+    busy = {"errcode": 45009, "errmsg": "api freq out of limit"}
+    fake.script("/cgi-bin/message/send", {"errcode": 0, "errmsg": "ok"}, busy)
+    postman = Postman(app.outbox, app.chats, wecom.transport, worker="test")
+    await postman.deliver_due()
+    clock.advance(timedelta(seconds=61))
+    await postman.deliver_due()
+    assert [b["msgtype"] for b in fake.sent] == ["text", "file"]
