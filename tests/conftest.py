@@ -16,9 +16,11 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.messages import Chat, ChatKind, Incoming, Reply, Sender
 from bot.outbox import Parcel
+from bot.platforms.wecom.platform import WeComPlatform
 from bot.registry import build_router
 from bot.router import Router
 from bot.settings import Settings
+from tests.wecom_fake import FakeWeCom
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,3 +135,18 @@ def fake_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
+
+
+@pytest.fixture
+def fake() -> FakeWeCom:
+    """A fake WeCom API (and group-robot webhooks) holding the real request bodies."""
+    return FakeWeCom()
+
+
+@pytest.fixture
+async def wecom(app: App, fake: FakeWeCom) -> AsyncIterator[WeComPlatform]:
+    """The WeCom platform started against the fake (robot groups registered)."""
+    platform = WeComPlatform(app, http=fake.transport)
+    await platform.start()
+    yield platform
+    await platform.stop()

@@ -18,11 +18,6 @@ from tests.wecom_fake import AGENT_ID, CORP_ID, SECRET, FakeWeCom
 
 
 @pytest.fixture
-def fake() -> FakeWeCom:
-    return FakeWeCom()
-
-
-@pytest.fixture
 async def api(fake: FakeWeCom, clock: FakeClock) -> AsyncIterator[WeComApi]:
     client = WeComApi(
         base_url="https://qyapi.example",

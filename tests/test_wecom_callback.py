@@ -35,11 +35,6 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(db_path=tmp_path / "juwei.db", _env_file=None, **wecom_settings())
 
 
-@pytest.fixture
-def fake() -> FakeWeCom:
-    return FakeWeCom()
-
-
 class WeComUser:
     """A person in the WeCom app, talking to the bot through encrypted callbacks."""
 
@@ -101,16 +96,8 @@ async def restarted(
 
 
 @pytest.fixture
-async def platform(app: App, fake: FakeWeCom) -> AsyncIterator[WeComPlatform]:
-    wecom = WeComPlatform(app, http=fake.transport)
-    await wecom.start()
-    yield wecom
-    await wecom.stop()
-
-
-@pytest.fixture
-def zhang(platform: WeComPlatform, clock: FakeClock) -> WeComUser:
-    return WeComUser(platform, clock)
+def zhang(wecom: WeComPlatform, clock: FakeClock) -> WeComUser:
+    return WeComUser(wecom, clock)
 
 
 async def test_join_by_number_through_encrypted_callbacks(
@@ -305,7 +292,7 @@ async def test_a_failed_reply_waits_in_the_outbox(
 
 
 async def test_one_persons_callbacks_never_run_side_by_side(
-    platform: WeComPlatform, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    wecom: WeComPlatform, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A third message arriving while the second waits its turn still waits for the second."""
     gates = {n: asyncio.Event() for n in (1, 2, 3)}
@@ -319,19 +306,19 @@ async def test_one_persons_callbacks_never_run_side_by_side(
         await gates[n].wait()
         running.remove(n)
 
-    monkeypatch.setattr(platform, "handle", handle)
+    monkeypatch.setattr(wecom, "handle", handle)
     now = int(clock.now().timestamp())
     for n in (1, 2):
-        await platform.accept(parse_message(message_xml(USER, now, Content=n, MsgId=n)))
+        await wecom.accept(parse_message(message_xml(USER, now, Content=n, MsgId=n)))
     await asyncio.sleep(0)
     gates[1].set()
     await asyncio.sleep(0)  # the first is done; the second has been woken but not yet run
-    await platform.accept(parse_message(message_xml(USER, now, Content=3, MsgId=3)))
+    await wecom.accept(parse_message(message_xml(USER, now, Content=3, MsgId=3)))
     for _ in range(5):
         await asyncio.sleep(0)
     gates[2].set()
     gates[3].set()
-    await platform.idle()
+    await wecom.idle()
     assert overlaps == [(1,), (2,), (3,)]
 
 

@@ -42,24 +42,10 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def fake() -> FakeWeCom:
-    return FakeWeCom()
-
-
-@pytest.fixture
 async def sender(fake: FakeWeCom, clock: FakeClock) -> AsyncIterator[RobotSender]:
     robots = RobotSender("https://qyapi.example", clock, transport=fake.transport)
     yield robots
     await robots.close()
-
-
-@pytest.fixture
-async def wecom(app: App, fake: FakeWeCom) -> AsyncIterator[WeComPlatform]:
-    """The platform started against the fake WeCom (robot groups registered)."""
-    platform = WeComPlatform(app, http=fake.transport)
-    await platform.start()
-    yield platform
-    await platform.stop()
 
 
 ROBOT = Robot("sanmen-residents", ROBOT_KEY)

@@ -143,18 +143,8 @@ class Sender:
         assert item is not None
         source: bytes | str = item.data if item.data is not None else item.ref.file_id  # type: ignore[union-attr]
         caption = piece.html or None
-        if piece.kind is Kind.PHOTO:
-            return bot.send_photo(
-                target,
-                source,
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                reply_parameters=answering,
-                filename=item.name or None,
-                rate_limit_args=pacing,
-            )
-        return bot.send_document(
+        send_file = bot.send_photo if piece.kind is Kind.PHOTO else bot.send_document
+        return send_file(
             target,
             source,
             caption=caption,
