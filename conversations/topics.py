@@ -16,6 +16,27 @@ from bot.messages import FileRef, Option, Reply
 from bot.topic_committees import TopicCommittees
 from bot.topics import TopicError, TopicService
 from conversations.steps import Answers, Choice, Flow, Photos, Step, Text, fixed
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from pydantic import BaseModel
+from bot.context import Context
+from bot.messages import Incoming, Option, Reply
+from bot.roles import Role
+from bot.topic_reviews import TopicReviews
+from bot.topics import (
+    OPEN,
+    REF_PATTERN,
+    TRANSITIONS,
+    Status,
+    TopicError,
+    TopicService,
+    normalise_ref,
+    parse_meeting_day,
+)
+from conversations.parsing import InputError
+from conversations.steps import Answer, Answers, Choice, Flow, InputKind, Step, Text
 
 
 class TopicAnswers(BaseModel):
@@ -72,7 +93,7 @@ async def finish(ctx: Context, answers: TopicAnswers, instance: str) -> None:
     )
 
 
-FLOW = Flow(
+TOPIC_FLOW = Flow(
     name="topic",
     title="topics.title",
     steps=(
@@ -102,4 +123,191 @@ FLOW = Flow(
     finish=finish,
     private=True,
     begin=begin,
+)
+
+
+# -- /review (审议议题): staff move a topic on — accept it for a meeting, merge, decline or close it.
+
+@dataclass(frozen=True)
+class TopicRef(InputKind):
+    """A topic reference as typed: YT-20260718-0001, any case or width.
+
+    ``offer`` names an answer offered back as a button: the topic a 审议 button named, so
+    one tap confirms it and the summary still shows which topic is being moved.
+    """
+
+    offer: str | None = None
+
+    async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
+        ref = answers.get(self.offer) if self.offer else None
+        return [Option(ref, ref)] if isinstance(ref, str) else ()
+
+    async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
+        said = normalise_ref(msg.text or msg.choice or "")
+        if not REF_PATTERN.fullmatch(said):
+            raise InputError("topics.review.bad_ref")
+        return Answer(said)
+
+
+@dataclass(frozen=True)
+class MeetingDay(InputKind):
+    """The day of the meeting that will discuss the topic; today or later."""
+
+    hint: str | None = "topics.review.meeting_hint"
+
+    async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
+        now = ctx.app.clock.now()
+        day = parse_meeting_day(msg.text or msg.choice or "", now, ctx.app.tz)
+        if day < now.astimezone(ctx.app.tz).date():
+            raise InputError("topics.review.meeting_past", day=day.isoformat())
+        return Answer(day.isoformat())
+
+
+class ReviewAnswers(BaseModel):
+    ref: str
+    move: Status
+    meeting: date | None = None
+    into: str | None = None
+    reason: str | None = None
+    outcome: str | None = None
+    note: str | None = None
+
+
+async def check_ref(ctx: Context, answers: Answers, ref: str) -> None:
+    """The topic exists and can still be moved."""
+    topic = await TopicService.of(ctx.app).get(ref)
+    if topic is None:
+        raise InputError("topics.unknown_ref", ref=ref)
+    if not TRANSITIONS[topic.status]:
+        raise InputError("topics.review.final", ref=ref, status_key=topic.status.label_key)
+
+
+async def check_target(ctx: Context, answers: Answers, ref: str) -> None:
+    """The surviving topic exists, is another topic, and is still open."""
+    target = await TopicService.of(ctx.app).get(ref)
+    if target is None:
+        raise InputError("topics.unknown_ref", ref=ref)
+    if target.ref == answers.get("ref"):
+        raise InputError("topics.review.merge_self")
+    if target.status not in OPEN:
+        raise InputError("topics.review.merge_closed", ref=ref, status_key=target.status.label_key)
+
+
+async def move_options(ctx: Context, answers: Answers) -> Sequence[Option]:
+    topic = await TopicService.of(ctx.app).get(str(answers.get("ref", "")))
+    if topic is None:
+        return ()
+    return [Option(ctx.t(to.label_key), to.value) for to in TRANSITIONS[topic.status]]
+
+
+async def begin_review(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | None:
+    """A 审议 button or ``/review REF`` names the topic, when it can still be moved."""
+    if not args:
+        return {}
+    ref = normalise_ref(args[0])
+    topic = await TopicService.of(ctx.app).get(ref)
+    if topic is None or not TRANSITIONS[topic.status]:
+        return {}
+    ctx.say(
+        "topics.review.about",
+        ref=topic.ref,
+        title=topic.title,
+        status_key=topic.status.label_key,
+        supports=topic.supports,
+    )
+    return {"ref": topic.ref}
+
+
+def _moving_to(*targets: Status) -> Callable[[Answers], bool]:
+    values = {t.value for t in targets}
+    return lambda answers: answers.get("move") in values
+
+
+def _note(answers: ReviewAnswers) -> str | None:
+    """The note the chosen move asked for (an edit may leave answers of other moves behind)."""
+    if answers.move is Status.DECLINED:
+        return answers.reason
+    if answers.move is Status.DONE:
+        return answers.outcome
+    return answers.note
+
+
+async def finish_review(ctx: Context, answers: ReviewAnswers, instance: str) -> None:
+    """Makes the move; the submitter is told by the service."""
+    try:
+        moved = await TopicReviews.of(ctx.app).move(
+            answers.ref,
+            answers.move,
+            ctx.user,
+            note=_note(answers),
+            meeting=answers.meeting,
+            into=answers.into,
+            request_id=instance,
+        )
+    except TopicError as exc:
+        ctx.reply(Reply(ctx.t(exc.key, **exc.params)))
+        return
+    ctx.say(
+        "topics.review.done",
+        ref=moved.topic.ref,
+        before_key=moved.before.label_key,
+        status_key=moved.topic.status.label_key,
+    )
+
+
+REVIEW_FLOW = Flow(
+    name="topic_review",
+    title="topics.review.title",
+    steps=(
+        Step(
+            "ref",
+            TopicRef(offer="ref"),
+            "topics.review.ask_ref",
+            "topics.review.ref",
+            check=check_ref,
+        ),
+        Step("move", Choice(move_options), "topics.review.ask_move", "topics.review.move"),
+        Step(
+            "meeting",
+            MeetingDay(),
+            "topics.review.ask_meeting",
+            "topics.review.meeting",
+            optional=True,
+            when=_moving_to(Status.ACCEPTED),
+        ),
+        Step(
+            "into",
+            TopicRef(),
+            "topics.review.ask_into",
+            "topics.review.into",
+            when=_moving_to(Status.MERGED),
+            check=check_target,
+        ),
+        Step(
+            "reason",
+            Text(2, 500),
+            "topics.review.ask_reason",
+            "topics.review.reason",
+            when=_moving_to(Status.DECLINED),
+        ),
+        Step(
+            "outcome",
+            Text(2, 500),
+            "topics.review.ask_outcome",
+            "topics.review.outcome",
+            when=_moving_to(Status.DONE),
+        ),
+        Step(
+            "note",
+            Text(2, 500),
+            "topics.review.ask_note",
+            "topics.review.note",
+            optional=True,
+            when=_moving_to(Status.ACCEPTED, Status.MERGED),
+        ),
+    ),
+    model=ReviewAnswers,
+    finish_review=finish_review,
+    role=Role.STAFF,
+    begin_review=begin_review,
 )
