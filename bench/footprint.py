@@ -33,7 +33,7 @@ from bench.harness import (  # noqa: E402
 )
 from bench.throughput import run_phase  # noqa: E402
 from bot.app import App  # noqa: E402
-from bot.hazards import Category  # noqa: E402
+from bot.hazards.model import Category  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 TARGET_MB = 150.0

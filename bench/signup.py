@@ -23,8 +23,8 @@ if str(REPO_ROOT) not in sys.path:
 
 from bench.harness import percentile, print_summary, print_table  # noqa: E402
 from bot.app import App  # noqa: E402
-from bot.event_model import NewEvent, Outcome  # noqa: E402
-from bot.events import Events  # noqa: E402
+from bot.events.model import NewEvent, Outcome  # noqa: E402
+from bot.events.service import Events  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.users import User  # noqa: E402
 

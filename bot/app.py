@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.chats import ChatRepo
 from bot.clock import Clock, SystemClock
 from bot.committees import CommitteeRepo
+from bot.conversation_store import ConversationStore
 from bot.db import Database
 from bot.demo import load_demo_data
 from bot.notify import Notifier
@@ -17,7 +18,6 @@ from bot.outbox import Outbox
 from bot.roles import Role
 from bot.settings import Settings
 from bot.users import UserRepo
-from conversations.store import ConversationStore
 
 if TYPE_CHECKING:
     from bot.router import Router

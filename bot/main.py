@@ -10,14 +10,18 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import cli_events, cli_faq, cli_notices, cli_reports, cli_topics
 from bot.app import App
-from bot.cli_base import UsageError, committee_ids, with_app
+from bot.cli import UsageError, committee_ids, with_app
 from bot.db import SchemaTooNew, backup
 from bot.demo import load_demo_data
+from bot.events import cli as cli_events
+from bot.faq import cli as cli_faq
+from bot.hazards import cli as cli_reports
+from bot.notices import cli as cli_notices
 from bot.platforms.console import Console, ConsoleIdentity
 from bot.roles import Role
 from bot.settings import Settings, SettingsError, load_settings
+from bot.topics import cli as cli_topics
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -50,7 +54,7 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import run_platforms
+    from bot.platforms.runner import run_platforms
 
     if not settings.configured_platforms:
         print(

@@ -10,11 +10,11 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.conversation_store import Key
 from bot.db import Database
 from bot.messages import Option
+from bot.parsing import normalise
 from bot.timeutil import from_db, to_db
-from conversations.parsing import normalise
-from conversations.store import Key
 
 MENU_LIFETIME = timedelta(minutes=30)
 

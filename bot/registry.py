@@ -6,18 +6,12 @@ from typing import TYPE_CHECKING
 
 from bot.roles import Role
 from bot.router import Action, Command, Router
-from conversations import (
-    broadcast,
-    join,
-    meeting,
-    newevent,
-    report,
-    report_update,
-    signup,
-    topic,
-    topic_review,
-)
-from handlers import admin, events, faq, language, reports, start, topics
+from conversations import events as event_flows
+from conversations import hazards as hazard_flows
+from conversations import join
+from conversations import notices as notice_flows
+from conversations import topics as topic_flows
+from handlers import admin, events, faq, hazards, language, start, topics
 from handlers import notices as notice_tools
 
 if TYPE_CHECKING:
@@ -29,13 +23,21 @@ COMMANDS: list[Command] = [
     Command(
         "report",
         "hazard.help.report",
-        flow=report.FLOW,
+        flow=hazard_flows.REPORT_FLOW,
         aliases=("上报隐患", "隐患上报", "报隐患"),
         payload="report",
     ),
-    Command("events", "help.events", flow=signup.FLOW, payload="ev", aliases=("活动报名", "报名")),
-    Command("mysignups", "help.mysignups", flow=signup.MINE_FLOW, aliases=("我的报名",)),
-    Command("topic", "topics.help.topic", flow=topic.FLOW, aliases=("提交议题", "议题征集")),
+    Command(
+        "events",
+        "help.events",
+        flow=event_flows.SIGNUP_FLOW,
+        payload="ev",
+        aliases=("活动报名", "报名"),
+    ),
+    Command("mysignups", "help.mysignups", flow=event_flows.MINE_FLOW, aliases=("我的报名",)),
+    Command(
+        "topic", "topics.help.topic", flow=topic_flows.TOPIC_FLOW, aliases=("提交议题", "议题征集")
+    ),
     Command("topics", "topics.help.topics", topics.topics, aliases=("议题列表", "查看议题")),
     Command("support", "topics.help.support", topics.support),
     Command("unsupport", "topics.help.unsupport", topics.unsupport),
@@ -46,15 +48,15 @@ COMMANDS: list[Command] = [
     Command("help", "help.help", start.help_, aliases=("帮助", "菜单", "help")),
     # -- directors and staff ------------------------------------------------------------------
     Command(
-        "reports", "hazard.help.reports", reports.reports, role=Role.DIRECTOR, aliases=("隐患列表",)
+        "reports", "hazard.help.reports", hazards.reports, role=Role.DIRECTOR, aliases=("隐患列表",)
     ),
-    Command("report_same", "hazard.help.report", flow=report.SAME_FLOW, in_menu=False),
-    Command("report_update", "hazard.help.reports", flow=report_update.MOVE_FLOW, in_menu=False),
-    Command("report_reopen", "hazard.help.report", flow=report_update.REOPEN_FLOW, in_menu=False),
+    Command("report_same", "hazard.help.report", flow=hazard_flows.SAME_FLOW, in_menu=False),
+    Command("report_update", "hazard.help.reports", flow=hazard_flows.MOVE_FLOW, in_menu=False),
+    Command("report_reopen", "hazard.help.report", flow=hazard_flows.REOPEN_FLOW, in_menu=False),
     Command("bind", "help.bind", admin.bind, role=Role.DIRECTOR),
-    Command("review", "topics.help.review", flow=topic_review.FLOW, aliases=("审议议题",)),
+    Command("review", "topics.help.review", flow=topic_flows.REVIEW_FLOW, aliases=("审议议题",)),
     Command("answer", "help.answer", faq.answer_handover, role=Role.STAFF),
-    Command("newevent", "help.newevent", flow=newevent.FLOW, aliases=("发布活动",)),
+    Command("newevent", "help.newevent", flow=event_flows.NEW_EVENT_FLOW, aliases=("发布活动",)),
     Command("roster", "help.roster", events.roster, role=Role.STAFF),
     Command("checkin", "help.checkin", events.checkin, role=Role.STAFF),
     Command("announce", "help.announce", events.announce, role=Role.STAFF),
@@ -62,10 +64,17 @@ COMMANDS: list[Command] = [
     Command("cancelevent", "help.cancelevent", events.cancel_event, role=Role.STAFF),
     # -- admins -------------------------------------------------------------------------------
     Command("grant", "help.grant", admin.grant, role=Role.ADMIN),
-    Command("broadcast", "help.broadcast", flow=broadcast.FLOW, aliases=("群发", "群发通知")),
-    Command("meeting", "help.meeting", flow=meeting.FLOW, aliases=("会议通知", "开会通知")),
+    Command(
+        "broadcast",
+        "help.broadcast",
+        flow=notice_flows.BROADCAST_FLOW,
+        aliases=("群发", "群发通知"),
+    ),
+    Command(
+        "meeting", "help.meeting", flow=notice_flows.MEETING_FLOW, aliases=("会议通知", "开会通知")
+    ),
     Command("meetings", "help.meetings", notice_tools.meetings, role=Role.STAFF),
-    Command("reschedule", "help.reschedule", flow=meeting.RESCHEDULE, in_menu=False),
+    Command("reschedule", "help.reschedule", flow=notice_flows.RESCHEDULE, in_menu=False),
     Command(
         "cancelmeeting",
         "help.cancelmeeting",
@@ -88,8 +97,8 @@ COMMANDS: list[Command] = [
 ACTIONS: list[Action] = [
     Action("lang", language.lang),
     Action("faq", faq.on_button),
-    Action("hz", reports.on_button, Role.DIRECTOR),
-    Action("hzok", reports.on_verify),
+    Action("hz", hazards.on_button, Role.DIRECTOR),
+    Action("hzok", hazards.on_verify),
     Action("tp", topics.action),
     Action("tpr", topics.review, role=Role.STAFF),
     Action("evroster", events.roster_action, role=Role.STAFF),

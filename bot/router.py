@@ -12,14 +12,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.context import Context
+from bot.conversation_store import Key
 from bot.i18n import pick_language, text
 from bot.menus import MenuMemory
 from bot.messages import Address, ChatKind, Incoming, Link, Reply
+from bot.parsing import normalise
 from bot.roles import Role, allows
 from conversations.engine import Engine
-from conversations.parsing import normalise
 from conversations.steps import Flow
-from conversations.store import Key
 
 if TYPE_CHECKING:
     from bot.app import App

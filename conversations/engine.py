@@ -13,12 +13,12 @@ from pydantic import ValidationError
 
 from bot.clock import Clock
 from bot.context import Context
+from bot.conversation_store import ConversationStore, Key, State
 from bot.i18n import text
 from bot.messages import Address, Option, Reply
 from bot.outbox import Outbox
-from conversations.parsing import InputError, match_option, normalise
+from bot.parsing import InputError, match_option, normalise
 from conversations.steps import CANCEL, CONFIRM, DONE, EDIT, SKIP, Answers, Flow, Step
-from conversations.store import ConversationStore, Key, State
 
 log = logging.getLogger(__name__)
 

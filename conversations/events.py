@@ -15,24 +15,14 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bot.context import Context
-from bot.event_model import Event, EventStatus, Outcome, Result, Signup, SignupStatus
-from bot.event_notices import describe
-from bot.events import Events
+from bot.events.model import Event, EventStatus, NewEvent, Outcome, Result, Signup, SignupStatus
+from bot.events.reminders import describe
+from bot.events.service import Events
 from bot.messages import Option, Reply
-from bot.timeutil import local
-from conversations.parsing import ChinesePhone, InputError
-from conversations.steps import Answers, Choice, Flow, Number, Phone, Step, Text
-from collections.abc import Sequence
-from typing import Any
-from pydantic import BaseModel
-from bot.context import Context
-from bot.event_model import NewEvent
-from bot.events import Events
-from bot.messages import Option
+from bot.parsing import ChinesePhone, InputError
 from bot.roles import Role
-from bot.timeutil import from_db
-from conversations.parsing import InputError
-from conversations.steps import Answers, Choice, Flow, Number, Step, Text, When, fixed
+from bot.timeutil import from_db, local
+from conversations.steps import Answers, Choice, Flow, Number, Phone, Step, Text, When, fixed
 
 LINKED = "__linked__"  # the event came with the command (deep link, /events 12): not asked
 
@@ -457,6 +447,6 @@ NEW_EVENT_FLOW = Flow(
         ),
     ),
     model=NewEventAnswers,
-    finish_new_event=finish_new_event,
+    finish=finish_new_event,
     role=Role.STAFF,
 )

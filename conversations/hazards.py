@@ -13,23 +13,16 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from bot import hazard_repo as repo
 from bot.context import Context
-from bot.hazard_repo import NewReport
-from bot.hazard_service import HazardService
-from bot.hazards import Category, HazardError, Photo
-from bot.messages import Option
+from bot.hazards import repo
+from bot.hazards.model import Category, Department, HazardError, Photo, Status
+from bot.hazards.repo import NewReport
+from bot.hazards.service import HazardService
+from bot.messages import Option, Reply
+from bot.parsing import InputError
 from bot.roles import Role
 from bot.timeutil import local
 from conversations.steps import Answers, Choice, Flow, Photos, Place, Step, Text, fixed
-from pydantic import BaseModel
-from bot.context import Context
-from bot.hazard_service import HazardService
-from bot.hazards import Department, HazardError, Status
-from bot.messages import Reply
-from bot.roles import Role
-from conversations.parsing import InputError
-from conversations.steps import Answers, Choice, Flow, Step, Text, fixed
 
 DRAFTS_KEPT = timedelta(days=2)  # longer than any form may sit idle
 

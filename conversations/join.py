@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from bot.context import Context
 from bot.messages import Option
-from conversations.parsing import ChinesePhone
+from bot.parsing import ChinesePhone
 from conversations.steps import Answers, Choice, Flow, Phone, Step, Text
 
 

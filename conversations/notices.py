@@ -14,21 +14,15 @@ from pydantic import BaseModel
 
 from bot.chats import Tag
 from bot.context import Context
-from bot.delivery import fan_out, render, send_time
 from bot.messages import Attachment, FileRef, Option
-from bot.notices import Draft, Kind, NoticeRepo, Targets
-from bot.roles import Role
-from bot.schedule import Now
-from conversations.parsing import InputError
-from conversations.steps import Answers, Choice, Flow, Photos, Step, Text, fixed
-from typing import Any
-from pydantic import BaseModel
-from bot.context import Context
-from bot.meetings import MeetingService
-from bot.notices import Targets
+from bot.notices.delivery import fan_out, render, send_time
+from bot.notices.meetings import MeetingService
+from bot.notices.repo import Draft, Kind, NoticeRepo, Targets
+from bot.notices.schedule import Now
+from bot.parsing import InputError
 from bot.roles import Role
 from bot.timeutil import from_db, local
-from conversations.steps import Choice, Flow, Step, Text, When
+from conversations.steps import Answers, Choice, Flow, Photos, Step, Text, When, fixed
 
 YES, NO = "yes", "no"
 
@@ -249,7 +243,7 @@ MEETING_FLOW = Flow(
         ),
     ),
     model=MeetingAnswers,
-    finish_meeting=finish_meeting,
+    finish=finish_meeting,
     role=Role.STAFF,
 )
 
@@ -294,7 +288,7 @@ RESCHEDULE = Flow(
         Step("when", When(future=True), "notices.meeting.ask_new_time", "notices.meeting.when"),
     ),
     model=RescheduleAnswers,
-    finish_meeting=finish_reschedule,
+    finish=finish_reschedule,
     role=Role.STAFF,
     begin=begin_reschedule,
 )

@@ -15,15 +15,9 @@ from pydantic import BaseModel
 
 from bot.context import Context
 from bot.messages import Incoming, Option
+from bot.parsing import InputError, match_option, parse_datetime, parse_int, parse_phone
 from bot.roles import Role
 from bot.timeutil import from_db, local, to_db
-from conversations.parsing import (
-    InputError,
-    match_option,
-    parse_datetime,
-    parse_int,
-    parse_phone,
-)
 
 Answers = Mapping[str, Any]
 M = TypeVar("M", bound=BaseModel)

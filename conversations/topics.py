@@ -6,26 +6,20 @@ a private chat, so choosing to stay anonymous is not done in front of a group.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from bot.context import Context
-from bot.messages import FileRef, Option, Reply
-from bot.topic_committees import TopicCommittees
-from bot.topics import TopicError, TopicService
-from conversations.steps import Answers, Choice, Flow, Photos, Step, Text, fixed
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
-from pydantic import BaseModel
-from bot.context import Context
-from bot.messages import Incoming, Option, Reply
+from bot.messages import FileRef, Incoming, Option, Reply
+from bot.parsing import InputError
 from bot.roles import Role
-from bot.topic_reviews import TopicReviews
-from bot.topics import (
+from bot.topics.committees import TopicCommittees
+from bot.topics.reviews import TopicReviews
+from bot.topics.service import (
     OPEN,
     REF_PATTERN,
     TRANSITIONS,
@@ -35,8 +29,7 @@ from bot.topics import (
     normalise_ref,
     parse_meeting_day,
 )
-from conversations.parsing import InputError
-from conversations.steps import Answer, Answers, Choice, Flow, InputKind, Step, Text
+from conversations.steps import Answer, Answers, Choice, Flow, InputKind, Photos, Step, Text, fixed
 
 
 class TopicAnswers(BaseModel):
@@ -126,7 +119,8 @@ TOPIC_FLOW = Flow(
 )
 
 
-# -- /review (审议议题): staff move a topic on — accept it for a meeting, merge, decline or close it.
+# -- /review (审议议题): staff move a topic on: accept it for a meeting, merge, decline, close.
+
 
 @dataclass(frozen=True)
 class TopicRef(InputKind):
@@ -307,7 +301,7 @@ REVIEW_FLOW = Flow(
         ),
     ),
     model=ReviewAnswers,
-    finish_review=finish_review,
+    finish=finish_review,
     role=Role.STAFF,
-    begin_review=begin_review,
+    begin=begin_review,
 )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.chats import Tag
 from bot.context import Context
-from bot.event_model import Event, EventStatus, Outcome, Result, Roster
-from bot.events import Events
+from bot.events.model import Event, EventStatus, Outcome, Result, Roster
+from bot.events.service import Events
 from bot.messages import Option
 from bot.timeutil import local
 from handlers.admin import committees_and_tags

@@ -11,14 +11,14 @@ import re
 from dataclasses import dataclass
 
 from bot.context import Context
-from bot.hazard_repo import Filters
-from bot.hazard_service import HazardService
-from bot.hazard_views import card_text, list_line
-from bot.hazards import Category, HazardError, Status, may_see_reporter, may_view
+from bot.hazards.model import Category, HazardError, Status, may_see_reporter, may_view
+from bot.hazards.repo import Filters
+from bot.hazards.service import HazardService
+from bot.hazards.views import card_text, list_line
 from bot.i18n import LANGUAGES
 from bot.messages import Attachment, FileRef, Option, Reply
-from conversations.parsing import normalise
-from conversations.report_update import MOVE_FLOW, REOPEN_FLOW
+from bot.parsing import normalise
+from conversations.hazards import MOVE_FLOW, REOPEN_FLOW
 
 PAGE_SIZE = 5
 REF = re.compile(r"YH-\d{8}-\d{4}")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot import acks, campaign
-from bot.acks import AckResult
 from bot.context import Context
-from bot.delivery import format_report, latest_occurrence, report
-from bot.meetings import MeetingService
 from bot.messages import Option
-from bot.notices import Notice, NoticeRepo, Status, Targets
-from bot.schedule import Recurring, Weekday, next_after, parse_weekdays
+from bot.notices import acks, campaign
+from bot.notices.acks import AckResult
+from bot.notices.delivery import format_report, latest_occurrence, report
+from bot.notices.meetings import MeetingService
+from bot.notices.repo import Notice, NoticeRepo, Status, Targets
+from bot.notices.schedule import Recurring, Weekday, next_after, parse_weekdays
 from bot.timeutil import local
-from conversations.meeting import RESCHEDULE
+from conversations.notices import RESCHEDULE
 
 
 async def describe_targets(ctx: Context, targets: Targets) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.messages import Option, Reply
+from bot.parsing import match_option
 from bot.roles import allows
-from bot.topic_committees import TopicCommittee, TopicCommittees
-from bot.topics import OPEN, REVIEWER, TRANSITIONS, Status, Topic, TopicError, TopicService
-from conversations.parsing import match_option
+from bot.topics.committees import TopicCommittee, TopicCommittees
+from bot.topics.service import OPEN, REVIEWER, TRANSITIONS, Status, Topic, TopicError, TopicService
 
 LIST_LIMIT = 10  # topics shown per committee, most supported first
 

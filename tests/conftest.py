@@ -20,7 +20,7 @@ from bot.platforms.wecom.platform import WeComPlatform
 from bot.registry import build_router
 from bot.router import Router
 from bot.settings import Settings
-from tests.wecom_fake import FakeWeCom
+from tests.fakes.wecom_api import FakeWeCom
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 from bot.app import App
 from bot.clock import FakeClock
 from bot.messages import Address, Chat, ChatKind, Incoming, Reply, Sender
+from bot.platforms.postman import Postman
 from bot.platforms.telegram import TelegramPlatform
-from bot.postman import Postman
 from bot.registry import build_router
 from bot.settings import Settings
 from tests.fakes.telegram_api import FakeBotApi
-from tests.test_telegram import (  # noqa: F401 - fixtures
+from tests.platforms.test_telegram import (  # noqa: F401 - fixtures
     GROUP,
     Harness,
     api,

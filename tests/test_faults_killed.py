@@ -19,7 +19,7 @@ from bot.app import App
 from bot.messages import Address, Reply
 from bot.settings import Settings
 from tests.conftest import PY, juwei_env
-from tests.test_telegram_run import _free_port, _until
+from tests.platforms.test_telegram_run import _free_port, _until
 
 TOKEN = "4243:KILL-secret-token"
 

@@ -119,7 +119,7 @@ async def test_join_in_a_group_points_to_the_private_chat(app, person) -> None:
 
 
 def _key(chat: str, user: str):  # type: ignore[no-untyped-def]
-    from conversations.store import Key
+    from bot.conversation_store import Key
 
     return Key("console", chat, user)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import FakeClock
+from bot.conversation_store import Key
 from bot.messages import Option, Reply
 from bot.platforms.console import Console, ConsoleIdentity
-from conversations.store import Key
 
 
 async def test_a_typed_number_presses_the_last_buttons(app, person) -> None:

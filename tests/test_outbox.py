@@ -8,7 +8,7 @@ from bot.clock import FakeClock
 from bot.messages import Address, Attachment, Option, Reply
 from bot.outbox import reply_from_json, reply_to_json
 from bot.platforms.base import ChatUnreachable, TemporaryFailure
-from bot.postman import Postman
+from bot.platforms.postman import Postman
 
 GROUP = Address("console", "sanmen-residents")
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from bot.messages import Option
-from conversations.parsing import (
+from bot.parsing import (
     ChinesePhone,
     InputError,
     match_option,

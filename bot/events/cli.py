@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.chats import ChatRecord, Tag
-from bot.cli_base import UsageError, committee_ids, with_app
-from bot.event_model import Event, NewEvent, Roster, RosterLine
-from bot.events import Events
+from bot.cli import UsageError, committee_ids, with_app
+from bot.events.model import Event, NewEvent, Roster, RosterLine
+from bot.events.service import Events
 from bot.i18n import text
 from bot.messages import Address
-from conversations.parsing import InputError, parse_datetime
+from bot.parsing import InputError, parse_datetime
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from bot.event_model import Event, EventStatus, Signup
+from bot.events.model import Event, EventStatus, Signup
 
 PRODID = "-//juwei//events//ZH"
 MIME_TYPE = "text/calendar"

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.chats import ChatRecord, Tag
-from bot.event_model import Event, Signup
+from bot.events.ics import FILE_NAME, MIME_TYPE, calendar_file
+from bot.events.model import Event, Signup
 from bot.i18n import text
-from bot.ics import FILE_NAME, MIME_TYPE, calendar_file
 from bot.messages import Attachment, Link, Reply
 from bot.timeutil import local
 from bot.users import User

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.chats import ChatRecord, Tag
 from bot.db import Tx
-from bot.event_model import (
+from bot.events.model import (
     SELECT_EVENT,
     SELECT_SIGNUP,
     Event,
@@ -33,7 +33,7 @@ from bot.event_model import (
     normalise_code,
     signup_from_row,
 )
-from bot.event_notices import EventNotices
+from bot.events.reminders import EventNotices
 from bot.timeutil import from_db, to_db
 from bot.users import User
 

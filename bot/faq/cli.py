@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from bot.app import App
-from bot.cli_base import UsageError, with_app
+from bot.cli import UsageError, with_app
 from bot.faq.desk import FaqDesk
 from bot.faq.knowledge_base import KnowledgeError, format_answer, load_knowledge
 from bot.settings import Settings

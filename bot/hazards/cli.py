@@ -9,14 +9,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli_base import UsageError, committee_ids, with_app
-from bot.hazard_repo import Filters
-from bot.hazard_service import HazardService
-from bot.hazard_views import card_text, list_line, record
-from bot.hazards import Category, Department, HazardError, Status
+from bot.cli import UsageError, committee_ids, with_app
+from bot.hazards.model import Category, Department, HazardError, Status
+from bot.hazards.repo import Filters
+from bot.hazards.service import HazardService
+from bot.hazards.views import card_text, list_line, record
 from bot.i18n import LANGUAGES, text
+from bot.parsing import normalise
 from bot.settings import Settings
-from conversations.parsing import normalise
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -127,7 +127,7 @@ async def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.hazard_export import export
+    from bot.hazards.export import export
 
     first, last = _day(args.from_, "--from"), _day(args.to, "--to")
 
@@ -152,7 +152,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.hazard_digest import Kind, send_digests
+    from bot.hazards.digest import Kind, send_digests
 
     kind: Kind = "weekly" if args.weekly else "daily"
 

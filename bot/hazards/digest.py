@@ -11,11 +11,11 @@ from collections import Counter
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
-from bot.barchart import bar_chart
 from bot.chats import Tag
-from bot.hazard_repo import Filters
-from bot.hazard_service import HazardService
-from bot.hazards import FINAL, OPEN, Category, Status
+from bot.hazards.chart import bar_chart
+from bot.hazards.model import FINAL, OPEN, Category, Status
+from bot.hazards.repo import Filters
+from bot.hazards.service import HazardService
 from bot.messages import Attachment, Reply
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from bot.hazard_repo import Filters
-from bot.hazard_service import HazardService
-from bot.hazards import Report
+from bot.hazards.model import Report
+from bot.hazards.repo import Filters
+from bot.hazards.service import HazardService
 from bot.i18n import text
 from bot.sheets import csv_cell
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.db import Params
-from bot.hazards import Category, Department, Event, Photo, Place, Report, Status, make_ref
+from bot.hazards.model import Category, Department, Event, Photo, Place, Report, Status, make_ref
 from bot.timeutil import from_db, to_db
 
 

@@ -11,10 +11,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import hazard_repo as repo
 from bot.chats import ChatRecord, Tag
-from bot.hazard_repo import Filters, NewReport
-from bot.hazards import (
+from bot.hazards import repo
+from bot.hazards.model import (
     FINAL,
     SIMILAR_THRESHOLD,
     TRANSITIONS,
@@ -29,6 +28,7 @@ from bot.hazards import (
     may_move,
     same_place,
 )
+from bot.hazards.repo import Filters, NewReport
 from bot.i18n import text
 from bot.messages import Option, Reply
 from bot.roles import Role

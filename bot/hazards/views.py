@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.hazards import Event, Report
+from bot.hazards.model import Event, Report
 from bot.timeutil import local, to_db
 from bot.users import User
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING
 
-from bot.campaign_tips import TIPS
 from bot.chats import Tag
 from bot.db import Tx
-from bot.notices import Draft, Kind, Notice, NoticeRepo, Status, Targets
-from bot.schedule import Recurring, Weekday
+from bot.notices.repo import Draft, Kind, Notice, NoticeRepo, Status, Targets
+from bot.notices.schedule import Recurring, Weekday
+from bot.notices.tips import TIPS
 from bot.timeutil import to_db
 
 if TYPE_CHECKING:

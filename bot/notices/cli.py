@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from bot import campaign
 from bot.chats import Tag
-from bot.cli_base import UsageError, committee_ids, with_app
-from bot.delivery import fan_out, format_report, latest_occurrence, report
+from bot.cli import UsageError, committee_ids, with_app
 from bot.messages import Attachment
-from bot.notices import AnySchedule, Draft, Kind, Notice, NoticeRepo, Status, Targets
-from bot.schedule import Now, Once, Recurring, next_after, occurrences, parse_weekdays
+from bot.notices import campaign
+from bot.notices.delivery import fan_out, format_report, latest_occurrence, report
+from bot.notices.repo import AnySchedule, Draft, Kind, Notice, NoticeRepo, Status, Targets
+from bot.notices.schedule import Now, Once, Recurring, next_after, occurrences, parse_weekdays
 from bot.settings import Settings
 from bot.timeutil import local, to_db
 
@@ -153,7 +153,7 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _schedule(args: argparse.Namespace, app: App) -> AnySchedule:
-    from conversations.parsing import InputError, parse_datetime
+    from bot.parsing import InputError, parse_datetime
 
     if args.at and (args.days or args.monthdays):
         raise UsageError("--at 与 --days/--monthdays 只能选一种 (choose once or recurring)")

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot import campaign
-from bot.campaign import CampaignTip
 from bot.chats import ChatRecord, Tag
 from bot.i18n import text
 from bot.messages import Address, Option, Reply
-from bot.notices import Kind, Notice, NoticeRepo, Status
+from bot.notices import campaign
+from bot.notices.campaign import CampaignTip
+from bot.notices.repo import Kind, Notice, NoticeRepo, Status
+from bot.notices.schedule import Now, Once, after_quiet_hours
 from bot.outbox import Parcel
-from bot.schedule import Now, Once, after_quiet_hours
 from bot.timeutil import from_db, local, to_db
 from bot.users import User
 

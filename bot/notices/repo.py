@@ -22,7 +22,14 @@ from bot.chats import ChatRecord, ChatRepo, Tag
 from bot.clock import Clock
 from bot.db import Database, Tx
 from bot.messages import Attachment, FileRef
-from bot.schedule import Now, Once, Recurring, Relative, schedule_from_json, schedule_to_json
+from bot.notices.schedule import (
+    Now,
+    Once,
+    Recurring,
+    Relative,
+    schedule_from_json,
+    schedule_to_json,
+)
 from bot.timeutil import from_db, to_db
 
 AnySchedule = Now | Once | Recurring | Relative

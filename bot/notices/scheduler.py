@@ -23,13 +23,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import acks, campaign, delivery
-from bot import notices as notices_module
 from bot.chats import Tag
 from bot.i18n import text
 from bot.messages import Reply
-from bot.notices import Notice, NoticeRepo, Status
-from bot.schedule import WEEKDAYS, Relative, next_after, occurrences
+from bot.notices import acks, campaign, delivery
+from bot.notices import repo as notices_module
+from bot.notices.repo import Notice, NoticeRepo, Status
+from bot.notices.schedule import WEEKDAYS, Relative, next_after, occurrences
 from bot.timeutil import from_db, local, to_db
 
 if TYPE_CHECKING:

@@ -19,14 +19,14 @@ import uvicorn
 from starlette.routing import BaseRoute
 
 from bot.app import App
-from bot.delivery import quiet_hold
-from bot.hazard_digest import send_digests
+from bot.hazards.digest import send_digests
+from bot.notices.delivery import quiet_hold
+from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.platforms.base import Transport
-from bot.postman import Postman
+from bot.platforms.postman import Postman
+from bot.platforms.web import build_web_app
 from bot.registry import build_router
-from bot.scheduler import Scheduler, run_scheduler
 from bot.settings import Settings, SettingsError
-from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
 

@@ -194,7 +194,7 @@ class TelegramPlatform:
         try:
             await self.sender.call(self.application.initialize, retry=True)  # getMe
         except InvalidToken:
-            from bot.cli_base import UsageError  # the CLI prints it as one line, exit code 2
+            from bot.cli import UsageError  # the CLI prints it as one line, exit code 2
 
             # PTB's message quotes the token; this one does not.
             raise UsageError(

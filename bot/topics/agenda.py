@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import text
 from bot.sheets import csv_cell
 from bot.timeutil import local
-from bot.topics import Topic
+from bot.topics.service import Topic
 
 FORMATS = ("md", "csv", "json")
 SUMMARY_LENGTH = 200

@@ -10,15 +10,15 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.cli_base import UsageError, with_app
+from bot.cli import UsageError, with_app
 from bot.i18n import text
+from bot.parsing import InputError
 from bot.roles import Role
 from bot.timeutil import local
-from bot.topic_agenda import FORMATS, Agenda, render
-from bot.topic_committees import CommitteeError, TopicCommittee, TopicCommittees
-from bot.topic_reviews import TopicReviews
-from bot.topics import Status, Topic, TopicError, TopicService, parse_meeting_day
-from conversations.parsing import InputError
+from bot.topics.agenda import FORMATS, Agenda, render
+from bot.topics.committees import CommitteeError, TopicCommittee, TopicCommittees
+from bot.topics.reviews import TopicReviews
+from bot.topics.service import Status, Topic, TopicError, TopicService, parse_meeting_day
 
 if TYPE_CHECKING:
     from datetime import date

@@ -16,7 +16,7 @@ from bot.messages import Option
 from bot.notify import Notifier
 from bot.roles import allows
 from bot.timeutil import to_db
-from bot.topics import (
+from bot.topics.service import (
     OPEN,
     REVIEWER,
     SELECT_TOPIC,

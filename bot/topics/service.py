@@ -21,10 +21,10 @@ from bot.db import Database, Tx
 from bot.i18n import LANGUAGES, text
 from bot.messages import Attachment, FileRef, Option, Reply
 from bot.notify import Notifier
+from bot.parsing import InputError, normalise, parse_datetime
 from bot.roles import Role, allows
 from bot.timeutil import from_db, to_db
 from bot.users import User
-from conversations.parsing import InputError, normalise, parse_datetime
 
 if TYPE_CHECKING:
     from bot.app import App

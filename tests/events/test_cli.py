@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from bot.cli import main
+from bot.main import main
 from tests.conftest import juwei
 
 

@@ -9,8 +9,8 @@ from icalendar import Calendar
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.event_model import NewEvent
-from bot.events import Events
+from bot.events.model import NewEvent
+from bot.events.service import Events
 from bot.messages import Chat, ChatKind, Reply
 from tests.conftest import Person, take_mail
 

@@ -10,9 +10,9 @@ from icalendar import Calendar
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.event_model import NewEvent, Outcome, SignupStatus
-from bot.events import Events
-from bot.ics import calendar_file
+from bot.events.ics import calendar_file
+from bot.events.model import NewEvent, Outcome, SignupStatus
+from bot.events.service import Events
 from bot.settings import Settings
 from bot.users import User
 
@@ -288,7 +288,7 @@ async def test_200_concurrent_sign_ups_for_50_seats(
 def test_calendar_file_parses_back_with_the_shanghai_zone(clock: FakeClock) -> None:
     from zoneinfo import ZoneInfo
 
-    from bot.event_model import Event, EventStatus
+    from bot.events.model import Event, EventStatus
 
     tz = ZoneInfo("Asia/Shanghai")
     event = Event(

@@ -14,11 +14,11 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.app import App
-from bot.cli import main
 from bot.clock import FakeClock
-from bot.hazard_repo import NewReport
-from bot.hazard_service import HazardService
-from bot.hazards import Category, Department, Status
+from bot.hazards.model import Category, Department, Status
+from bot.hazards.repo import NewReport
+from bot.hazards.service import HazardService
+from bot.main import main
 from bot.settings import Settings
 from tests.conftest import PY, juwei_env
 
@@ -240,7 +240,7 @@ def test_usage_errors_exit_2_with_one_line(
 
 
 def test_typed_text_never_becomes_a_spreadsheet_formula(tmp_path: Path) -> None:
-    from bot.hazard_export import write_csv, write_xlsx
+    from bot.hazards.export import write_csv, write_xlsx
 
     rows = [["YH-20260718-0001", '=HYPERLINK("http://x","点我")', "+86 138", "楼道 =1"]]
     write_xlsx(tmp_path / "out.xlsx", "隐患报告", ["编号", "情况", "电话", "地址"], [1] * 4, rows)

@@ -7,9 +7,9 @@ import re
 from datetime import timedelta
 
 from bot.chats import Tag
-from bot.hazard_repo import Filters, NewReport
-from bot.hazard_service import HazardService
-from bot.hazards import Category, Status
+from bot.hazards.model import Category, Status
+from bot.hazards.repo import Filters, NewReport
+from bot.hazards.service import HazardService
 from bot.messages import Chat, ChatKind, FileRef, Location
 from bot.roles import Role
 from bot.users import User

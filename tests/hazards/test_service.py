@@ -9,11 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.barchart import bar_chart
-from bot.hazard_digest import overdue_digest, send_digests, weekly_summary
-from bot.hazard_repo import NewReport
-from bot.hazard_service import HazardService
-from bot.hazards import (
+from bot.hazards.chart import bar_chart
+from bot.hazards.digest import overdue_digest, send_digests, weekly_summary
+from bot.hazards.model import (
     TRANSITIONS,
     Category,
     Department,
@@ -23,6 +21,8 @@ from bot.hazards import (
     address_similarity,
     may_move,
 )
+from bot.hazards.repo import NewReport
+from bot.hazards.service import HazardService
 from bot.messages import Chat, ChatKind, FileRef
 from bot.roles import Role
 from bot.users import User

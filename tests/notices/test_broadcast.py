@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
 from bot.messages import Chat, ChatKind, FileRef, Reply
+from bot.notices.scheduler import Scheduler
 from bot.outbox import reply_from_json
-from bot.postman import Postman
-from bot.scheduler import Scheduler
-from tests.notice_fakes import Recorder, outbox_rows, texts
+from bot.platforms.postman import Postman
+from tests.notices.fakes import Recorder, outbox_rows, texts
 
 SH = ZoneInfo("Asia/Shanghai")
 RESIDENT_GROUPS = {"sanmen-residents", "gaoxiong-residents", "xier-residents"}

@@ -6,16 +6,16 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import campaign
 from bot.app import App
-from bot.campaign_tips import TIPS
 from bot.chats import Tag
-from bot.delivery import fan_out
-from bot.notices import Kind, NoticeRepo, Status
+from bot.notices import campaign
+from bot.notices.delivery import fan_out
+from bot.notices.repo import Kind, NoticeRepo, Status
+from bot.notices.schedule import Recurring, occurrences
+from bot.notices.tips import TIPS
 from bot.outbox import reply_from_json
-from bot.schedule import Recurring, occurrences
 from bot.settings import Settings
-from tests.notice_fakes import outbox_rows, texts
+from tests.notices.fakes import outbox_rows, texts
 
 SH = ZoneInfo("Asia/Shanghai")
 

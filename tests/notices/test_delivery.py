@@ -11,14 +11,14 @@ import pytest
 from bot.app import App
 from bot.chats import Tag
 from bot.clock import FakeClock
-from bot.delivery import fan_out, report
 from bot.messages import Address, Reply
-from bot.notices import Draft, Kind, NoticeRepo, Targets
+from bot.notices.delivery import fan_out, report
+from bot.notices.repo import Draft, Kind, NoticeRepo, Targets
+from bot.notices.schedule import Now
 from bot.outbox import CLAIM_TIMEOUT
-from bot.postman import Limits, Postman
+from bot.platforms.postman import Limits, Postman
 from bot.registry import build_router
-from bot.schedule import Now
-from tests.notice_fakes import Crash, Recorder, add_groups, outbox_rows
+from tests.notices.fakes import Crash, Recorder, add_groups, outbox_rows
 
 
 async def broadcast(app: App, targets: Targets, **extra) -> tuple[int, object]:  # type: ignore[no-untyped-def]
@@ -161,9 +161,9 @@ async def test_quiet_hours_are_checked_again_when_sending(app, clock) -> None:
     """A bot back up at 03:00 holds residents' groups' messages till morning, urgent ones aside."""
     from datetime import UTC, datetime
 
-    from bot.delivery import quiet_hold
     from bot.messages import Address, Reply
-    from bot.postman import Postman
+    from bot.notices.delivery import quiet_hold
+    from bot.platforms.postman import Postman
 
     clock.set(datetime(2026, 7, 18, 19, 0, tzinfo=UTC))  # 03:00 in Shanghai
     residents = Address("console", "sanmen-residents")

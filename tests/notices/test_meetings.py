@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FakeClock
-from bot.meetings import MeetingService
-from bot.notices import NoticeRepo, Status, Targets
+from bot.notices.meetings import MeetingService
+from bot.notices.repo import NoticeRepo, Status, Targets
+from bot.notices.scheduler import Scheduler
 from bot.outbox import reply_from_json
-from bot.scheduler import Scheduler
-from tests.notice_fakes import outbox_rows, texts
+from tests.notices.fakes import outbox_rows, texts
 
 SH = ZoneInfo("Asia/Shanghai")
 RESIDENT_GROUPS = {"sanmen-residents", "gaoxiong-residents", "xier-residents"}

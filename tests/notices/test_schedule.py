@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.schedule import (
+from bot.notices.schedule import (
     WEEKDAYS,
     Now,
     Once,

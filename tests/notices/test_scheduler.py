@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import campaign
 from bot.chats import Tag
 from bot.clock import FakeClock
 from bot.db import Database
-from bot.notices import Draft, Kind, NoticeRepo, Status, Targets
+from bot.notices import campaign
+from bot.notices.repo import Draft, Kind, NoticeRepo, Status, Targets
+from bot.notices.schedule import Once, Recurring
+from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.outbox import reply_from_json
-from bot.schedule import Once, Recurring
-from bot.scheduler import Scheduler, run_scheduler
-from tests.notice_fakes import outbox_rows
+from tests.notices.fakes import outbox_rows
 
 SH = ZoneInfo("Asia/Shanghai")
 EVERY_DAY = Recurring(times=(time(9, 0),), start="01-01", end="12-31")

@@ -9,9 +9,9 @@ import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
+from bot.notices.scheduler import Scheduler
+from bot.platforms.runner import serve, system_jobs
 from bot.registry import build_router
-from bot.runner import serve, system_jobs
-from bot.scheduler import Scheduler
 from bot.settings import Settings, SettingsError
 
 
@@ -64,7 +64,7 @@ async def test_a_background_task_that_fails_is_logged_at_once(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("no such table: notices")
 
-    monkeypatch.setattr("bot.runner.run_scheduler", broken)
+    monkeypatch.setattr("bot.platforms.runner.run_scheduler", broken)
     app = await App.open(port_settings, clock, demo=True)
     build_router(app)
     stop = asyncio.Event()

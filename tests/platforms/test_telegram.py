@@ -18,13 +18,13 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.context import Context
 from bot.messages import Address, Attachment, Chat, ChatKind, Link, Option, Reply
+from bot.platforms.postman import Postman
 from bot.platforms.telegram import TelegramPlatform
-from bot.postman import Postman
+from bot.platforms.web import build_web_app
 from bot.registry import COMMANDS, build_router
 from bot.roles import Role
 from bot.router import Command, Router
 from bot.settings import Settings, SettingsError, load_settings
-from bot.web import build_web_app
 from conversations.steps import CONFIRM, DONE, Flow, Photos, Place, Step
 from tests.fakes.telegram_api import Call, FakeBotApi
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.cli import main
 from bot.clock import FakeClock
+from bot.main import main
 from bot.messages import Sender
 from bot.settings import Settings
-from bot.topic_reviews import TopicReviews
-from bot.topics import Status, TopicService
+from bot.topics.reviews import TopicReviews
+from bot.topics.service import Status, TopicService
 from tests.conftest import juwei
 
 STORY = "\n".join(
@@ -210,8 +210,8 @@ def test_the_default_committees_exist_without_demo_data(tmp_path: Path) -> None:
 def test_agenda_csv_keeps_a_typed_formula_as_text() -> None:
     from zoneinfo import ZoneInfo
 
-    from bot.topic_agenda import Agenda, as_csv
-    from bot.topics import Topic
+    from bot.topics.agenda import Agenda, as_csv
+    from bot.topics.service import Topic
 
     topic = Topic(
         1, "YT-20260718-0001", 1, "物业服务提升专委会", 1, "王阿姨", "=1+1 停车难",

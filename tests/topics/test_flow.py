@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from bot.messages import Chat, ChatKind, FileRef
-from bot.topics import Status, TopicService
+from bot.topics.service import Status, TopicService
 from conversations.steps import SKIP
 
 REF = re.compile(r"YT-\d{8}-\d{4}")
@@ -138,7 +138,7 @@ async def test_in_a_group_it_moves_to_the_private_chat(app, person) -> None:
 
 
 async def test_retired_committees_are_not_offered(app, person) -> None:
-    from bot.topic_committees import TopicCommittees
+    from bot.topics.committees import TopicCommittees
 
     await TopicCommittees(app.db, app.clock).retire("零距离保障专委会")
     first = await person("ivy").send("/topic")

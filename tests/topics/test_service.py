@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.messages import Sender
-from bot.topic_agenda import Agenda, render
-from bot.topic_reviews import TopicReviews
-from bot.topics import TRANSITIONS, Status, Topic, TopicError, TopicService
+from bot.topics.agenda import Agenda, render
+from bot.topics.reviews import TopicReviews
+from bot.topics.service import TRANSITIONS, Status, Topic, TopicError, TopicService
 from tests.conftest import take_mail
 
 S = Status

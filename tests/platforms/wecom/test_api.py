@@ -14,7 +14,7 @@ from bot.messages import Link, Option, Reply
 from bot.platforms.base import ChatUnreachable, TemporaryFailure
 from bot.platforms.wecom.api import WeComApi, WeComApiError
 from bot.platforms.wecom.render import TEXT_BYTES, app_messages, split_text
-from tests.wecom_fake import AGENT_ID, CORP_ID, SECRET, FakeWeCom
+from tests.fakes.wecom_api import AGENT_ID, CORP_ID, SECRET, FakeWeCom
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
+from bot.platforms.web import build_web_app
 from bot.platforms.wecom.platform import WeComPlatform
 from bot.platforms.wecom.xml import MAX_BODY_BYTES, WeComMessage, parse_message
 from bot.registry import build_router
 from bot.settings import Settings
-from bot.web import build_web_app
-from tests.wecom_fake import (
+from tests.fakes.wecom_api import (
     FakeWeCom,
     crypto,
     message_xml,

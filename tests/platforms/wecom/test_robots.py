@@ -15,11 +15,11 @@ from bot.chats import Tag
 from bot.clock import FakeClock
 from bot.messages import Address, Attachment, FileRef, Link, Reply
 from bot.platforms.base import TemporaryFailure
+from bot.platforms.postman import Postman
 from bot.platforms.wecom.platform import WeComPlatform
 from bot.platforms.wecom.robots import Robot, RobotSender, SlidingWindow
-from bot.postman import Postman
 from bot.settings import Settings, SettingsError
-from tests.wecom_fake import ROBOT_KEY, FakeWeCom, wecom_settings
+from tests.fakes.wecom_api import ROBOT_KEY, FakeWeCom, wecom_settings
 
 ROBOTS = [
     {

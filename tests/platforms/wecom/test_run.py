@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import PY, juwei_env
-from tests.wecom_fake import (
+from tests.fakes.wecom_api import (
     AES_KEY,
     AGENT_ID,
     CORP_ID,
