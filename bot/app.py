@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.chats import ChatRepo
@@ -18,9 +17,6 @@ from bot.outbox import Outbox
 from bot.roles import Role
 from bot.settings import Settings
 from bot.users import UserRepo
-
-if TYPE_CHECKING:
-    from bot.router import Router
 
 DeepLinker = Callable[[str], str | None]
 
@@ -37,7 +33,6 @@ class App:
     notifier: Notifier
     conversations: ConversationStore
     deep_linkers: dict[str, DeepLinker] = field(default_factory=dict)
-    router: Router = field(init=False)  # set by bot.registry.build_router
 
     @property
     def tz(self) -> ZoneInfo:

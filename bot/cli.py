@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.app import App
-from bot.registry import build_router
 from bot.settings import Settings
 
 
@@ -17,7 +16,6 @@ async def with_app(
     settings: Settings, work: Callable[[App], Awaitable[int]], *, demo: bool = False
 ) -> int:
     app = await App.open(settings, demo=demo)
-    build_router(app)
     try:
         return await work(app)
     finally:

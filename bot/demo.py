@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from bot.chats import Tag
+from bot.chats import ChatRepo, Tag
+from bot.committees import CommitteeRepo
 from bot.messages import Chat, ChatKind
 from bot.roles import Role
+from bot.users import UserRepo
 
-if TYPE_CHECKING:
-    from bot.app import App
+
+class Directory(Protocol):
+    """What demo data is written into: the application's committees, chats and people."""
+
+    @property
+    def committees(self) -> CommitteeRepo: ...
+    @property
+    def chats(self) -> ChatRepo: ...
+    @property
+    def users(self) -> UserRepo: ...
+
 
 RESIDENTS_COMMITTEES = ("三门", "高雄", "西二")
 
@@ -38,7 +49,7 @@ PEOPLE = (
 )
 
 
-async def load_demo_data(app: App, *, only_if_empty: bool = False) -> bool:
+async def load_demo_data(app: Directory, *, only_if_empty: bool = False) -> bool:
     """Load the demo data (idempotent); only_if_empty: only into a database with no committees."""
     if only_if_empty and await app.committees.residents(include_retired=True):
         return False

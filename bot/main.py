@@ -19,6 +19,7 @@ from bot.faq import cli as cli_faq
 from bot.hazards import cli as cli_reports
 from bot.notices import cli as cli_notices
 from bot.platforms.console import Console, ConsoleIdentity
+from bot.registry import build_router
 from bot.roles import Role
 from bot.settings import Settings, SettingsError, load_settings
 from bot.topics import cli as cli_topics
@@ -48,7 +49,7 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     async def work(app: App) -> int:
-        return await Console(app, app.router, who, json_mode=args.json).run()
+        return await Console(build_router(app), who, json_mode=args.json).run()
 
     return await with_app(settings, work, demo=True)
 

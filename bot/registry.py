@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.app import App
 from bot.roles import Role
 from bot.router import Action, Command, Router
 from conversations import events as event_flows
@@ -13,9 +12,6 @@ from conversations import notices as notice_flows
 from conversations import topics as topic_flows
 from handlers import admin, events, faq, hazards, language, start, topics
 from handlers import notices as notice_tools
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 COMMANDS: list[Command] = [
     # -- everyone: what residents and directors come for --------------------------------------
@@ -109,6 +105,4 @@ ACTIONS: list[Action] = [
 
 
 def build_router(app: App) -> Router:
-    router = Router(app, COMMANDS, ACTIONS, fallback=faq.fallback)
-    app.router = router
-    return router
+    return Router(app, COMMANDS, ACTIONS, fallback=faq.fallback)

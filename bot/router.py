@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.app import App
 from bot.context import Context
 from bot.conversation_store import Key
 from bot.i18n import pick_language, text
@@ -20,9 +21,6 @@ from bot.parsing import normalise
 from bot.roles import Role, allows
 from conversations.engine import Engine
 from conversations.steps import Flow
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +83,7 @@ class Router:
         lang = pick_language(
             user.language, incoming.user.language, self.app.settings.default_language
         )
-        return Context(self.app, incoming, user, lang)
+        return Context(self.app, incoming, user, lang, router=self)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         try:
@@ -223,6 +221,17 @@ class Router:
         if command is None:
             return self.commands.get("start"), ()
         return command, tuple(part for part in rest.split("_") if part)
+
+    # -- what handlers may ask for (bot.context.Dispatch) ------------------------------------
+
+    async def start_flow(self, ctx: Context, name: str, args: tuple[str, ...] = ()) -> None:
+        await self.engine.start(ctx, self.engine.flows[name], args)
+
+    async def run_command(self, ctx: Context, name: str, args: tuple[str, ...] = ()) -> None:
+        await self.run(ctx, self.commands[name], args)
+
+    def menu(self, role: Role) -> list[Command]:
+        return self.visible_commands(role)
 
     def visible_commands(self, role: Role) -> list[Command]:
         """The commands this role may use, in menu order (what /help lists)."""

@@ -93,7 +93,7 @@ async def finish(ctx: Context, answers: ReportAnswers, instance: str) -> None:
                 candidate.id,
                 now,
             )
-            await ctx.app.router.engine.start(ctx, SAME_FLOW, (instance,))
+            await ctx.router.start_flow(ctx, SAME_FLOW.name, (instance,))
             return
     await file_new(ctx, service, answers, instance)
 

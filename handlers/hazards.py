@@ -169,7 +169,7 @@ async def on_button(ctx: Context) -> None:
     elif verb == "card" and rest.isdigit():
         await show_card(ctx, int(rest))
     elif verb in {s.value for s in Status} and rest.isdigit():
-        await ctx.app.router.engine.start(ctx, MOVE_FLOW, (rest, verb))
+        await ctx.router.start_flow(ctx, MOVE_FLOW.name, (rest, verb))
     else:
         ctx.say("router.stale_button")
 
@@ -182,7 +182,7 @@ async def on_verify(ctx: Context) -> None:
         ctx.say("router.stale_button")
         return
     if answer == "no":
-        await ctx.app.router.engine.start(ctx, REOPEN_FLOW, (rest,))
+        await ctx.router.start_flow(ctx, REOPEN_FLOW.name, (rest,))
         return
     try:
         report = await HazardService.of(ctx.app).verify(ctx.user, int(rest))

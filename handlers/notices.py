@@ -195,7 +195,7 @@ async def meeting_action(ctx: Context) -> None:
     action = parts[1] if len(parts) > 1 else ""
     meeting_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
     if action == "move":
-        await ctx.app.router.engine.start(ctx, RESCHEDULE, (str(meeting_id),))
+        await ctx.router.start_flow(ctx, RESCHEDULE.name, (str(meeting_id),))
     elif action == "cancel":
         ctx.say(
             "notices.meeting.cancel_sure",

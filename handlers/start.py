@@ -13,9 +13,8 @@ async def start(ctx: Context) -> None:
 
 async def help_(ctx: Context) -> None:
     """Lists only the commands this person's role may use."""
-    router = ctx.app.router
     lines = [ctx.t("help.title")]
-    for command in router.visible_commands(ctx.user.role):
+    for command in ctx.router.menu(ctx.user.role):
         lines.append(f"/{command.name} — {ctx.t(command.help)}")
     lines.append(ctx.t("help.controls"))
     ctx.say("help.body", body="\n".join(lines))

@@ -168,5 +168,4 @@ async def unsupport(ctx: Context) -> None:
 async def review(ctx: Context) -> None:
     """The 审议 button (``tpr:<ref>``, staff only): opens /review on that topic."""
     ref = (ctx.incoming.choice or "").partition(":")[2]
-    command = ctx.app.router.commands["review"]
-    await ctx.app.router.run(ctx, command, (ref,) if ref else ())
+    await ctx.router.run_command(ctx, "review", (ref,) if ref else ())

@@ -47,7 +47,6 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
     app = await App.open(settings, clock, demo=True)
-    build_router(app)
     yield app
     await app.close()
 
@@ -76,9 +75,14 @@ class Person:
 
 
 @pytest.fixture
-def person(app: App):  # type: ignore[no-untyped-def]
+def router(app: App) -> Router:
+    return build_router(app)
+
+
+@pytest.fixture
+def person(router: Router):  # type: ignore[no-untyped-def]
     def make(user_id: str, name: str = "", chat: Chat | None = None) -> Person:
-        return Person(app.router, user_id, name, chat)
+        return Person(router, user_id, name, chat)
 
     return make
 
@@ -144,9 +148,9 @@ def fake() -> FakeWeCom:
 
 
 @pytest.fixture
-async def wecom(app: App, fake: FakeWeCom) -> AsyncIterator[WeComPlatform]:
+async def wecom(router: Router, fake: FakeWeCom) -> AsyncIterator[WeComPlatform]:
     """The WeCom platform started against the fake (robot groups registered)."""
-    platform = WeComPlatform(app, http=fake.transport)
+    platform = WeComPlatform(router, http=fake.transport)
     await platform.start()
     yield platform
     await platform.stop()

@@ -119,13 +119,13 @@ async def impatient(
 ) -> AsyncIterator[Harness]:
     """The adapter with short client timeouts, so that a late answer is a timeout."""
     app = await App.open(tg_settings(tmp_path, server), clock, demo=True)
-    build_router(app)
+    router = build_router(app)
     sleeps: list[float] = []
 
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
 
-    platform = TelegramPlatform(app, sleep=sleep, timeouts=CLIENT_TIMEOUT, **options)
+    platform = TelegramPlatform(router, sleep=sleep, timeouts=CLIENT_TIMEOUT, **options)
     await platform.start()
     if options.get("poll_timeout") == 0:
         await server.wait_for("getUpdates")  # a short poll is never seen waiting

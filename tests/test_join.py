@@ -13,7 +13,7 @@ def texts(replies) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(r.text for r in replies)
 
 
-async def test_join_by_number(app, person) -> None:
+async def test_join_by_number(app, router, person) -> None:
     alice = person("alice", "Alice")
     first = await alice.send("/join")
     assert [o.label for o in first[0].options] == ["三门居委会", "高雄居委会", "西二居委会"]
@@ -25,14 +25,14 @@ async def test_join_by_number(app, person) -> None:
     assert "已加入高雄居委会" in texts(done)
     user = await app.users.find("console", "alice")
     assert (user.committee_name, user.display_name, user.phone) == ("高雄", "王阿姨", "13812345678")
-    assert await app.router.engine.active(_ctx_key(app, alice)) is None
+    assert await router.engine.active(_ctx_key(app, alice)) is None
 
 
 def _ctx_key(app, who):  # type: ignore[no-untyped-def]
     from bot.context import Context
     from bot.messages import Incoming
 
-    return Context(app, Incoming(who.chat, who.sender), None, "zh")  # type: ignore[arg-type]
+    return Context(app, Incoming(who.chat, who.sender), None, "zh", None)  # type: ignore[arg-type]
 
 
 async def test_join_by_label_and_button(app, person) -> None:
@@ -99,15 +99,17 @@ async def test_a_command_after_the_timeout_runs(app, person, clock: FakeClock) -
     assert await app.conversations.load(_key("ivy", "ivy")) is None
 
 
-async def test_sweeper_tells_idle_people_through_the_outbox(app, person, clock: FakeClock) -> None:
+async def test_sweeper_tells_idle_people_through_the_outbox(
+    app, router, person, clock: FakeClock
+) -> None:
     fay = person("fay")
     await fay.send("/join")
     clock.advance(timedelta(minutes=45))
-    ended = await app.router.engine.sweep_idle(app.outbox, clock, "zh")
+    ended = await router.engine.sweep_idle(app.outbox, clock, "zh")
     assert ended == 1
     parcels = await app.outbox.claim("console", "test", chat_id="fay")
     assert len(parcels) == 1 and "自动结束" in parcels[0].reply.text
-    assert await app.router.engine.sweep_idle(app.outbox, clock, "zh") == 0
+    assert await router.engine.sweep_idle(app.outbox, clock, "zh") == 0
 
 
 async def test_join_in_a_group_points_to_the_private_chat(app, person) -> None:

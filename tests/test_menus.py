@@ -37,7 +37,7 @@ async def test_an_old_menu_is_forgotten(app, person, clock: FakeClock) -> None:
     assert await app.db.scalar("SELECT COUNT(*) FROM faq_feedback") == 0
 
 
-async def test_buttons_that_arrive_later_answer_to_numbers_too(app, person) -> None:
+async def test_buttons_that_arrive_later_answer_to_numbers_too(app, router, person) -> None:
     """A staff move asks the reporter 已整改到位? in a queued message; typing 1 answers it."""
     reporter = person("reporter")
     await reporter.send("/help")  # the reporter's private chat is known
@@ -45,9 +45,9 @@ async def test_buttons_that_arrive_later_answer_to_numbers_too(app, person) -> N
     await app.outbox.put(
         reporter.chat.address, Reply(question, (Option("是", "faq:yes:999"), Option("否", "x")))
     )
-    console = Console(app, app.router, ConsoleIdentity("reporter"), json_mode=True)
+    console = Console(router, ConsoleIdentity("reporter"), json_mode=True)
     await console.deliver_own_mail()
-    assert await app.router.menus.pick(_key("reporter"), "1", app.clock.now()) == "faq:yes:999"
+    assert await router.menus.pick(_key("reporter"), "1", app.clock.now()) == "faq:yes:999"
 
 
 def _key(user: str) -> Key:

@@ -165,8 +165,9 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
-    reports = sub.add_parser("reports", help="隐患报告 (hazard reports)")
-    actions = reports.add_subparsers(dest="reports_command", metavar="ACTION", required=True)
+    # ``juwei reports …`` is the spelling people learnt first; it stays as an alias.
+    hazards = sub.add_parser("hazards", aliases=["reports"], help="隐患报告 (hazard reports)")
+    actions = hazards.add_subparsers(dest="hazards_command", metavar="ACTION", required=True)
 
     ls = actions.add_parser("list", parents=[db_parent], help="列出隐患报告 (list reports)")
     ls.add_argument("--status", help="待受理, 已受理, ... or submitted, accepted, ...")

@@ -15,7 +15,6 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from bot.app import App
 from bot.messages import Address, Chat, ChatKind, FileRef, Incoming, Location, Reply, Sender
 from bot.router import Router
 
@@ -99,7 +98,6 @@ def render_text(chat: str | None, reply: Reply) -> str:
 class Console:
     def __init__(
         self,
-        app: App,
         router: Router,
         who: ConsoleIdentity,
         *,
@@ -107,7 +105,7 @@ class Console:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
     ) -> None:
-        self.app = app
+        self.app = router.app
         self.router = router
         self.who = who
         self.json_mode = json_mode
@@ -115,7 +113,7 @@ class Console:
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty() and not json_mode
         self.own = Address(PLATFORM, who.chat.id)
-        app.outbox.listen(self._on_queued)
+        self.app.outbox.listen(self._on_queued)
 
     def _label(self, address: Address) -> str:
         return address.chat_id if address.platform == PLATFORM else str(address)

@@ -26,6 +26,7 @@ from bot.platforms.base import Transport
 from bot.platforms.postman import Postman
 from bot.platforms.web import build_web_app
 from bot.registry import build_router
+from bot.router import Router
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -66,17 +67,18 @@ def system_jobs(scheduler: Scheduler) -> None:
     )
 
 
-def configured_platforms(app: App) -> list[Platform]:
+def configured_platforms(router: Router) -> list[Platform]:
     """The platforms whose settings are present (imported only when used)."""
     platforms: list[Platform] = []
-    if app.settings.wecom_enabled:
+    settings = router.app.settings
+    if settings.wecom_enabled:
         from bot.platforms.wecom.platform import WeComPlatform
 
-        platforms.append(WeComPlatform(app))
-    if app.settings.telegram_enabled:
+        platforms.append(WeComPlatform(router))
+    if settings.telegram_enabled:
         from bot.platforms.telegram import TelegramPlatform
 
-        platforms.append(TelegramPlatform(app))
+        platforms.append(TelegramPlatform(router))
     return platforms
 
 
@@ -98,18 +100,20 @@ def _report_failure(task: asyncio.Task[None]) -> None:
         log.error("%s stopped working", task.get_name(), exc_info=error)
 
 
-async def _sweep_idle_flows(app: App, stop: asyncio.Event) -> None:
+async def _sweep_idle_flows(router: Router, stop: asyncio.Event) -> None:
+    app = router.app
     while not stop.is_set():
         try:
-            await app.router.engine.sweep_idle(app.outbox, app.clock, app.settings.default_language)
+            await router.engine.sweep_idle(app.outbox, app.clock, app.settings.default_language)
         except Exception:
             log.exception("ending idle conversations failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), SWEEP_SECONDS)
 
 
-async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> None:
+async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) -> None:
     """Run until ``stop`` is set; the caller owns the app."""
+    app = router.app
     routes = [route for platform in platforms for route in platform.routes]
     running = True
     web = build_web_app(routes, healthy=lambda: running)
@@ -135,7 +139,7 @@ async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> Non
             app.chats,
             platform.transport,
             worker=f"{platform.name}-run",
-            on_sent=app.router.delivered,
+            on_sent=router.delivered,
             hold=quiet_hold(app),
         )
         for platform in platforms
@@ -151,7 +155,7 @@ async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> Non
             asyncio.create_task(postman.run(stop), name=f"{platform.name} postman")
             for platform, postman in zip(platforms, postmen, strict=True)
         ),
-        asyncio.create_task(_sweep_idle_flows(app, stop), name="sweeper"),
+        asyncio.create_task(_sweep_idle_flows(router, stop), name="sweeper"),
         asyncio.create_task(run_scheduler(app, stop, configure=system_jobs), name="scheduler"),
     ]
     for task in tasks:
@@ -168,14 +172,14 @@ async def serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> Non
 
 async def run_platforms(settings: Settings) -> int:
     app = await App.open(settings)
-    build_router(app)
+    router = build_router(app)
     try:
-        platforms = configured_platforms(app)
+        platforms = configured_platforms(router)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await serve(app, platforms, stop)
+        await serve(router, platforms, stop)
     finally:
         await app.close()
     return 0

@@ -50,7 +50,6 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.app import App
 from bot.i18n import LANGUAGES, pick_language, text
 from bot.messages import Incoming, Reply
 from bot.platforms.base import Transport
@@ -74,6 +73,7 @@ from bot.platforms.telegram_render import (
 )
 from bot.platforms.telegram_send import Sender, Sleep, TelegramTransport
 from bot.roles import Role
+from bot.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class TelegramPlatform:
 
     def __init__(
         self,
-        app: App,
+        router: Router,
         *,
         sleep: Sleep = asyncio.sleep,
         timeouts: float | None = None,
@@ -130,6 +130,7 @@ class TelegramPlatform:
     ) -> None:
         """``timeouts`` (seconds) replaces python-telegram-bot's own for every network wait;
         ``poll_timeout`` is how long Telegram holds a long poll open. Tests shorten both."""
+        app = router.app
         settings = app.settings
         if settings.telegram_token is None:
             raise ValueError("JUWEI_TELEGRAM_TOKEN is not set")
@@ -140,6 +141,7 @@ class TelegramPlatform:
         for handler in logging.getLogger().handlers:
             handler.addFilter(self._redactor)
         self.app = app
+        self.router = router
         self._token = settings.telegram_token.get_secret_value()
         self._buttons = ButtonCodec(app.db, app.clock)
         self._locks = KeyedLocks()
@@ -255,7 +257,7 @@ class TelegramPlatform:
     async def _set_menus(self) -> None:
         """The commands menu, for private chats, groups and group admins, in every language
         (the default language without a language code, the others with theirs)."""
-        router = self.app.router
+        router = self.router
         residents = [
             c for c in router.visible_commands(Role.RESIDENT) if COMMAND_NAME.fullmatch(c.name)
         ]
@@ -309,7 +311,7 @@ class TelegramPlatform:
                     await self._dispatch(incoming)
 
     async def _dispatch(self, incoming: Incoming) -> None:
-        replies = await self.app.router.handle(incoming)
+        replies = await self.router.handle(incoming)
         reply_to = incoming.message_id if incoming.chat.is_group else None
         try:
             for reply in replies:

@@ -52,7 +52,7 @@ async def test_off_topic_is_not_answered_and_can_go_to_staff(app, person) -> Non
     assert "权限" in joined(await li.send("/answer 1 我自己答"))
 
 
-async def test_staff_can_answer_by_replying_to_the_handover(app, person) -> None:
+async def test_staff_can_answer_by_replying_to_the_handover(app, router, person) -> None:
     zhao = person("zhao")
     replies = await zhao.send("小区里可以养鸡吗")
     await zhao.press(replies[-1].options[-1].value)
@@ -61,7 +61,7 @@ async def test_staff_can_answer_by_replying_to_the_handover(app, person) -> None
     msg = Incoming(
         staff.chat, staff.sender, command="answer", args=("不可以。",), reply_to_text=handover
     )
-    assert "已把答复" in joined(await app.router.handle(msg))
+    assert "已把答复" in joined(await router.handle(msg))
 
 
 async def test_unsure_answers_offer_candidates_and_feedback_is_stored(app, person) -> None:
@@ -79,14 +79,14 @@ async def test_unsure_answers_offer_candidates_and_feedback_is_stored(app, perso
     assert "失效" in joined(await mallory.press(no.value))  # someone else's question
 
 
-async def test_faq_command_and_groups_only_when_mentioned(app, person) -> None:
+async def test_faq_command_and_groups_only_when_mentioned(app, router, person) -> None:
     qian = person("qian")
     assert "依据" in (await qian.send("/faq 一楼业主不同意加装电梯怎么办"))[0].text
     group = Chat("console", "sanmen-residents", ChatKind.GROUP)
     member = person("qian", chat=group)
     assert await member.send("加装电梯要多少人同意") == []
     mention = Incoming(group, member.sender, text="加装电梯要多少人同意", mentions_bot=True)
-    assert "依据" in (await app.router.handle(mention))[0].text
+    assert "依据" in (await router.handle(mention))[0].text
 
 
 def _juwei(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,6 @@ from bot.notices.repo import Draft, Kind, NoticeRepo, Targets
 from bot.notices.schedule import Now
 from bot.outbox import CLAIM_TIMEOUT
 from bot.platforms.postman import Limits, Postman
-from bot.registry import build_router
 from tests.notices.fakes import Crash, Recorder, add_groups, outbox_rows
 
 
@@ -63,7 +62,6 @@ async def test_a_crash_mid_broadcast_to_300_chats_ends_with_one_delivery_each(
 
     clock.advance(CLAIM_TIMEOUT + timedelta(seconds=1))
     fresh = await App.open(settings, clock)  # a new process on the same file
-    build_router(fresh)
     try:
         survivor = Recorder()
         assert (

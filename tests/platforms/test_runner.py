@@ -44,13 +44,13 @@ async def test_a_busy_http_port_is_one_clear_setting_error(
     port_settings: Settings, clock: FakeClock
 ) -> None:
     app = await App.open(port_settings, clock, demo=True)
-    build_router(app)
+    router = build_router(app)
     try:
         with socket.socket() as taken:
             taken.bind(("127.0.0.1", port_settings.http_port))
             taken.listen()
             with pytest.raises(SettingsError, match=f"JUWEI_HTTP_PORT.*{port_settings.http_port}"):
-                await asyncio.wait_for(serve(app, [], asyncio.Event()), 5)
+                await asyncio.wait_for(serve(router, [], asyncio.Event()), 5)
     finally:
         await app.close()
 
@@ -66,9 +66,8 @@ async def test_a_background_task_that_fails_is_logged_at_once(
 
     monkeypatch.setattr("bot.platforms.runner.run_scheduler", broken)
     app = await App.open(port_settings, clock, demo=True)
-    build_router(app)
     stop = asyncio.Event()
-    running = asyncio.create_task(serve(app, [], stop))
+    running = asyncio.create_task(serve(build_router(app), [], stop))
     try:
         for _ in range(200):
             if "no such table" in caplog.text:

@@ -116,13 +116,13 @@ async def tg(
     api: FakeBotApi, tmp_path: Path, clock: FakeClock, router_for: Callable[[App], Router]
 ) -> AsyncIterator[Harness]:
     app = await App.open(tg_settings(tmp_path, api), clock, demo=True)
-    router_for(app)
+    router = router_for(app)
     sleeps: list[float] = []
 
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
 
-    platform = TelegramPlatform(app, sleep=sleep)
+    platform = TelegramPlatform(router, sleep=sleep)
     await platform.start()
     await api.wait_for_poll()
     yield Harness(api, app, platform, clock, sleeps)
@@ -240,9 +240,7 @@ REPORT = Flow(
 
 
 def _with_report(app: App) -> Router:
-    router = Router(app, [*COMMANDS, Command("report", "help.help", flow=REPORT)])
-    app.router = router
-    return router
+    return Router(app, [*COMMANDS, Command("report", "help.help", flow=REPORT)])
 
 
 @pytest.mark.parametrize("router_for", [_with_report])
@@ -269,14 +267,14 @@ async def test_stopping_lets_an_update_in_flight_finish(
     tg: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     entered, release = asyncio.Event(), asyncio.Event()
-    handle = tg.app.router.handle
+    handle = tg.platform.router.handle
 
     async def slow(incoming: Any) -> list[Reply]:
         entered.set()
         await release.wait()
         return await handle(incoming)
 
-    monkeypatch.setattr(tg.app.router, "handle", slow)
+    monkeypatch.setattr(tg.platform.router, "handle", slow)
     tg.api.text(7, "/help")
     await asyncio.wait_for(entered.wait(), 5)
     stopping = asyncio.create_task(tg.platform.stop())
@@ -458,8 +456,7 @@ async def test_webhook_checks_the_secret_and_takes_updates(
         telegram_webhook_secret="s3cret-token",
     )
     app = await App.open(settings, clock, demo=True)
-    build_router(app)
-    platform = TelegramPlatform(app)
+    platform = TelegramPlatform(build_router(app))
     await platform.start()
     try:
         [hook] = api.calls_to("setWebhook")

@@ -130,11 +130,11 @@ async def test_cancel_saves_nothing_and_back_keeps_answers(app, person) -> None:
     assert await TopicService.of(app).find() == []
 
 
-async def test_in_a_group_it_moves_to_the_private_chat(app, person) -> None:
+async def test_in_a_group_it_moves_to_the_private_chat(app, router, person) -> None:
     group = Chat("console", "sanmen-residents", ChatKind.GROUP, "三门居民区居民群")
     replies = await person("hal", chat=group).send("/topic")
     assert "私聊" in replies[0].text
-    assert await app.router.engine.active(_ctx(app, group, "hal")) is None
+    assert await router.engine.active(_ctx(app, group, "hal")) is None
 
 
 async def test_retired_committees_are_not_offered(app, person) -> None:
@@ -166,4 +166,4 @@ def _ctx(app, chat, user_id):  # type: ignore[no-untyped-def]
     from bot.context import Context
     from bot.messages import Incoming, Sender
 
-    return Context(app, Incoming(chat, Sender("console", user_id)), None, "zh")  # type: ignore[arg-type]
+    return Context(app, Incoming(chat, Sender("console", user_id)), None, "zh", None)  # type: ignore[arg-type]

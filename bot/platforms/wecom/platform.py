@@ -31,6 +31,7 @@ from bot.platforms.wecom.crypto import WeComCrypto
 from bot.platforms.wecom.render import app_messages, robot_messages
 from bot.platforms.wecom.robots import CHAT_PREFIX, Robot, RobotSender
 from bot.platforms.wecom.xml import WeComMessage, dedup_key
+from bot.router import Router
 from bot.settings import SettingsError
 from bot.timeutil import to_db
 
@@ -140,8 +141,9 @@ class WeComTransport:
 class WeComPlatform:
     name = PLATFORM
 
-    def __init__(self, app: App, *, http: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, router: Router, *, http: httpx.AsyncBaseTransport | None = None) -> None:
         """``http`` replaces the network (tests hand in a fake WeCom)."""
+        app = router.app
         settings = app.settings
         corp_id = settings.wecom_corp_id
         agent_id = settings.wecom_agent_id
@@ -155,6 +157,7 @@ class WeComPlatform:
         ):
             raise SettingsError("JUWEI_WECOM_CORP_ID: WeCom is not configured")
         self.app = app
+        self.router = router
         self.api = WeComApi(
             base_url=settings.wecom_api_base,
             corp_id=corp_id,
@@ -242,7 +245,7 @@ class WeComPlatform:
             return
         if msg.event == "enter_agent" and await self.app.users.find(PLATFORM, msg.from_user):
             return  # greet people on their first visit only
-        replies = await self.app.router.handle(incoming)
+        replies = await self.router.handle(incoming)
         await self.reply(msg.from_user, replies, key)
         if msg.event == "template_card_event" and msg.response_code:
             await self._close_card(msg.from_user, msg.response_code)

@@ -85,8 +85,7 @@ async def restarted(
 ) -> AsyncIterator[WeComUser]:
     """The same person after the bot restarted on the same database file."""
     app = await App.open(settings, clock)
-    build_router(app)
-    platform = WeComPlatform(app, http=fake.transport)
+    platform = WeComPlatform(build_router(app), http=fake.transport)
     await platform.start()
     try:
         yield WeComUser(platform, clock)
@@ -151,8 +150,7 @@ async def test_numbered_list_when_rich_messages_are_off(
         **wecom_settings(wecom_rich_messages=False),
     )
     app = await App.open(plain, clock, demo=True)
-    build_router(app)
-    wecom = WeComPlatform(app, http=fake.transport)
+    wecom = WeComPlatform(build_router(app), http=fake.transport)
     await wecom.start()
     try:
         li = WeComUser(wecom, clock, "lisi")
@@ -245,13 +243,13 @@ async def test_location_image_menu_click_and_first_visit_greeting(
     assert "/join" in fake.texts()[-1]
 
     seen: list[object] = []
-    original = app.router.handle
+    original = zhang.platform.router.handle
 
     async def spy(incoming):  # type: ignore[no-untyped-def]
         seen.append(incoming)
         return await original(incoming)
 
-    app.router.handle = spy  # type: ignore[method-assign]
+    zhang.platform.router.handle = spy  # type: ignore[method-assign]
     photo = message_xml(
         USER,
         int(clock.now().timestamp()),

@@ -18,6 +18,7 @@ from bot.platforms.base import TemporaryFailure
 from bot.platforms.postman import Postman
 from bot.platforms.wecom.platform import WeComPlatform
 from bot.platforms.wecom.robots import Robot, RobotSender, SlidingWindow
+from bot.registry import build_router
 from bot.settings import Settings, SettingsError
 from tests.fakes.wecom_api import ROBOT_KEY, FakeWeCom, wecom_settings
 
@@ -182,7 +183,7 @@ async def test_a_robot_naming_an_unknown_committee_stops_the_start(
         **wecom_settings(wecom_robots=[{"key": "k", "name": "x", "committee": "不存在"}]),
     )
     app = await App.open(bad, clock, demo=True)
-    wecom = WeComPlatform(app, http=fake.transport)
+    wecom = WeComPlatform(build_router(app), http=fake.transport)
     try:
         with pytest.raises(SettingsError, match=r"JUWEI_WECOM_ROBOTS.*不存在"):
             await wecom.start()
