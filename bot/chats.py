@@ -20,6 +20,15 @@ class Tag(StrEnum):
     COMMITTEE = "committee"
 
 
+# Group types as people type them in /bind and on the command line.
+TAG_WORDS = {
+    "residents": Tag.RESIDENTS, "居民": Tag.RESIDENTS, "居民群": Tag.RESIDENTS,
+    "directors": Tag.DIRECTORS, "主任": Tag.DIRECTORS, "主任群": Tag.DIRECTORS,
+    "staff": Tag.STAFF, "工作人员": Tag.STAFF, "工作群": Tag.STAFF,
+    "committee": Tag.COMMITTEE, "居委会": Tag.COMMITTEE, "居委": Tag.COMMITTEE,
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ChatRecord:
     id: int

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.chats import Tag
+from bot.chats import TAG_WORDS, Tag
 from bot.committees import Committee
 from bot.context import Context
 from bot.roles import Role
 
-TAG_WORDS = {
-    "residents": Tag.RESIDENTS, "居民": Tag.RESIDENTS, "居民群": Tag.RESIDENTS,
-    "directors": Tag.DIRECTORS, "主任": Tag.DIRECTORS, "主任群": Tag.DIRECTORS,
-    "staff": Tag.STAFF, "工作人员": Tag.STAFF, "工作群": Tag.STAFF,
-    "committee": Tag.COMMITTEE, "居委会": Tag.COMMITTEE, "居委": Tag.COMMITTEE,
-}  # fmt: skip
 DIRECTORS_MAY_NOT_SET = frozenset({Tag.STAFF, Tag.DIRECTORS})
 
 

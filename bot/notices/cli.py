@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from bot.chats import Tag
+from bot.chats import TAG_WORDS, Tag
 from bot.cli import UsageError, committee_ids, with_app
 from bot.messages import Attachment
 from bot.notices import campaign
@@ -193,8 +193,6 @@ def _schedule(args: argparse.Namespace, app: App) -> AnySchedule:
 
 
 async def _targets(args: argparse.Namespace, app: App) -> Targets:
-    from handlers.admin import TAG_WORDS
-
     tags = []
     for word in args.tag:
         tag = TAG_WORDS.get(word.lower())

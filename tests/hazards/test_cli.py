@@ -199,7 +199,7 @@ def test_export_csv_has_a_bom_and_optionally_the_reporter(tmp_path: Path) -> Non
     assert len(rows) == 4 and rows[1][1] == "2026-07-18 10:00" and rows[1][-1] == "13812345678"
 
 
-def test_list_filters_show_and_digest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_filters_show_and_digest_under_both_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "juwei.db"
     refs = seed(db)
     assert main(["reports", "list", "--status", "已派单", "--json", "--db", str(db)]) == 0
@@ -209,12 +209,12 @@ def test_list_filters_show_and_digest(tmp_path: Path, capsys: pytest.CaptureFixt
         == 0
     )
     assert refs[1] in capsys.readouterr().out
-    assert main(["reports", "show", refs[0], "--db", str(db)]) == 0
+    assert main(["hazards", "show", refs[0], "--db", str(db)]) == 0
     card = capsys.readouterr().out
     assert "派往：物业" in card and "13812345678" in card  # staff at the shell see the reporter
     assert main(["reports", "digest", "--weekly", "--db", str(db)]) == 0
     assert "已发送到 1 个工作群" in capsys.readouterr().out
-    assert main(["reports", "digest", "--daily", "--db", str(db)]) == 0
+    assert main(["hazards", "digest", "--daily", "--db", str(db)]) == 0
     assert "工作群" in capsys.readouterr().out
 
 

@@ -27,7 +27,7 @@ from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
 from bot.platforms.support import KeyedLocks, PartsSent
 from bot.platforms.wecom.api import WeComApi
 from bot.platforms.wecom.callback import PLATFORM, CallbackEndpoint, to_incoming
-from bot.platforms.wecom.crypto import WeComCrypto
+from bot.platforms.wecom.crypto import InvalidAesKey, WeComCrypto
 from bot.platforms.wecom.render import app_messages, robot_messages
 from bot.platforms.wecom.robots import CHAT_PREFIX, Robot, RobotSender
 from bot.platforms.wecom.xml import WeComMessage, dedup_key
@@ -169,7 +169,10 @@ class WeComPlatform:
         self.robots = [Robot.from_settings(robot) for robot in settings.wecom_robots]
         self.robot_sender = RobotSender(settings.wecom_api_base, app.clock, transport=http)
         self.transport: Transport = WeComTransport(app, self.api, self.robot_sender, self.robots)
-        crypto = WeComCrypto(token.get_secret_value(), aes_key.get_secret_value(), corp_id)
+        try:
+            crypto = WeComCrypto(token.get_secret_value(), aes_key.get_secret_value(), corp_id)
+        except InvalidAesKey as exc:
+            raise SettingsError(f"JUWEI_WECOM_AES_KEY: {exc}") from None
         endpoint = CallbackEndpoint(crypto, corp_id, agent_id, self.accept, lambda: self._open)
         self.routes: list[BaseRoute] = [endpoint.route]
         self._open = False

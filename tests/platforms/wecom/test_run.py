@@ -160,6 +160,7 @@ def test_run_serves_the_callback_and_replies_through_message_send(
     ("name", "value", "words"),
     [
         ("JUWEI_WECOM_AES_KEY", "too-short", "JUWEI_WECOM_AES_KEY: EncodingAESKey must be 43"),
+        ("JUWEI_WECOM_AES_KEY", "!" * 43, "JUWEI_WECOM_AES_KEY: EncodingAESKey is not base64"),
         ("JUWEI_WECOM_AGENT_ID", "abc", "JUWEI_WECOM_AGENT_ID: Input should be a valid integer"),
         ("JUWEI_WECOM_SECRET", "", "JUWEI_WECOM_SECRET: required when JUWEI_WECOM_CORP_ID"),
         ("JUWEI_WECOM_ROBOTS", "[{", "JUWEI_WECOM_ROBOTS: not a JSON list of robots"),
