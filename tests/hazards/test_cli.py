@@ -199,7 +199,9 @@ def test_export_csv_has_a_bom_and_optionally_the_reporter(tmp_path: Path) -> Non
     assert len(rows) == 4 and rows[1][1] == "2026-07-18 10:00" and rows[1][-1] == "13812345678"
 
 
-def test_list_filters_show_and_digest_under_both_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_filters_show_and_digest_under_both_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "juwei.db"
     refs = seed(db)
     assert main(["reports", "list", "--status", "已派单", "--json", "--db", str(db)]) == 0
