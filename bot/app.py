@@ -12,6 +12,7 @@ from bot.committees import CommitteeRepo
 from bot.conversation_store import ConversationStore
 from bot.db import Database
 from bot.demo import load_demo_data
+from bot.inbox import Inbox
 from bot.notify import Notifier
 from bot.outbox import Outbox
 from bot.roles import Role
@@ -29,6 +30,7 @@ class App:
     users: UserRepo
     chats: ChatRepo
     committees: CommitteeRepo
+    inbox: Inbox
     outbox: Outbox
     notifier: Notifier
     conversations: ConversationStore
@@ -64,6 +66,7 @@ class App:
             users=UserRepo(db, clock),
             chats=ChatRepo(db, clock),
             committees=CommitteeRepo(db, clock),
+            inbox=Inbox(db, clock),
             outbox=outbox,
             notifier=Notifier(outbox, settings.default_language),
             conversations=ConversationStore(db),

@@ -4,14 +4,22 @@ One connection is shared by the whole process, so statements of concurrent tasks
 interleave inside each other's transactions; a lock serialises them. Several processes
 (the bot, CLI commands, consoles) share the file through SQLite's own locking: write
 transactions start with BEGIN IMMEDIATE and wait up to the busy timeout.
+
+A transaction is ambient: while a task is inside ``transaction()``, every statement it runs
+through the ``Database`` (and every nested ``transaction()``, as a savepoint) joins it. So one
+handled message — its form step, the change it makes, the replies and notifications it queues
+and its inbox row's "handled" mark — commits together or not at all, without each service
+having to be handed the transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -26,6 +34,10 @@ Params = Sequence[Any] | dict[str, Any]
 
 class SchemaTooNew(Exception):
     """The database was written by a newer juwei than this one."""
+
+
+class DatabaseBusy(Exception):
+    """The database could not take a write in the time allowed (another process holds it)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,13 @@ class Tx:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self.open = True
+        self._after_commit: list[Callable[[], None]] = []
+        self._savepoints = 0
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the outermost transaction has committed (never on rollback)."""
+        self._after_commit.append(callback)
 
     # Each await here is one hand-off to aiosqlite's thread; a message makes a dozen of them,
     # so every call is a single hand-off (no separate fetch or close round trips).
@@ -104,6 +123,8 @@ class Database:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # One per database: tests and tools open several in one process.
+        self._ambient: ContextVar[Tx | None] = ContextVar(f"tx-{id(self)}", default=None)
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,34 +154,106 @@ class Database:
             raise RuntimeError("database is not open")
         return self._conn
 
+    @property
+    def in_transaction(self) -> bool:
+        """True inside ``transaction()`` in this task (statements join it)."""
+        current = self._ambient.get()
+        return current is not None and current.open
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """One write transaction: committed on success, rolled back on any exception."""
-        async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+    async def transaction(self, *, wait_at_most: float | None = None) -> AsyncIterator[Tx]:
+        """One write transaction: committed on success, rolled back on any exception.
+
+        Inside another transaction of this task it is a savepoint of that one: its failure
+        undoes only its own statements, and it commits with the outer one. ``wait_at_most``
+        (seconds): raise ``DatabaseBusy`` instead of waiting longer for the write lock.
+        """
+        current = self._ambient.get()
+        if current is not None and current.open:
+            async with self._savepoint(current):
+                yield current
+            return
+        deadline = None if wait_at_most is None else time.monotonic() + wait_at_most
+        await self._acquire(deadline)
+        tx = Tx(self.conn)
+        token = self._ambient.set(tx)
+        try:
+            await self._begin(deadline)
             try:
-                yield Tx(self.conn)
+                yield tx
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
                 await self.conn.execute("COMMIT")
+        finally:
+            tx.open = False
+            self._ambient.reset(token)
+            self._lock.release()
+        for callback in tx._after_commit:
+            callback()
+
+    async def _acquire(self, deadline: float | None) -> None:
+        if deadline is None:
+            await self._lock.acquire()
+            return
+        try:
+            await asyncio.wait_for(self._lock.acquire(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise DatabaseBusy(f"{self.path}: busy (this process)") from None
+
+    async def _begin(self, deadline: float | None) -> None:
+        if deadline is None:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            return
+        # SQLite waits for another process's lock up to the busy timeout: shorten it for this
+        # one BEGIN, then put it back.
+        wait_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        await self.conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        try:
+            await self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise DatabaseBusy(f"{self.path}: {exc}") from None
+            raise
+        finally:
+            await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @asynccontextmanager
+    async def _savepoint(self, tx: Tx) -> AsyncIterator[None]:
+        tx._savepoints += 1
+        name = f"sp{tx._savepoints}"
+        await self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            await self.conn.execute(f"ROLLBACK TO {name}")
+            await self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            await self.conn.execute(f"RELEASE {name}")
+
+    async def _run(self, call: Callable[[Tx], Any]) -> Any:
+        current = self._ambient.get()
+        if current is not None and current.open:
+            return await call(current)
+        async with self._lock:
+            return await call(Tx(self.conn))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._lock:
-            return await Tx(self.conn).execute(sql, params)
+        result: int = await self._run(lambda tx: tx.execute(sql, params))
+        return result
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._lock:
-            return await Tx(self.conn).fetchone(sql, params)
+        row: sqlite3.Row | None = await self._run(lambda tx: tx.fetchone(sql, params))
+        return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._lock:
-            return await Tx(self.conn).fetchall(sql, params)
+        rows: list[sqlite3.Row] = await self._run(lambda tx: tx.fetchall(sql, params))
+        return rows
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
-        async with self._lock:
-            return await Tx(self.conn).scalar(sql, params)
+        return await self._run(lambda tx: tx.scalar(sql, params))
 
     # -- migrations -------------------------------------------------------------------------
 

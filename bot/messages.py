@@ -128,3 +128,8 @@ class Reply:
     photo: Attachment | None = None
     document: Attachment | None = None
     urgent: bool = False  # shown marked as urgent (e.g. an urgent hazard report to staff)
+    # Set on a direct answer to someone who just wrote: the message it answers (quoted in a
+    # group; "" when there is none to quote) and, in a group, whose buttons these are. An
+    # answer is never held back for quiet hours.
+    answers: str | None = None
+    for_user: str | None = None

@@ -39,6 +39,8 @@ def reply_to_json(reply: Reply) -> str:
             "photo": attachment(reply.photo),
             "document": attachment(reply.document),
             "urgent": reply.urgent,
+            "answers": reply.answers,
+            "for_user": reply.for_user,
         },
         ensure_ascii=False,
     )
@@ -64,6 +66,8 @@ def reply_from_json(payload: str) -> Reply:
         photo=attachment(raw["photo"]),
         document=attachment(raw["document"]),
         urgent=raw["urgent"],
+        answers=raw.get("answers"),
+        for_user=raw.get("for_user"),
     )
 
 
@@ -105,12 +109,7 @@ class Outbox:
     ) -> bool:
         """Queue a message; False when a message with this dedup_key was queued before."""
         async with self._db.transaction() as tx:
-            queued = await self.insert(
-                tx, address, reply, dedup_key=dedup_key, not_before=not_before
-            )
-        if queued:
-            self.announce(address, reply, not_before)
-        return queued
+            return await self.insert(tx, address, reply, dedup_key=dedup_key, not_before=not_before)
 
     async def insert(
         self,
@@ -121,7 +120,7 @@ class Outbox:
         dedup_key: str | None = None,
         not_before: datetime | None = None,
     ) -> bool:
-        """Queue inside the caller's transaction; call ``announce`` once it has committed."""
+        """Queue inside the caller's transaction; listeners hear of it once that has committed."""
         now = self._clock.now()
         # RETURNING tells a skipped duplicate apart (lastrowid would be the previous insert's).
         row = await tx.fetchone(
@@ -136,7 +135,10 @@ class Outbox:
                 to_db(now),
             ),
         )
-        return row is not None
+        if row is None:
+            return False
+        tx.after_commit(lambda: self.announce(address, reply, not_before))
+        return True
 
     def announce(self, address: Address, reply: Reply, not_before: datetime | None = None) -> None:
         """Tell listeners of a queued message; a reminder for later is news only when due."""

@@ -14,6 +14,7 @@ from typing import Any
 from bot.app import App
 from bot.context import Context
 from bot.conversation_store import Key
+from bot.db import DatabaseBusy
 from bot.i18n import pick_language, text
 from bot.menus import MenuMemory
 from bot.messages import Address, ChatKind, Incoming, Link, Reply
@@ -26,8 +27,15 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Context], Awaitable[None]]
 
+# How long an answer waits for a database another process holds before saying 系统忙.
+BUSY_WAIT_SECONDS = 2.5
+
 FLOW_CONTROLS = frozenset({"cancel", "back", "skip", "done"})
 USABLE_MID_FLOW = frozenset({"start", "help", "lang"})  # answered without leaving an open flow
+
+
+def _error_key(exc: Exception) -> str:
+    return "error.busy" if isinstance(exc, DatabaseBusy) else "error.generic"
 
 
 @dataclass(frozen=True)
@@ -86,32 +94,61 @@ class Router:
         return Context(self.app, incoming, user, lang, router=self)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one message. Its changes are one transaction (a savepoint of the caller's,
+        inside ``answer``): a failure undoes them all and the person hears the error instead."""
+        db = self.app.db
+        wait = None if db.in_transaction else BUSY_WAIT_SECONDS
         try:
-            ctx = await self.context(incoming)
-        except Exception:
+            async with db.transaction(wait_at_most=wait):
+                ctx = await self.context(incoming)
+        except Exception as exc:
             # Recording who wrote failed (a locked database): nothing was read or changed yet.
-            log.exception(
-                "recording the sender of an update from %s:%s in %s failed",
-                incoming.user.platform,
-                incoming.user.id,
-                incoming.chat.id,
-            )
+            self._log_failure("recording the sender of", incoming, exc)
             lang = pick_language(None, incoming.user.language, self.app.settings.default_language)
-            return [Reply(text(lang, "error.generic"))]
+            return [Reply(text(lang, _error_key(exc)))]
         try:
-            await self._route(ctx)
-            await self._remember_menu(ctx)
-        except Exception:
-            # The flow's state is only changed by completed steps, so the person keeps their place.
-            log.exception(
-                "handling %s from %s:%s in %s failed",
-                incoming.command or ("choice" if incoming.choice else "message"),
-                incoming.user.platform,
-                incoming.user.id,
-                incoming.chat.id,
-            )
-            ctx.replies.append(Reply(ctx.t("error.generic")))
+            async with db.transaction(wait_at_most=wait):
+                await self._route(ctx)
+                await self._remember_menu(ctx)
+        except Exception as exc:
+            # Rolled back: the open form is where it was, so the person keeps their answers;
+            # replies written before the failure described changes that did not happen.
+            self._log_failure("handling", incoming, exc)
+            ctx.replies = [Reply(ctx.t(_error_key(exc)))]
         return ctx.replies
+
+    async def answer(self, incoming: Incoming, received: int) -> None:
+        """Answer an update from the inbox in ONE transaction: the change it makes, its
+        replies (queued in the outbox for this chat, keyed by the update) and the row's
+        "handled" mark commit together or not at all."""
+        async with self.app.db.transaction(wait_at_most=BUSY_WAIT_SECONDS):
+            replies = await self.handle(incoming)
+            for index, reply in enumerate(replies):
+                first_in_group = index == 0 and incoming.chat.is_group
+                quote = (incoming.message_id or "") if first_in_group else ""
+                mine = incoming.user.id if incoming.chat.is_group and reply.options else None
+                await self.app.outbox.put(
+                    incoming.chat.address,
+                    replace(reply, answers=quote, for_user=mine),
+                    dedup_key=f"answer:{incoming.chat.platform}:{received}:{index}",
+                )
+            await self.app.inbox.mark_handled(received)
+
+    @staticmethod
+    def _log_failure(what: str, incoming: Incoming, exc: Exception) -> None:
+        if isinstance(exc, DatabaseBusy):
+            log.warning(
+                "%s an update from %s:%s: %s", what, incoming.user.platform, incoming.user.id, exc
+            )
+            return
+        log.exception(
+            "%s %s from %s:%s in %s failed",
+            what,
+            incoming.command or ("choice" if incoming.choice else "message"),
+            incoming.user.platform,
+            incoming.user.id,
+            incoming.chat.id,
+        )
 
     async def _route(self, ctx: Context) -> None:
         msg = ctx.incoming

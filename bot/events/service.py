@@ -288,6 +288,10 @@ class Events:
 
     async def change_party(self, signup_id: int, user: User, party: int) -> Result:
         """A new party size: smaller frees seats, bigger only if the extra people fit."""
+        async with self._db.transaction():  # the change, promotions and their news commit together
+            return await self._change_party(signup_id, user, party)
+
+    async def _change_party(self, signup_id: int, user: User, party: int) -> Result:
         now = to_db(self._clock.now())
         async with self._db.transaction() as tx:
             signup = await self._own_signup(tx, signup_id, user)
@@ -331,6 +335,10 @@ class Events:
 
     async def cancel_signup(self, signup_id: int, user: User) -> Result:
         """The person cancels: their seats go to the waiting list, and reminders are dropped."""
+        async with self._db.transaction():  # cancelling, promotions and news commit together
+            return await self._cancel_signup(signup_id, user)
+
+    async def _cancel_signup(self, signup_id: int, user: User) -> Result:
         now = to_db(self._clock.now())
         async with self._db.transaction() as tx:
             signup = await self._own_signup(tx, signup_id, user)

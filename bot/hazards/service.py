@@ -148,7 +148,7 @@ class HazardService:
                 report_id = await repo.insert(tx, new, day=day, instance=instance, now=now)
                 report = await repo.get(tx, report_id)
             assert report is not None
-        await self.announce_new(report)  # dedup keys make a second run harmless
+            await self.announce_new(report)  # committed with the report, or neither
         return report
 
     async def supplement(
@@ -185,15 +185,15 @@ class HazardService:
                     (to_db(now), report.id),
                 )
             updated = await repo.get(tx, report.id)
-        assert updated is not None
-        await self.tell_staff(
-            updated,
-            "hazard.announce.supplement",
-            f"sup:{instance}",
-            urgent=urgent,
-            description=description,
-            photos=len(photos),
-        )
+            assert updated is not None
+            await self.tell_staff(
+                updated,
+                "hazard.announce.supplement",
+                f"sup:{instance}",
+                urgent=urgent,
+                description=description,
+                photos=len(photos),
+            )
         return updated
 
     # -- moving -----------------------------------------------------------------------------
@@ -243,8 +243,8 @@ class HazardService:
                 now,
             )
             updated = await repo.get(tx, report.id)
-        assert updated is not None
-        await self.tell_reporter(updated, event_id, note)
+            assert updated is not None
+            await self.tell_reporter(updated, event_id, note)
         return updated
 
     def _check_move(
@@ -326,16 +326,16 @@ class HazardService:
                 tx, report.id, kind, target, reason, reporter.id, reporter.ref, instance, now
             )
             updated = await repo.get(tx, report.id)
-        assert updated is not None
-        if not fixed:
-            await self.tell_staff(
-                updated,
-                "hazard.announce.reopened",
-                f"reopen:{event_id}",
-                urgent=updated.urgent,
-                reason=reason,
-                status_key=updated.status.key,
-            )
+            assert updated is not None
+            if not fixed:
+                await self.tell_staff(
+                    updated,
+                    "hazard.announce.reopened",
+                    f"reopen:{event_id}",
+                    urgent=updated.urgent,
+                    reason=reason,
+                    status_key=updated.status.key,
+                )
         return updated
 
     # -- telling people ---------------------------------------------------------------------

@@ -128,7 +128,7 @@ async def _remind(app: App, occurrence_id: int, urgent: bool, now: datetime) -> 
     lang = app.settings.default_language
     addresses = [Address(row["platform"], row["chat_id"]) for row in waiting]
     chats = {address: await app.chats.find(address) for address in addresses}
-    announced: list[tuple[Address, Reply]] = []
+    reminded = 0
     async with app.db.transaction() as tx:
         claimed = await tx.execute(
             "UPDATE notice_occurrences SET ack_reminded_at = ?"
@@ -154,7 +154,5 @@ async def _remind(app: App, occurrence_id: int, urgent: bool, now: datetime) -> 
                 dedup_key=f"ack-remind:{occurrence_id}:{address}",
                 not_before=at,
             ):
-                announced.append((address, reminder))
-    for address, reminder in announced:
-        app.outbox.announce(address, reminder)
-    return len(announced)
+                reminded += 1
+    return reminded

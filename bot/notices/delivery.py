@@ -78,8 +78,8 @@ def quiet_hold(app: App) -> Callable[[Parcel], Awaitable[datetime | None]]:
     was down until 03:00, say) waits for the morning too, unless it is urgent."""
 
     async def hold(parcel: Parcel) -> datetime | None:
-        if parcel.reply.urgent:
-            return None
+        if parcel.reply.urgent or parcel.reply.answers is not None:
+            return None  # urgent, or an answer to someone who just asked
         chat = await app.chats.find(parcel.address)
         if chat is None:
             return None
@@ -103,8 +103,7 @@ async def fan_out(app: App, notice: Notice, due: datetime) -> FanOut | None:
     """Queue one occurrence for every target chat; None when it was already sent or missed."""
     chats = await notice.targets.chats(app.chats)
     now = app.clock.now()
-    announced: list[tuple[Address, Reply]] = []
-    held = inactive = 0
+    queued = held = inactive = 0
     async with app.db.transaction() as tx:
         status = await tx.scalar("SELECT status FROM notices WHERE id = ?", (notice.id,))
         if status != Status.ACTIVE.value:
@@ -142,7 +141,7 @@ async def fan_out(app: App, notice: Notice, due: datetime) -> FanOut | None:
                 continue
             at = send_time(app, chat, urgent=notice.urgent, now=now)
             if await app.outbox.insert(tx, chat.address, reply, dedup_key=key, not_before=at):
-                announced.append((chat.address, reply))
+                queued += 1
                 held += at > now
             await tx.execute(
                 "INSERT INTO notice_deliveries (occurrence_id, platform, chat_id, outbox_key)"
@@ -158,9 +157,7 @@ async def fan_out(app: App, notice: Notice, due: datetime) -> FanOut | None:
                 "UPDATE notices SET status = 'done', updated_at = ? WHERE id = ?",
                 (to_db(now), notice.id),
             )
-    for address, message in announced:
-        app.outbox.announce(address, message)
-    return FanOut(occurrence_id, len(chats), len(announced), held, inactive)
+    return FanOut(occurrence_id, len(chats), queued, held, inactive)
 
 
 # -- what became of it ----------------------------------------------------------------------

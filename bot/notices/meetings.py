@@ -123,6 +123,10 @@ class MeetingService:
 
     async def reschedule(self, meeting_id: int, starts_at: datetime) -> Meeting | None:
         """Move the meeting: its reminders follow, and the groups are told the new time."""
+        async with self.app.db.transaction():  # the move and the groups' news commit together
+            return await self._reschedule(meeting_id, starts_at)
+
+    async def _reschedule(self, meeting_id: int, starts_at: datetime) -> Meeting | None:
         meeting = await self.get(meeting_id)
         if meeting is None or meeting.cancelled:
             return None
@@ -159,6 +163,10 @@ class MeetingService:
         The meeting is marked cancelled last, so a cancellation cut short can be run again
         (each step is done once) and the groups are never left untold.
         """
+        async with self.app.db.transaction():  # cancelling and the groups' news commit together
+            return await self._cancel(meeting_id)
+
+    async def _cancel(self, meeting_id: int) -> Meeting | None:
         meeting = await self.get(meeting_id)
         if meeting is None or meeting.cancelled:
             return None

@@ -114,6 +114,9 @@ class Postman:
         """Send everything due now (as far as the limits allow); returns how many were tried."""
         handled = 0
         self._pause = 0.0
+        # A chat whose message must be tried again later gets nothing after it in this pass:
+        # the rest follow it then, in order (an answer in parts, a notice and its reminder).
+        waiting: dict[str, datetime] = {}
         while True:
             if (wait := self._limiter.overall_wait()) > timedelta(0):
                 self._pause = wait.total_seconds()
@@ -127,6 +130,9 @@ class Postman:
                 if self._limiter.overall_wait() > timedelta(0):
                     await self._outbox.release([p.id for p in parcels[index:]])
                     break
+                if (until := waiting.get(parcel.address.chat_id)) is not None:
+                    await self._outbox.postpone(parcel.id, until)
+                    continue
                 if self._hold is not None and (until := await self._hold(parcel)) is not None:
                     await self._outbox.postpone(parcel.id, until)
                     continue
@@ -135,11 +141,13 @@ class Postman:
                     await self._outbox.postpone(parcel.id, self._clock.now() + chat_wait)
                     continue
                 self._limiter.record(parcel.address.chat_id)
-                await self._deliver(parcel)
+                if (later := await self._deliver(parcel)) is not None:
+                    waiting[parcel.address.chat_id] = later
                 handled += 1
         return handled
 
-    async def _deliver(self, parcel: Parcel) -> None:
+    async def _deliver(self, parcel: Parcel) -> datetime | None:
+        """Send one message; returns when it is to be tried again, if it is."""
         try:
             await self._transport.send(parcel.address.chat_id, parcel.reply)
         except ChatUnreachable as exc:
@@ -159,6 +167,7 @@ class Postman:
                     else backoff(parcel.attempts)
                 )
                 await self._outbox.retry_later(parcel.id, str(exc), delay)
+                return self._clock.now() + delay
         except Exception as exc:
             log.exception("sending message %s to %s failed", parcel.id, parcel.address)
             await self._outbox.mark_failed(parcel.id, f"{type(exc).__name__}: {exc}")
@@ -166,6 +175,7 @@ class Postman:
             await self._outbox.mark_sent(parcel.id)
             if self._on_sent is not None:
                 await self._on_sent(parcel.address, parcel.reply)
+        return None
 
     async def run(self, stop: asyncio.Event) -> None:
         # Our own name's claims are from this worker's previous life (a crash): take them back

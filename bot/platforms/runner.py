@@ -20,7 +20,6 @@ from starlette.routing import BaseRoute
 
 from bot.app import App
 from bot.hazards.digest import send_digests
-from bot.notices.delivery import quiet_hold
 from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.platforms.base import Transport
 from bot.platforms.postman import Postman
@@ -37,6 +36,7 @@ SWEEP_SECONDS = 60.0
 class Platform(Protocol):
     name: str
     transport: Transport
+    postman: Postman  # sends this platform's outbox rows: answers right after their commit
     routes: list[BaseRoute]
 
     async def start(self) -> None: ...
@@ -133,17 +133,7 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
     for platform in platforms:
         await platform.start()
         log.info("%s started", platform.name)
-    postmen = [
-        Postman(
-            app.outbox,
-            app.chats,
-            platform.transport,
-            worker=f"{platform.name}-run",
-            on_sent=router.delivered,
-            hold=quiet_hold(app),
-        )
-        for platform in platforms
-    ]
+    postmen = [platform.postman for platform in platforms]
 
     def wake_postmen(*_: object) -> None:
         for postman in postmen:

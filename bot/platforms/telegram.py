@@ -1,10 +1,14 @@
 """Telegram: python-telegram-bot's ``Application`` translating updates to and from the core.
 
-One ``TypeHandler`` takes every update: a message becomes an ``Incoming`` for the router, a
-button press is answered, its keyboard edited to show the choice and the choice routed; the
-bot's own membership registers or deactivates a group. Replies are rendered by
-``telegram_render``. Updates run concurrently, but one person's messages in one chat run in
-order, so a slow answer for one person never holds up another and never races their own form.
+Every update is committed to the inbox before Telegram hears it arrived: polled updates are
+put in an ``InboxQueue`` (python-telegram-bot's Updater confirms an update with the next
+getUpdates offset only once ``put`` returns), a webhook call is answered 200 only after the
+commit (503 when the database cannot take it in time, so Telegram sends it again). The inbox
+worker then handles them, one person at a time and people side by side: a message becomes an
+``Incoming`` answered by ``Router.answer`` in one transaction, a button press is answered, its
+keyboard edited to show the choice and the choice routed; the bot's own membership registers
+or deactivates a group. The replies wait in the outbox and this platform's postman sends them
+right after the commit, rendered by ``telegram_render``.
 
 Long polling by default; with ``JUWEI_TELEGRAM_WEBHOOK_URL`` the updates arrive on a route of
 the project's HTTP server instead, checked against the secret token header.
@@ -14,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import re
 import traceback
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -38,7 +43,6 @@ from telegram import (
 from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import (
-    Forbidden,
     InvalidToken,
     TelegramError,
 )
@@ -47,13 +51,16 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackContext,
     ExtBot,
-    TypeHandler,
 )
 
+from bot.db import DatabaseBusy
 from bot.i18n import LANGUAGES, pick_language, text
+from bot.inbox import InboxWorker, Received
 from bot.messages import Incoming, Reply
+from bot.notices.delivery import quiet_hold
 from bot.platforms.base import Transport
-from bot.platforms.support import Bounded, KeyedLocks
+from bot.platforms.postman import Postman
+from bot.platforms.support import Bounded
 from bot.platforms.telegram_buttons import ButtonCodec
 from bot.platforms.telegram_incoming import (
     PLATFORM,
@@ -88,7 +95,31 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 
+# A webhook call is answered 503 past this (Telegram sends it again); polling keeps trying.
+ACCEPT_WAIT_SECONDS = 1.5
+STOP_GRACE_SECONDS = 10.0
+
 TgApplication = Application[Any, Any, Any, Any, Any, Any]
+StoreUpdate = Callable[[Update], Awaitable[None]]
+
+
+class InboxQueue(asyncio.Queue[object]):
+    """python-telegram-bot's update queue, where putting an update commits it to our inbox.
+
+    The Updater awaits ``put`` before it advances the offset that confirms the update to
+    Telegram, so an update is confirmed only once it is stored. Updates never reach the
+    Application's own dispatch (the inbox worker handles them); its stop signal still does.
+    """
+
+    def __init__(self, store: StoreUpdate) -> None:
+        super().__init__()
+        self._store = store
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            await self._store(item)
+        else:
+            await super().put(item)
 
 
 def file_url(base_url: str) -> str:
@@ -144,7 +175,6 @@ class TelegramPlatform:
         self.router = router
         self._token = settings.telegram_token.get_secret_value()
         self._buttons = ButtonCodec(app.db, app.clock)
-        self._locks = KeyedLocks()
         self._pressed = Bounded(REMEMBERED)
         self._owners = Bounded(REMEMBERED)  # (chat, message) -> the user a keyboard is for
         self._me: BotIdentity | None = None
@@ -162,6 +192,7 @@ class TelegramPlatform:
             .rate_limiter(BulkRateLimiter())
             .concurrent_updates(True)
             .job_queue(None)
+            .update_queue(InboxQueue(self._store_polled))
         )
         if timeouts is not None:
             builder = (
@@ -181,10 +212,21 @@ class TelegramPlatform:
         if self.webhook_url:
             builder = builder.updater(None)
         self.application: TgApplication = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        self.sender = Sender(self.bot, self._buttons, sleep)
+        self.sender = Sender(self.bot, self._buttons, sleep, on_keyboard=self._owned)
         self.transport: Transport = TelegramTransport(self.sender)
+        self.postman = Postman(
+            app.outbox,
+            app.chats,
+            self.transport,
+            worker=f"{PLATFORM}-run",
+            on_sent=router.delivered,
+            hold=quiet_hold(app),
+        )
+        self.worker = InboxWorker(app.inbox, PLATFORM, self._handle, sleep=sleep)
+        self._sleep = sleep
+        self._told_busy = Bounded(REMEMBERED)
+        self._storing: set[asyncio.Task[None]] = set()
         self.routes: list[BaseRoute] = []
         if self.webhook_url:
             path = urlparse(self.webhook_url).path or "/telegram"
@@ -210,6 +252,8 @@ class TelegramPlatform:
         await self._buttons.forget_before(self.app.clock.now() - BUTTONS_KEPT)
         await self._set_menus()
         await self.application.start()
+        self.sender.open = True
+        await self.worker.take_up_waiting()
         if self.webhook_url:
             await bot.set_webhook(
                 self.webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
@@ -221,7 +265,6 @@ class TelegramPlatform:
                 allowed_updates=ALLOWED_UPDATES,
                 error_callback=self._polling_error,
             )
-        self.sender.open = True
         log.info(
             "telegram: running as @%s (%s)",
             bot.username,
@@ -230,10 +273,13 @@ class TelegramPlatform:
 
     async def stop(self) -> None:
         """Stop taking updates, finish those in flight and the outbox sends, then close."""
-        self.sender.open = False
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
+        for task in self._storing:
+            task.cancel()
+        await self.worker.stop(STOP_GRACE_SECONDS)
+        self.sender.open = False
         if self.application.running:
             await self.application.stop()
         await self.sender.drained()
@@ -292,62 +338,150 @@ class TelegramPlatform:
             update = Update.de_json(await request.json(), self.application.bot)
         except (ValueError, TypeError, KeyError):
             return Response(status_code=400)
-        await self.application.update_queue.put(update)
+        if update is None:
+            return Response(status_code=400)
+        try:
+            await self._store(update, wait_at_most=ACCEPT_WAIT_SECONDS)
+        except Exception as exc:
+            # Nothing raises out of the web server; Telegram sends a refused update again.
+            if not isinstance(exc, DatabaseBusy):
+                log.exception("telegram: taking in update %s failed", update.update_id)
+            self._keep_trying(update)
+            return Response(status_code=503)
         return Response(status_code=200)
 
     # -- updates in -------------------------------------------------------------------------
 
-    async def _on_update(
-        self, update: Update, context: CallbackContext[Any, Any, Any, Any]
-    ) -> None:
-        if update.my_chat_member is not None:
-            await self._membership(update.my_chat_member)
-        elif update.callback_query is not None:
-            await self._pressed_button(update.callback_query)
-        elif update.message is not None and self._me is not None:
-            incoming = to_incoming(update.message, self._me)
-            if incoming is not None:
-                async with self._locks.hold((incoming.chat.id, incoming.user.id)):
-                    await self._dispatch(incoming)
+    async def _store(self, update: Update, *, wait_at_most: float | None) -> None:
+        """Commit an update to the inbox and queue it for its person; a duplicate is dropped."""
+        chat, user = update.effective_chat, update.effective_user
+        person = f"{chat.id if chat else ''}:{user.id if user else ''}"
+        payload = json.dumps(update.to_dict(), ensure_ascii=False)
+        received = await self.app.inbox.put(
+            PLATFORM, str(update.update_id), person, payload, wait_at_most=wait_at_most
+        )
+        if received is None:
+            log.info("telegram: update %s already taken in; ignored", update.update_id)
+            return
+        self.worker.submit(received)
 
-    async def _dispatch(self, incoming: Incoming) -> None:
-        replies = await self.router.handle(incoming)
-        reply_to = incoming.message_id if incoming.chat.is_group else None
+    async def _store_polled(self, update: Update) -> None:
+        """A polled update is stored before the next getUpdates confirms it: while the database
+        is busy the person hears so once, and the poll waits."""
+        while True:
+            try:
+                await self._store(update, wait_at_most=ACCEPT_WAIT_SECONDS)
+                return
+            except DatabaseBusy:
+                await self._tell_busy(update)
+
+    def _keep_trying(self, update: Update) -> None:
+        """A webhook update refused as busy is also kept trying here, in case Telegram's own
+        retries come too late."""
+
+        async def again() -> None:
+            await self._tell_busy(update)
+            while True:
+                try:
+                    await self._store(update, wait_at_most=ACCEPT_WAIT_SECONDS)
+                    return
+                except DatabaseBusy:
+                    continue
+                except Exception:
+                    log.exception("telegram: keeping update %s failed", update.update_id)
+                    return
+
+        task = asyncio.create_task(again(), name=f"telegram store {update.update_id}")
+        self._storing.add(task)
+        task.add_done_callback(self._storing.discard)
+
+    async def _tell_busy(self, update: Update) -> None:
+        """Once per update, without the database: the person hears the message was received."""
+        chat = update.effective_chat
+        key = str(update.update_id)
+        if chat is None or update.my_chat_member is not None or key in self._told_busy:
+            return
+        self._told_busy.remember(key)
+        lang = pick_language(
+            None,
+            update.effective_user.language_code if update.effective_user else None,
+            self.app.settings.default_language,
+        )
         try:
-            for reply in replies:
-                sent = await self.sender.send(
-                    incoming.chat.id, reply, retry=True, reply_to=reply_to
-                )
-                reply_to = None
-                if incoming.chat.is_group and reply.options and sent:
-                    self._owners.remember(
-                        (incoming.chat.id, sent[-1].message_id), int(incoming.user.id)
-                    )
-        except Forbidden as exc:
-            await self.app.chats.deactivate(incoming.chat.address, str(exc))
+            await self.bot.send_message(
+                chat.id, escape(text(lang, "error.busy_kept")), rate_limit_args=ANSWER
+            )
+        except TelegramError as exc:
+            log.warning("telegram: telling chat %s the bot is busy failed: %s", chat.id, exc)
 
-    async def _pressed_button(self, query: CallbackQuery) -> None:
+    async def idle(self) -> None:
+        """Wait until every stored update has been handled and its answers sent."""
+        while self._storing or self.worker.busy:
+            await asyncio.gather(*self._storing, return_exceptions=True)
+            await self.worker.idle()
+
+    async def _handle(self, received: Received) -> None:
+        """One update from the inbox."""
+        update = Update.de_json(json.loads(received.payload), self.bot)
+        if update is None or self._me is None:
+            await self.app.inbox.mark_handled(received.id)
+        elif update.my_chat_member is not None:
+            async with self.app.db.transaction():
+                await self._membership(update.my_chat_member, received.id)
+                await self.app.inbox.mark_handled(received.id)
+            await self.postman.deliver_due()
+        elif update.callback_query is not None:
+            await self._pressed_button(update.callback_query, received)
+        elif update.message is not None and (incoming := to_incoming(update.message, self._me)):
+            await self._answer(incoming, received)
+        else:
+            await self.app.inbox.mark_handled(received.id)
+
+    async def _answer(self, incoming: Incoming, received: Received) -> None:
+        """The router's answer, committed with the update's "handled" mark, then sent."""
+        try:
+            await self.router.answer(incoming, received.id)
+        except DatabaseBusy:
+            await self._tell_busy_chat(incoming, received.update_key)
+            raise  # the worker tries again
+        await self.postman.deliver_due(chat_id=incoming.chat.id)
+
+    async def _tell_busy_chat(self, incoming: Incoming, update_key: str) -> None:
+        if update_key in self._told_busy:
+            return
+        self._told_busy.remember(update_key)
+        lang = pick_language(None, incoming.user.language, self.app.settings.default_language)
+        try:
+            await self.bot.send_message(
+                incoming.chat.id, escape(text(lang, "error.busy_kept")), rate_limit_args=ANSWER
+            )
+        except TelegramError as exc:
+            log.warning("telegram: telling a chat the bot is busy failed: %s", exc)
+
+    def _owned(self, chat_id: str, message_id: int, user_id: str) -> None:
+        """A keyboard sent in a group answers only the person it was for."""
+        self._owners.remember((chat_id, message_id), int(user_id))
+
+    async def _pressed_button(self, query: CallbackQuery, received: Received) -> None:
         """Always answered; the keyboard shows the choice and goes, then the choice is routed."""
         message = query.message
         chat = chat_of(message.chat) if message is not None else None
-        if message is None or chat is None:
-            await self._answer(query)
-            return
-        key = (chat.id, message.message_id)
-        owner = self._owners.get(key)
-        if owner is not None and owner != query.from_user.id:
+        key = (chat.id, message.message_id) if message is not None and chat is not None else None
+        owner = self._owners.get(key) if key is not None else None
+        if message is None or chat is None or key is None:
+            await self._answer_press(query)
+        elif owner is not None and owner != query.from_user.id:
             lang = await self._language(query.from_user)
-            await self._answer(query, text(lang, "telegram.not_yours"))
-            return
-        # Answering the press and marking the keyboard run alongside the routing: the person
-        # waits for one round trip to Telegram, not three.
-        side_calls = [asyncio.create_task(self._answer(query))]
-        data = query.data or ""
-        try:
-            async with self._locks.hold((chat.id, str(query.from_user.id))):
-                if key in self._pressed:
-                    return  # a second press of a keyboard already used
-                self._pressed.remember(key)
+            await self._answer_press(query, text(lang, "telegram.not_yours"))
+        elif key in self._pressed:
+            await self._answer_press(query)  # a second press of a keyboard already used
+        else:
+            # Answering the press and marking the keyboard run alongside the routing: the
+            # person waits for one round trip to Telegram, not three.
+            side_calls = [asyncio.create_task(self._answer_press(query))]
+            self._pressed.remember(key)
+            try:
+                data = query.data or ""
                 value = await self._buttons.decode(data)
                 if isinstance(message, Message):
                     side_calls.append(asyncio.create_task(self._show_choice(message, data)))
@@ -357,11 +491,16 @@ class TelegramPlatform:
                     choice=value if value is not None else data,
                     message_id=str(message.message_id),
                 )
-                await self._dispatch(incoming)
-        finally:
-            await asyncio.gather(*side_calls)
+                await self._answer(incoming, received)
+            except BaseException:
+                self._pressed.pop(key, None)  # not handled after all: a retry is no second press
+                raise
+            finally:
+                await asyncio.gather(*side_calls)
+            return
+        await self.app.inbox.mark_handled(received.id)
 
-    async def _answer(self, query: CallbackQuery, notice: str | None = None) -> None:
+    async def _answer_press(self, query: CallbackQuery, notice: str | None = None) -> None:
         try:
             await self.sender.call(lambda: query.answer(notice), retry=True)
         except TelegramError as exc:
@@ -401,7 +540,7 @@ class TelegramPlatform:
         except TelegramError as exc:  # too old to edit, already edited: the choice still counts
             log.info("telegram: could not mark a pressed keyboard: %s", exc)
 
-    async def _membership(self, change: ChatMemberUpdated) -> None:
+    async def _membership(self, change: ChatMemberUpdated, update_id: int) -> None:
         """The bot added to a chat registers it; removed (or blocked) deactivates it."""
         chat = chat_of(change.chat)
         if chat is None:
@@ -414,10 +553,9 @@ class TelegramPlatform:
             await self.app.chats.seen(chat)
             if chat.is_group and old in GONE:
                 greeting = Reply(text(self.app.settings.default_language, "telegram.added"))
-                try:
-                    await self.sender.send(chat.id, greeting, retry=True)
-                except TelegramError as exc:
-                    log.warning("telegram: greeting group %s failed: %s", chat.id, exc)
+                await self.app.outbox.put(
+                    chat.address, greeting, dedup_key=f"telegram-added:{update_id}"
+                )
 
     async def _language(self, user: TgUser) -> str:
         stored = await self.app.users.find(PLATFORM, str(user.id))

@@ -43,15 +43,28 @@ def _seconds(retry_after: int | float | timedelta) -> float:
     return float(retry_after)
 
 
+def _quoted(reply: Reply) -> str | None:
+    """The message an answer quotes, when it names one (a group member's message)."""
+    quote = reply.answers
+    return quote if quote and quote.isascii() and quote.isdigit() else None
+
+
 def _chat_id(chat_id: str) -> int | str:
     return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
 
 
 class Sender:
-    def __init__(self, bot: ExtBot[Any], buttons: ButtonCodec, sleep: Sleep) -> None:
+    def __init__(
+        self,
+        bot: ExtBot[Any],
+        buttons: ButtonCodec,
+        sleep: Sleep,
+        on_keyboard: Callable[[str, int, str], None] | None = None,
+    ) -> None:
         self._bot = bot
         self._buttons = buttons
         self._sleep = sleep
+        self._on_keyboard = on_keyboard  # (chat, message, user): a group keyboard is theirs
         self._parts = PartsSent()
         self.open = False  # outbox messages are taken only while the platform runs
         self._sending = 0
@@ -69,7 +82,12 @@ class Sender:
         self._sending += 1
         self._idle.clear()
         try:
-            await self.send(chat_id, reply, retry=False)
+            # Someone waits for an answer: flood waits and network hiccups are waited out here,
+            # as far as LONGEST_WAIT; other messages go back to the outbox's own back-off.
+            answer = reply.answers is not None
+            sent = await self.send(chat_id, reply, retry=answer, reply_to=_quoted(reply))
+            if reply.for_user and reply.options and sent and self._on_keyboard is not None:
+                self._on_keyboard(chat_id, sent[-1].message_id, reply.for_user)
         except Forbidden as exc:
             raise ChatUnreachable(str(exc)) from exc
         except RetryAfter as exc:
@@ -88,9 +106,10 @@ class Sender:
     async def send(
         self, chat_id: str, reply: Reply, *, retry: bool, reply_to: str | None = None
     ) -> list[Message]:
-        """Direct answers (``retry``) go out in one go; an outbox message tried again after a
-        failure part-way resumes where it stopped."""
+        """``retry``: waits and retries inside (an answer someone waits for). A reply tried
+        again after a failure part-way resumes where it stopped."""
         markup = await self._keyboard(reply)
+        answer = retry or reply.answers is not None  # someone waits for it: not paced as bulk
         parts: list[Callable[[], Awaitable[Message]]] = []
         for index, piece in enumerate(plan(reply)):
             target = reply_to if index == 0 else None
@@ -100,12 +119,10 @@ class Sender:
                 p: Piece = piece, b: Markup = buttons, t: str | None = target
             ) -> Awaitable[Message]:
                 return self.call(
-                    lambda: self._send_piece(chat_id, p, b, t, answer=retry), retry=retry
+                    lambda: self._send_piece(chat_id, p, b, t, answer=answer), retry=retry
                 )
 
             parts.append(send)
-        if retry:
-            return [await part() for part in parts]
         return await self._parts.deliver(chat_id, reply, parts)
 
     async def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:

@@ -101,16 +101,16 @@ class TopicReviews:
             assert row is not None
             topic = await read_topic(tx, normalise_ref(ref))
             target = await read_topic(tx, row["target"]) if row["target"] else None
-        moved = Move(
-            review_id=review_id,
-            topic=topic,
-            before=Status(row["from_status"]),
-            after=Status(row["to_status"]),
-            note=row["note"],
-            meeting=date.fromisoformat(row["meeting_date"]) if row["meeting_date"] else None,
-            target=target,
-        )
-        await self._tell_submitter(moved)
+            moved = Move(
+                review_id=review_id,
+                topic=topic,
+                before=Status(row["from_status"]),
+                after=Status(row["to_status"]),
+                note=row["note"],
+                meeting=date.fromisoformat(row["meeting_date"]) if row["meeting_date"] else None,
+                target=target,
+            )
+            await self._tell_submitter(moved)
         return moved
 
     async def _record_move(

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import json
 import re
+import sqlite3
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.hazards.model import Category, Department, Status
 from bot.hazards.repo import NewReport
 from bot.hazards.service import HazardService
 from bot.main import main
+from bot.outbox import Outbox
 from bot.settings import Settings
 from tests.conftest import PY, juwei_env
 
@@ -252,3 +254,31 @@ def test_typed_text_never_becomes_a_spreadsheet_formula(tmp_path: Path) -> None:
     write_csv(tmp_path / "out.csv", ["编号", "情况", "电话", "地址"], rows)
     read = list(csv.reader((tmp_path / "out.csv").read_text("utf-8-sig").splitlines()))
     assert read[1] == ["YH-20260718-0001", '\'=HYPERLINK("http://x","点我")', "'+86 138", "楼道 =1"]
+
+
+def test_a_status_change_and_the_reporters_news_commit_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A process that dies between the change and the news leaves neither: running the command
+    again then moves the report and tells the reporter exactly once."""
+    db = tmp_path / "juwei.db"
+    ref = seed(db)[1]  # 待受理
+
+    async def killed(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("process killed after the status change")
+
+    real = Outbox.insert
+    monkeypatch.setattr(Outbox, "insert", killed)
+    with pytest.raises(RuntimeError):
+        main(["hazards", "set", ref, "已受理", "--note", "明天上门查看", "--db", str(db)])
+    monkeypatch.setattr(Outbox, "insert", real)
+    assert main(["hazards", "show", ref, "--json", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "待受理"
+
+    assert main(["hazards", "set", ref, "已受理", "--note", "明天上门查看", "--db", str(db)]) == 0
+    with sqlite3.connect(db) as conn:
+        told = conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE chat_id = 'alice' AND payload LIKE ?",
+            (f"%{ref}%已受理%",),
+        ).fetchone()[0]
+    assert told == 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -418,7 +420,7 @@ async def test_an_error_is_logged_without_the_token_and_the_form_is_kept(
     monkeypatch.setattr(tg.app.chats, "seen", broken)
     sorry = await tg.ask(7, "1")
     assert "系统出了点问题" in sorry["text"]
-    assert "database is locked" in caplog.text and "update" in caplog.text
+    assert "database is locked" in caplog.text and "telegram:7" in caplog.text
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
     again = await tg.ask(7, "1")  # the same answer again: the form is where it was
     assert "称呼" in again["text"]
@@ -484,6 +486,70 @@ async def test_webhook_checks_the_secret_and_takes_updates(
     finally:
         await platform.stop()
         await app.close()
+
+
+@contextlib.asynccontextmanager
+async def _webhook(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[tuple[App, TelegramPlatform, httpx.AsyncClient]]:
+    settings = tg_settings(
+        tmp_path,
+        api,
+        telegram_webhook_url="https://bot.example.org/tg/hook",
+        telegram_webhook_secret="s3cret-token",
+    )
+    app = await App.open(settings, clock, demo=True)
+    platform = TelegramPlatform(build_router(app))
+    await platform.start()
+    web = build_web_app(platform.routes, healthy=lambda: True)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=web),
+            base_url="http://bot",
+            headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
+        ) as http:
+            yield app, platform, http
+    finally:
+        await platform.stop()
+        await app.close()
+
+
+async def test_a_webhook_update_posted_twice_is_handled_once(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+) -> None:
+    async with _webhook(api, tmp_path, clock) as (app, platform, http):
+        for text in ("/report", "1", "1"):
+            assert (await http.post("/tg/hook", json=api.text(7, text))).status_code == 200
+            await platform.idle()
+        address = api.text(7, "三门小区5号楼2单元一楼楼道")
+        for _ in range(2):  # Telegram sends it again: it did not see our first 200 in time
+            assert (await http.post("/tg/hook", json=address)).status_code == 200
+            await platform.idle()
+        said = [m["text"] for m in api.sent_messages(7)]
+        assert len([s for s in said if "请简单描述" in s]) == 1
+        assert not any("照片" in s for s in said)  # the address was not taken as the description
+        assert await app.db.scalar("SELECT COUNT(*) FROM inbox") == 4
+
+
+async def test_a_webhook_update_that_finds_the_database_busy_gets_503_and_is_kept(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.platforms.telegram.ACCEPT_WAIT_SECONDS", 0.2)
+    async with _webhook(api, tmp_path, clock) as (app, platform, http):
+        holder = sqlite3.connect(app.settings.db_path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            refused = await http.post("/tg/hook", json=api.text(7, "/help"))
+            assert refused.status_code == 503  # Telegram sends it again later
+            [busy] = await api.wait_for("sendMessage")
+            assert "系统有点忙" in busy.params["text"]
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await platform.idle()  # kept trying here too: taken in once the lock is free
+        said = [m["text"] for m in api.sent_messages(7)]
+        assert len([s for s in said if "/join" in s]) == 1
+        assert await app.db.scalar("SELECT COUNT(*) FROM inbox") == 1
 
 
 async def test_a_phone_or_name_offered_back_never_travels_in_callback_data(tg: Harness) -> None:

@@ -13,6 +13,8 @@ TEXTS: dict[str, str] = {
     "help.cancel": "Cancel what you are filling in",
     "help.bind": "Bind this group to a committee and set its type",
     "help.grant": "Set someone's role (admins)",
+    "error.busy": "The system is busy; please send that again in a moment.",
+    "error.busy_kept": "The system is busy. Your message was received and will be answered shortly; no need to send it again.",
     "error.generic": "Sorry, something went wrong on our side and it has been logged. What you entered is kept; please try again in a moment.",
     "router.not_allowed": 'This needs the "{role}" role. Please contact the subdistrict office if you need it.',
     "router.go_private": '"{title}" asks for personal details; tap the button to continue in a private chat.',

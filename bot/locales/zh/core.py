@@ -13,6 +13,8 @@ TEXTS: dict[str, str] = {
     "help.cancel": "取消正在填写的内容",
     "help.bind": "把本群绑定到居委会并设置群类型",
     "help.grant": "设置人员角色（管理员）",
+    "error.busy": "系统忙，请稍后再发一次。",
+    "error.busy_kept": "系统有点忙，您的消息已经收到，稍后会回复您，不用重发。",
     "error.generic": "抱歉，系统出了点问题，已经记录下来了。您已填写的内容都还在，请稍后再试一次。",
     "router.not_allowed": "这个功能需要「{role}」权限。如有需要，请联系街道工作人员。",
     "router.go_private": "「{title}」需要填写个人信息，请点下面的按钮到私聊里继续。",

@@ -36,7 +36,8 @@ PLATFORM = "wecom"
 CALLBACK_PATH = "/wecom/callback"
 SIGNED_PARAMS = ("msg_signature", "timestamp", "nonce")
 
-Accept = Callable[[WeComMessage], Awaitable[None]]
+# Commits the decrypted callback; False when the database could not take it in time.
+Accept = Callable[[WeComMessage, str], Awaitable[bool]]
 
 
 def _command(chat: Chat, user: Sender, text: str) -> Incoming:
@@ -162,5 +163,12 @@ class CallbackEndpoint:
             return _refuse(400, "message for another corp")
         if msg.agent_id is not None and msg.agent_id != self._agent_id:
             return _refuse(400, f"message for agent {msg.agent_id}")
-        await self._accept(msg)
+        try:
+            accepted = await self._accept(msg, plain)
+        except Exception:
+            # Nothing raises out of the web server: WeCom retries a 503.
+            log.exception("taking in a WeCom callback failed")
+            accepted = False
+        if not accepted:
+            return PlainTextResponse("busy", 503)
         return Response(status_code=200)

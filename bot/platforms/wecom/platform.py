@@ -1,17 +1,18 @@
 """WeCom as a platform for ``juwei run``: the callback, replies, and the postman's transport.
 
-A callback is recorded once by its dedup key (a UNIQUE row, so WeCom's retries and a restart
-do not repeat it), answered at once, and handled in the background, one at a time per person.
-The router's replies go straight back through message/send; what cannot be sent right away is
-left in the outbox for the postman. Messages to other chats come from the outbox: to a person
-through message/send, to a group through its robot (chat id ``robot:<name>``).
+A callback is committed to the inbox by its dedup key before WeCom hears 200 (so WeCom's
+retries and a restart never repeat it, and a crash never loses it); when the database cannot
+take it within ``ACCEPT_WAIT_SECONDS`` WeCom hears 503 and sends it again. The inbox worker
+handles callbacks one at a time per person; each answer is one transaction that queues the
+replies in the outbox, and the platform's postman sends them right after the commit. Messages
+to other chats come from the outbox too: to a person through message/send, to a group through
+its robot (chat id ``robot:<name>``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from functools import partial
@@ -21,24 +22,30 @@ import httpx
 from starlette.routing import BaseRoute
 
 from bot.app import App
+from bot.db import DatabaseBusy
 from bot.i18n import text
-from bot.messages import Address, Attachment, Chat, ChatKind, Reply
-from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
-from bot.platforms.support import KeyedLocks, PartsSent
+from bot.inbox import InboxWorker, Received
+from bot.messages import Attachment, Chat, ChatKind, Reply
+from bot.notices.delivery import quiet_hold
+from bot.platforms.base import ChatUnreachable, Transport
+from bot.platforms.postman import Postman
+from bot.platforms.support import PartsSent
 from bot.platforms.wecom.api import WeComApi
 from bot.platforms.wecom.callback import PLATFORM, CallbackEndpoint, to_incoming
 from bot.platforms.wecom.crypto import InvalidAesKey, WeComCrypto
 from bot.platforms.wecom.render import app_messages, robot_messages
 from bot.platforms.wecom.robots import CHAT_PREFIX, Robot, RobotSender
-from bot.platforms.wecom.xml import WeComMessage, dedup_key
+from bot.platforms.wecom.xml import WeComMessage, dedup_key, parse_message
 from bot.router import Router
 from bot.settings import SettingsError
-from bot.timeutil import to_db
 
 log = logging.getLogger(__name__)
 
 KEEP_CALLBACKS = timedelta(days=7)  # far beyond WeCom's retries; older callbacks are refused
 STOP_GRACE_SECONDS = 10.0
+# WeCom waits 5 s for the 200: past this the callback is refused with 503 and WeCom retries.
+ACCEPT_WAIT_SECONDS = 1.5
+STORE_RETRY_SECONDS = 2.0  # a callback refused as busy is also kept trying in memory
 
 
 class WeComTransport:
@@ -169,6 +176,15 @@ class WeComPlatform:
         self.robots = [Robot.from_settings(robot) for robot in settings.wecom_robots]
         self.robot_sender = RobotSender(settings.wecom_api_base, app.clock, transport=http)
         self.transport: Transport = WeComTransport(app, self.api, self.robot_sender, self.robots)
+        self.postman = Postman(
+            app.outbox,
+            app.chats,
+            self.transport,
+            worker=f"{PLATFORM}-run",
+            on_sent=router.delivered,
+            hold=quiet_hold(app),
+        )
+        self.worker = InboxWorker(app.inbox, PLATFORM, self._handle)
         try:
             crypto = WeComCrypto(token.get_secret_value(), aes_key.get_secret_value(), corp_id)
         except InvalidAesKey as exc:
@@ -176,8 +192,8 @@ class WeComPlatform:
         endpoint = CallbackEndpoint(crypto, corp_id, agent_id, self.accept, lambda: self._open)
         self.routes: list[BaseRoute] = [endpoint.route]
         self._open = False
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._turns = KeyedLocks()
+        self._storing: set[asyncio.Task[None]] = set()
+        self._told_busy: set[str] = set()
 
     async def start(self) -> None:
         """Register the robots' groups with their committee and tags, then take callbacks."""
@@ -193,84 +209,101 @@ class WeComPlatform:
                 committee_id = committee.id
             group = Chat(PLATFORM, robot.chat_id, ChatKind.GROUP, robot.name)
             await self.app.chats.bind(group, committee_id, robot.tags)
-        cutoff = self.app.clock.now() - KEEP_CALLBACKS
-        await self.app.db.execute(
-            "DELETE FROM wecom_callbacks WHERE received_at < ?", (to_db(cutoff),)
-        )
+        await self.app.inbox.forget_handled(self.app.clock.now() - KEEP_CALLBACKS)
+        await self.worker.take_up_waiting()
         self._open = True
 
     async def stop(self) -> None:
         """Take no more callbacks, finish those in hand, close the connections."""
         self._open = False
-        if self._tasks:
-            _, late = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
-            for task in late:
-                task.cancel()
+        for task in self._storing:
+            task.cancel()
+        await self.worker.stop(STOP_GRACE_SECONDS)
         await self.api.close()
         await self.robot_sender.close()
 
     async def idle(self) -> None:
-        """Wait until every accepted callback has been handled."""
-        while self._tasks:
-            await asyncio.gather(*set(self._tasks), return_exceptions=True)
+        """Wait until every accepted callback has been handled and its answer sent."""
+        while self._storing or self.worker.busy:
+            await asyncio.gather(*self._storing, return_exceptions=True)
+            await self.worker.idle()
 
     # -- callbacks --------------------------------------------------------------------------
 
-    async def accept(self, msg: WeComMessage) -> None:
-        """Record the callback once and handle it in the background; a retry is dropped here."""
-        now = self.app.clock.now()
-        if msg.create_time < (now - KEEP_CALLBACKS).timestamp():
+    async def accept(self, msg: WeComMessage, plain: str) -> bool:
+        """Commit the callback to the inbox; False when the database is too busy to take it
+        in time (WeCom then hears 503 and retries; meanwhile it is kept trying here)."""
+        if msg.create_time < (self.app.clock.now() - KEEP_CALLBACKS).timestamp():
             log.warning("WeCom callback older than %s ignored", KEEP_CALLBACKS)
-            return
+            return True
         key = dedup_key(msg)
         try:
-            await self.app.db.execute(
-                "INSERT INTO wecom_callbacks (dedup_key, received_at) VALUES (?, ?)",
-                (key, to_db(now)),
-            )
-        except sqlite3.IntegrityError:
+            await self._store(msg, key, plain, wait_at_most=ACCEPT_WAIT_SECONDS)
+        except DatabaseBusy:
+            log.warning("WeCom callback %s: database busy; asked WeCom to send it again", key)
+            self._keep_trying(msg, key, plain)
+            return False
+        return True
+
+    async def _store(
+        self, msg: WeComMessage, key: str, plain: str, *, wait_at_most: float | None
+    ) -> None:
+        received = await self.app.inbox.put(
+            PLATFORM, key, msg.from_user, plain, wait_at_most=wait_at_most
+        )
+        if received is None:
             log.info("WeCom callback %s already taken in; retry ignored", key)
             return
-        task = asyncio.create_task(self._process(msg, key), name=f"wecom {key}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.worker.submit(received)
 
-    async def _process(self, msg: WeComMessage, key: str) -> None:
-        try:
-            async with self._turns.hold(msg.from_user):
-                await self.handle(msg, key)
-        except Exception:
-            log.exception("handling WeCom callback %s failed", key)
+    def _keep_trying(self, msg: WeComMessage, key: str, plain: str) -> None:
+        async def again() -> None:
+            await self._tell_busy(msg.from_user, key)
+            while True:
+                try:
+                    await self._store(msg, key, plain, wait_at_most=STORE_RETRY_SECONDS)
+                    return
+                except DatabaseBusy:
+                    continue
+                except Exception:
+                    log.exception("keeping WeCom callback %s failed", key)
+                    return
 
-    async def handle(self, msg: WeComMessage, key: str) -> None:
-        incoming = to_incoming(msg)
-        if incoming is None:
+        task = asyncio.create_task(again(), name=f"wecom store {key}")
+        self._storing.add(task)
+        task.add_done_callback(self._storing.discard)
+
+    async def _tell_busy(self, user_id: str, key: str) -> None:
+        """Once per callback, without the database: the person hears it was received."""
+        if key in self._told_busy:
             return
-        if msg.event == "enter_agent" and await self.app.users.find(PLATFORM, msg.from_user):
-            return  # greet people on their first visit only
-        replies = await self.router.handle(incoming)
-        await self.reply(msg.from_user, replies, key)
+        self._told_busy.add(key)
+        lang = self.app.settings.default_language
+        busy = Reply(text(lang, "error.busy_kept"))
+        try:
+            for message in app_messages(busy, lang, rich=False, task_id=uuid4().hex, notes=[]):
+                await self.api.send(user_id, message)
+        except Exception:
+            log.warning("telling a WeCom user the bot is busy failed", exc_info=True)
+
+    async def _handle(self, received: Received) -> None:
+        """One callback from the inbox: answered in one transaction, then sent at once."""
+        msg = parse_message(received.payload)
+        incoming = to_incoming(msg)
+        greeted = msg.event == "enter_agent" and (
+            await self.app.users.find(PLATFORM, msg.from_user) is not None
+        )
+        if incoming is None or greeted:  # nothing to answer (greet on the first visit only)
+            await self.app.inbox.mark_handled(received.id)
+            return
+        try:
+            await self.router.answer(incoming, received.id)
+        except DatabaseBusy:
+            await self._tell_busy(msg.from_user, received.update_key)
+            raise  # the worker tries again
+        await self.postman.deliver_due(chat_id=msg.from_user)
         if msg.event == "template_card_event" and msg.response_code:
             await self._close_card(msg.from_user, msg.response_code)
-
-    async def reply(self, user_id: str, replies: Sequence[Reply], key: str) -> None:
-        """Send the answers now; from the first that fails, leave the rest to the postman."""
-        for index, reply in enumerate(replies):
-            try:
-                await self.transport.send(user_id, reply)
-            except Exception as exc:
-                if not isinstance(exc, TemporaryFailure | ChatUnreachable):
-                    log.exception("replying to a WeCom callback %s failed", key)
-                retry = exc.retry_after if isinstance(exc, TemporaryFailure) else None
-                later = self.app.clock.now() + timedelta(seconds=retry or 0)
-                for n, rest in enumerate(replies[index:], index):
-                    await self.app.outbox.put(
-                        Address(PLATFORM, user_id),
-                        rest,
-                        dedup_key=f"wecom-reply:{key}:{n}",
-                        not_before=later,
-                    )
-                return
 
     async def _close_card(self, user_id: str, response_code: str) -> None:
         user = await self.app.users.find(PLATFORM, user_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,9 +14,10 @@ import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
+from bot.inbox import Received
 from bot.platforms.web import build_web_app
 from bot.platforms.wecom.platform import WeComPlatform
-from bot.platforms.wecom.xml import MAX_BODY_BYTES, WeComMessage, parse_message
+from bot.platforms.wecom.xml import MAX_BODY_BYTES, parse_message
 from bot.registry import build_router
 from bot.settings import Settings
 from tests.fakes.wecom_api import (
@@ -198,7 +200,7 @@ async def test_a_tampered_signature_is_refused_and_nothing_processed(
     await zhang.platform.idle()
     assert response.status_code == 403
     assert fake.calls == []
-    assert await app.db.scalar("SELECT COUNT(*) FROM wecom_callbacks") == 0
+    assert await app.db.scalar("SELECT COUNT(*) FROM inbox") == 0
     assert await app.users.find("wecom", USER) is None
 
 
@@ -219,7 +221,7 @@ async def test_bad_requests_get_400(
     response = await zhang.web.post(f"/wecom/callback?{query}", content=body)
     assert response.status_code == 400
     assert fake.calls == []
-    assert await app.db.scalar("SELECT COUNT(*) FROM wecom_callbacks") == 0
+    assert await app.db.scalar("SELECT COUNT(*) FROM inbox") == 0
     # The server still answers afterwards.
     assert (await zhang.say("/start")).status_code == 200
 
@@ -280,10 +282,11 @@ async def test_location_image_menu_click_and_first_visit_greeting(
 
 
 async def test_a_failed_reply_waits_in_the_outbox(
-    app: App, fake: FakeWeCom, zhang: WeComUser
+    app: App, fake: FakeWeCom, zhang: WeComUser, clock: FakeClock
 ) -> None:
     fake.script("/cgi-bin/message/send", {"errcode": -1, "errmsg": "system busy"})
     await zhang.say("/start")
+    clock.advance(timedelta(minutes=10))  # past the postman's back-off
     parcels = await app.outbox.claim("wecom", "test")
     assert len(parcels) == 2  # the welcome and the help, neither lost
     assert "居委小助手" in parcels[0].reply.text
@@ -297,21 +300,23 @@ async def test_one_persons_callbacks_never_run_side_by_side(
     running: list[int] = []
     overlaps: list[tuple[int, ...]] = []
 
-    async def handle(msg: WeComMessage, key: str) -> None:
-        n = int(msg.content or 0)
+    async def handle(received: Received) -> None:
+        n = int(parse_message(received.payload).content or 0)
         running.append(n)
         overlaps.append(tuple(running))
         await gates[n].wait()
         running.remove(n)
 
-    monkeypatch.setattr(wecom, "handle", handle)
+    monkeypatch.setattr(wecom.worker, "_handle", handle)
     now = int(clock.now().timestamp())
     for n in (1, 2):
-        await wecom.accept(parse_message(message_xml(USER, now, Content=n, MsgId=n)))
+        xml = message_xml(USER, now, Content=n, MsgId=n)
+        await wecom.accept(parse_message(xml), xml)
     await asyncio.sleep(0)
     gates[1].set()
     await asyncio.sleep(0)  # the first is done; the second has been woken but not yet run
-    await wecom.accept(parse_message(message_xml(USER, now, Content=3, MsgId=3)))
+    xml = message_xml(USER, now, Content=3, MsgId=3)
+    await wecom.accept(parse_message(xml), xml)
     for _ in range(5):
         await asyncio.sleep(0)
     gates[2].set()
@@ -340,3 +345,34 @@ async def test_a_card_answers_once_however_often_its_buttons_are_pressed(
     async with restarted(settings, clock, fake) as same:
         await same.press(gaoxiong, "rc-3", card["task_id"])
         assert len(fake.sent) == asked
+
+
+async def test_a_busy_database_gets_503_at_once_and_the_message_is_handled_once_later(
+    app: App, fake: FakeWeCom, zhang: WeComUser, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the database: WeCom hears 503 within its 5 s (and retries), the
+    person hears 系统有点忙 once, and the message is answered once when the lock frees."""
+    monkeypatch.setattr("bot.platforms.wecom.platform.ACCEPT_WAIT_SECONDS", 0.2)
+    told = asyncio.Event()
+    fake.on_request = lambda call: told.set() if call.path.endswith("/message/send") else None
+    holder = sqlite3.connect(app.settings.db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    xml = message_xml(USER, int(clock.now().timestamp()), Content="/help", MsgId=8001)
+    query, body = signed_post(xml)
+    try:
+        first = await zhang.web.post(f"/wecom/callback?{query}", content=body)
+        retry = await zhang.web.post(f"/wecom/callback?{query}", content=body)  # WeCom's retry
+        assert (first.status_code, retry.status_code) == (503, 503)
+        await asyncio.wait_for(told.wait(), 5)
+        assert "系统有点忙" in fake.texts()[-1]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    await zhang.platform.idle()
+    third = await zhang.web.post(f"/wecom/callback?{query}", content=body)  # a late retry
+    await zhang.platform.idle()
+    assert third.status_code == 200
+    texts = fake.texts()
+    assert len([t for t in texts if "系统有点忙" in t]) == 1
+    assert len([t for t in texts if "/join" in t]) == 1  # the help, once
+    assert await app.db.scalar("SELECT COUNT(*) FROM inbox") == 1

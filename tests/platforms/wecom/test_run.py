@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -36,6 +37,13 @@ class LoopbackWeCom(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.sent: list[dict[str, Any]] = []
+        # While closed, message/send calls wait here (a WeCom that is slow to answer); a call
+        # let through with ``drop`` set is not recorded (its sender was killed meanwhile).
+        self.gate = threading.Event()
+        self.gate.set()
+        self.held = 0
+        self.dropped = 0
+        self.drop = False
 
     @property
     def base(self) -> str:
@@ -68,6 +76,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer({"errcode": 40014, "errmsg": "invalid access_token"})
             return
         if url.path == "/cgi-bin/message/send":
+            if not self.server.gate.is_set():
+                self.server.held += 1
+                self.server.gate.wait(30)
+                if self.server.drop:
+                    self.server.dropped += 1
+                    return
             self.server.sent.append(json.loads(body))
         self._answer({"errcode": 0, "errmsg": "ok"})
 
@@ -183,3 +197,84 @@ def test_bad_wecom_settings_are_named_in_one_line(
     assert done.returncode == 2
     assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert SECRET not in done.stderr
+
+
+def _start(tmp_path: Path, loopback: LoopbackWeCom, port: int) -> subprocess.Popen[str]:
+    env = juwei_env(tmp_path / "juwei.db") | {
+        "JUWEI_HTTP_PORT": str(port),
+        "JUWEI_WECOM_CORP_ID": CORP_ID,
+        "JUWEI_WECOM_AGENT_ID": str(AGENT_ID),
+        "JUWEI_WECOM_SECRET": SECRET,
+        "JUWEI_WECOM_TOKEN": TOKEN,
+        "JUWEI_WECOM_AES_KEY": AES_KEY,
+        "JUWEI_WECOM_API_BASE": loopback.base,
+    }
+    bot = subprocess.Popen(
+        [PY, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200)
+    return bot
+
+
+def _texts(loopback: LoopbackWeCom) -> list[str]:
+    return [json.dumps(m, ensure_ascii=False) for m in loopback.sent]
+
+
+def _settled(db: Path) -> bool:
+    """Every update answered and every answer sent (or given up)."""
+    with sqlite3.connect(db) as conn:
+        waiting = conn.execute("SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL").fetchone()
+        sending = conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
+        ).fetchone()
+    return waiting[0] == 0 and sending[0] == 0
+
+
+def test_killed_while_answering_both_messages_are_answered_once_after_restart(
+    tmp_path: Path, loopback: LoopbackWeCom
+) -> None:
+    """/report, then 1, both taken with 200; SIGKILL while the first answer is being sent."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    bot = _start(tmp_path, loopback, port)
+    try:
+        loopback.gate.clear()  # WeCom stops answering message/send
+        now = int(time.time())
+        for msg_id, content in ((7001, "/report"), (7002, "1")):
+            query, body = signed_post(message_xml("zhangsan", now, Content=content, MsgId=msg_id))
+            started = time.monotonic()
+            posted = httpx.post(f"{base}/wecom/callback?{query}", content=body, timeout=5)
+            assert posted.status_code == 200
+            assert time.monotonic() - started < 2  # WeCom allows 5 s
+            if msg_id == 7001:
+                wait_for(lambda: loopback.held >= 1)  # the first answer is on its way out
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(10)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+    loopback.drop = True  # what the killed process was sending never arrived
+    loopback.gate.set()
+    wait_for(lambda: loopback.dropped == loopback.held)
+    assert not any("请选择隐患类别" in text for text in _texts(loopback))
+
+    loopback.drop = False
+    again = _start(tmp_path, loopback, port)
+    try:
+        wait_for(lambda: _settled(tmp_path / "juwei.db"))
+        texts = _texts(loopback)
+        assert len([t for t in texts if "请选择隐患类别" in t]) == 1  # the answer to /report
+        assert len([t for t in texts if "隐患在哪个居民区" in t]) == 1  # the answer to 1
+        # A retry of either callback by WeCom is recognised as already taken in.
+        query, body = signed_post(message_xml("zhangsan", now, Content="1", MsgId=7002))
+        assert httpx.post(f"{base}/wecom/callback?{query}", content=body).status_code == 200
+        wait_for(lambda: _settled(tmp_path / "juwei.db"))
+        assert len([t for t in _texts(loopback) if "隐患在哪个居民区" in t]) == 1
+    finally:
+        again.send_signal(signal.SIGTERM)
+        again.communicate(timeout=15)

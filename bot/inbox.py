@@ -1,0 +1,223 @@
+"""The inbox: every update a platform hands us, recorded before the platform hears "received".
+
+An update is committed here first (WeCom's HTTP 200, the webhook's 200 and the next
+getUpdates offset come after), so a crash loses nothing the platform thinks delivered. The
+platform's own id makes a retried or re-posted update a duplicate. A worker hands the rows
+to the platform's handler one person at a time, in arrival order; the handler answers in one
+transaction that also marks the row handled (``Router.answer``), so after a restart exactly
+the rows not yet answered are answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.timeutil import to_db
+
+log = logging.getLogger(__name__)
+
+# Handling that raised is tried again after these pauses (seconds); then the row is set aside,
+# so one update that cannot be handled never blocks the same person's next ones.
+RETRY_PAUSES = (1.0, 5.0, 30.0)
+
+
+@dataclass(frozen=True)
+class Received:
+    id: int
+    platform: str
+    update_key: str
+    person: str
+    payload: str
+
+
+class Inbox:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def put(
+        self,
+        platform: str,
+        update_key: str,
+        person: str,
+        payload: str,
+        *,
+        wait_at_most: float | None = None,
+    ) -> Received | None:
+        """Record an update; None when it was recorded before (a retry or a re-post).
+
+        ``wait_at_most``: raise ``DatabaseBusy`` rather than wait longer (the platform is then
+        told to send it again).
+        """
+        async with self._db.transaction(wait_at_most=wait_at_most) as tx:
+            row = await tx.fetchone(
+                "INSERT INTO inbox (platform, update_key, person, payload, received_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, update_key) DO NOTHING"
+                " RETURNING id",
+                (platform, update_key, person, payload, to_db(self._clock.now())),
+            )
+        if row is None:
+            return None
+        return Received(row["id"], platform, update_key, person, payload)
+
+    async def waiting(self, platform: str) -> list[Received]:
+        """Updates recorded but not yet handled, oldest first (a restart takes these up)."""
+        rows = await self._db.fetchall(
+            "SELECT id, platform, update_key, person, payload FROM inbox"
+            " WHERE platform = ? AND handled_at IS NULL ORDER BY id",
+            (platform,),
+        )
+        return [
+            Received(r["id"], r["platform"], r["update_key"], r["person"], r["payload"])
+            for r in rows
+        ]
+
+    async def mark_handled(self, received_id: int, error: str | None = None) -> None:
+        """Inside the handling transaction: this update has been answered."""
+        await self._db.execute(
+            "UPDATE inbox SET handled_at = ?, error = ? WHERE id = ?",
+            (to_db(self._clock.now()), error, received_id),
+        )
+
+    async def failed_attempt(self, received_id: int, error: str) -> int:
+        """Count a handling that raised; returns the attempts so far."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE inbox SET attempts = attempts + 1, error = ? WHERE id = ?",
+                (error, received_id),
+            )
+            return int(await tx.scalar("SELECT attempts FROM inbox WHERE id = ?", (received_id,)))
+
+    async def is_handled(self, received_id: int) -> bool:
+        value = await self._db.scalar("SELECT handled_at FROM inbox WHERE id = ?", (received_id,))
+        return value is not None
+
+    async def forget_handled(self, before: datetime) -> int:
+        """Drop handled rows received before ``before`` (far beyond any platform's retries)."""
+        return await self._db.execute(
+            "DELETE FROM inbox WHERE handled_at IS NOT NULL AND received_at < ?", (to_db(before),)
+        )
+
+
+Handle = Callable[[Received], Awaitable[None]]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class InboxWorker:
+    """Hands one platform's inbox rows to its handler: one person at a time, in arrival order.
+
+    People are handled side by side; one person's updates never overtake each other.
+    """
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        platform: str,
+        handle: Handle,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        pauses: Sequence[float] = RETRY_PAUSES,
+    ) -> None:
+        self._inbox = inbox
+        self._platform = platform
+        self._handle = handle
+        self._sleep = sleep
+        self._pauses = tuple(pauses)
+        self._queues: dict[str, deque[Received]] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._known: set[int] = set()
+
+    def submit(self, received: Received) -> None:
+        """Queue a recorded update behind the same person's earlier ones."""
+        if received.id in self._known:
+            return
+        self._known.add(received.id)
+        self._queues.setdefault(received.person, deque()).append(received)
+        if received.person not in self._tasks:
+            task = asyncio.create_task(self._work(received.person), name=f"inbox {received.person}")
+            self._tasks[received.person] = task
+
+    async def take_up_waiting(self) -> int:
+        """At start-up: queue what a previous run recorded but did not answer."""
+        waiting = await self._inbox.waiting(self._platform)
+        for received in waiting:
+            self.submit(received)
+        if waiting:
+            log.info(
+                "%s: %d update(s) from before the restart taken up", self._platform, len(waiting)
+            )
+        return len(waiting)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    async def idle(self) -> None:
+        """Wait until every queued update has been handled."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    async def stop(self, grace: float) -> None:
+        """Let the updates in hand finish for up to ``grace`` seconds; the rest wait in the
+        inbox for the next start."""
+        tasks = list(self._tasks.values())
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=grace)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+    async def _work(self, person: str) -> None:
+        queue = self._queues[person]
+        try:
+            while queue:
+                received = queue[0]
+                await self._handle_once(received)
+                queue.popleft()
+                self._known.discard(received.id)
+        finally:
+            del self._tasks[person]
+            if queue:  # cancelled mid-way: what is left stays in the inbox
+                for left in queue:
+                    self._known.discard(left.id)
+            self._queues.pop(person, None)
+
+    async def _handle_once(self, received: Received) -> None:
+        failures = 0
+        while True:
+            try:
+                await self._handle(received)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                log.exception("%s: handling update %s failed", self._platform, received.id)
+                try:
+                    await self._inbox.failed_attempt(received.id, error)
+                except Exception:
+                    log.exception(
+                        "%s: recording the failure of %s failed", self._platform, received.id
+                    )
+                if failures >= len(self._pauses):
+                    log.error(
+                        "%s: update %s set aside after %d attempts",
+                        self._platform,
+                        received.id,
+                        failures + 1,
+                    )
+                    try:
+                        await self._inbox.mark_handled(received.id, error)
+                    except Exception:
+                        log.exception("%s: setting %s aside failed", self._platform, received.id)
+                    return
+                await self._sleep(self._pauses[failures])
+                failures += 1
