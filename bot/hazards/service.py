@@ -436,7 +436,7 @@ class HazardService:
             lang = notifier.language_of(follower)
             await notifier.user(
                 follower,
-                "hazard.told.follower",
+                "hazard.follower.told",
                 dedup_key=f"hz:{report.ref}:ev:{event_id}:follower:{user_id}",
                 ref=report.ref,
                 status_key=report.status.key,

@@ -90,7 +90,7 @@ TEXTS: dict[str, str] = {
     "hazard.told.accepted": "Your hazard report {ref} has been accepted; staff will arrange the fix.{note_line}",
     "hazard.told.assigned": "Your hazard report {ref} has been assigned to {department}.{note_line}",
     "hazard.told.resolved": "Your hazard report {ref} has been marked resolved.{note_line}\nPlease have a look: is it really fixed? Tap a button or just reply “fixed” or “not yet”; you can also answer later from /myreports.",
-    "hazard.told.follower": "Hazard report {ref}, which you added to, has moved on: “{status}”.{note_line}",
+    "hazard.follower.told": "Hazard report {ref}, which you added to, has moved on: “{status}”.{note_line}",
     "hazard.told.closed": "Your hazard report {ref} is closed. Thank you for caring about fire safety here!{note_line}",
     "hazard.told.rejected": "Your hazard report {ref} was not accepted.{note_line}",
     "hazard.told.duplicate": "Your hazard report {ref} duplicates report {original} and will be handled there.{note_line}",

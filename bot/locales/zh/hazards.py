@@ -90,7 +90,7 @@ TEXTS: dict[str, str] = {
     "hazard.told.accepted": "您上报的隐患 {ref} 已受理，工作人员会安排整改。{note_line}",
     "hazard.told.assigned": "您上报的隐患 {ref} 已派给「{department}」处理。{note_line}",
     "hazard.told.resolved": "您上报的隐患 {ref} 已整改。{note_line}\n请您看一下：已整改到位了吗？点下面的按钮，或直接回复“好了”“还没有”都可以；之后也可以发送“我的上报”来回答。",
-    "hazard.told.follower": "您补充过情况的隐患报告 {ref} 有新进展：「{status}」。{note_line}",
+    "hazard.follower.told": "您补充过情况的隐患报告 {ref} 有新进展：「{status}」。{note_line}",
     "hazard.told.closed": "您上报的隐患 {ref} 已结案。谢谢您对社区消防安全的关心！{note_line}",
     "hazard.told.rejected": "您上报的隐患 {ref} 不予受理。{note_line}",
     "hazard.told.duplicate": "您上报的隐患 {ref} 与已有报告 {original} 重复，将在那条报告中一并处理。{note_line}",
