@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
@@ -139,13 +139,31 @@ _INT = re.compile(
 )
 
 
+# A head count said in a sentence: 我和老伴两个人, 我们三个, 我们俩, 一家三口.
+_HEADS = re.compile(rf"(?P<number>[0-9]+|[{_CN_CHARS}]+)(?:个人|个|人|位|名|口)|(?P<pair>[俩仨])")
+_PAIR = {"俩": 2, "仨": 3}
+
+
+def _head_count(text: str) -> int | None:
+    """The one head count in a sentence; None when there is none, or more than one."""
+    found = list(_HEADS.finditer(text))
+    if len(found) != 1:
+        return None
+    match = found[0]
+    return _PAIR[match["pair"]] if match["pair"] else _number(match["number"])
+
+
 def parse_int(text: str, low: int, high: int) -> int:
-    """A whole number from low to high inclusive: 3, ３, 三, 两, 十二, 3人, 3 位, 三个."""
-    match = _INT.fullmatch(normalise(text).replace(" ", ""))
+    """A whole number from low to high inclusive: 3, ３, 三, 两, 十二, 3人, 3 位, 三个,
+    and a head count in a sentence (我和老伴两个人, 我们俩)."""
+    compact = normalise(text).replace(" ", "")
+    match = _INT.fullmatch(compact)
     value = _number(match["number"].replace(",", "")) if match else None
-    if match is None or value is None:
-        raise InputError("input.number.invalid")
-    if match["sign"] in ("-", "负"):
+    if value is None:
+        value = _head_count(compact)
+        if value is None:
+            raise InputError("input.number.invalid")
+    elif match is not None and match["sign"] in ("-", "负"):
         value = -value
     if not low <= value <= high:
         raise InputError("input.number.range", low=low, high=high)
@@ -388,35 +406,85 @@ def _compact(text: str) -> str:
     return text.replace(" ", "")
 
 
-def _only(matches: list[Option]) -> Option | None:
-    return matches[0] if len(matches) == 1 else None
+def option_matches(
+    text: str,
+    options: Sequence[Option],
+    synonyms: Mapping[str, Sequence[str]] | None = None,
+) -> list[Option]:
+    """The options a typed answer could mean: by value, number, label, short label, a synonym
+    (given per option value, e.g. 电瓶车 for the e-bike category), or a part of either.
 
-
-def match_option(text: str, options: Sequence[Option]) -> Option | None:
-    """The option a typed answer picks: by value, number, label, short label or a unique part.
-
-    Stages are tried in that order; the first stage with any match decides, and a stage that
-    matches more than one option gives None rather than a guess.
+    Stages are tried in that order and the first stage with any match decides; more than one
+    option back means the answer fits several and the person should be asked which.
     """
     typed = normalise(text)
     if not typed or not options:
-        return None
+        return []
     by_value = [option for option in options if option.value == text.strip()]
     if by_value:
-        return by_value[0]
+        return by_value[:1]
     if numbered := _NUMBERED.fullmatch(typed):
         index = _number(numbered["n"])
         if index is not None and 1 <= index <= len(options):
-            return options[index - 1]
+            return [options[index - 1]]
     typed = _compact(typed)
     labels = [(option, normalise(option.label)) for option in options]
+    words = {
+        option.value: [_compact(normalise(w)) for w in (synonyms or {}).get(option.value, ())]
+        for option in options
+    }
     stages = [
         [option for option, label in labels if _compact(label) == typed],
         [option for option, label in labels if _compact(_without_brackets(label)) == typed],
+        [option for option in options if typed in words[option.value]],
     ]
-    if len(typed) >= 2:
-        stages.append([option for option, label in labels if typed in _compact(label)])
     for matches in stages:
         if matches:
-            return _only(matches)
+            return matches
+    parts = [
+        option
+        for option, label in labels
+        if typed in _compact(label) or any(w in typed for w in words[option.value] if len(w) > 1)
+    ]
+    # One character picks nothing by itself (要 is in 需要 and 不需要), but can still show
+    # that an answer fits several options.
+    return parts if len(typed) >= 2 or len(parts) > 1 else []
+
+
+def match_option(
+    text: str,
+    options: Sequence[Option],
+    synonyms: Mapping[str, Sequence[str]] | None = None,
+) -> Option | None:
+    """The one option a typed answer picks, or None when it fits none or several (no guess)."""
+    found = option_matches(text, options, synonyms)
+    return found[0] if len(found) == 1 else None
+
+
+# --- yes and no -------------------------------------------------------------------------------
+
+# Whole answers that say yes though they contain a 没 or 不 (没问题, 不错).
+_YES_DESPITE_NEGATION = ("没问题", "没事了", "没毛病", "不错", "挺不错")
+_NO_MARKS = ("没", "未", "不", "否", "还在", "仍", "依然", "依旧", "照旧", "老样子")
+_YES_MARKS = ("是", "对", "好", "修复", "解决", "到位", "可以", "行", "清理", "搬走", "嗯")
+_YES_WORDS = frozenset({"y", "yes", "ok", "okay", "yep", "sure", "done", "fixed"})
+_NO_WORDS = frozenset({"n", "no", "nope", "notyet", "notfixed", "notdone"})
+_QUESTION = re.compile(r"[?？吗呢么]|怎么|什么|多少|如何|哪|为啥|为什么")
+YES_NO_MAX_LENGTH = 20  # longer messages are questions or stories, not an answer
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """A plain reply read as yes or no: 是的 / 好了 / 已经修好了 → True; 否 / 不是 / 还没有 /
+    没修好 / 电线还在 → False; None for anything else, questions included."""
+    said = _compact(normalise(text)).strip("。.!！~,，")
+    if not said or len(said) > YES_NO_MAX_LENGTH or _QUESTION.search(said):
+        return None
+    if said in _YES_WORDS or said in _NO_WORDS:
+        return said in _YES_WORDS
+    if any(word in said for word in _YES_DESPITE_NEGATION):
+        return True
+    if any(mark in said for mark in _NO_MARKS):
+        return False
+    if any(mark in said for mark in _YES_MARKS):
+        return True
     return None

@@ -24,6 +24,9 @@ COMMANDS: list[Command] = [
         payload="report",
     ),
     Command(
+        "myreports", "hazard.help.myreports", hazards.myreports, aliases=("我的上报", "我的隐患")
+    ),
+    Command(
         "events",
         "help.events",
         flow=event_flows.SIGNUP_FLOW,
@@ -46,7 +49,6 @@ COMMANDS: list[Command] = [
     Command(
         "reports", "hazard.help.reports", hazards.reports, role=Role.DIRECTOR, aliases=("隐患列表",)
     ),
-    Command("report_same", "hazard.help.report", flow=hazard_flows.SAME_FLOW, in_menu=False),
     Command("report_update", "hazard.help.reports", flow=hazard_flows.MOVE_FLOW, in_menu=False),
     Command("report_reopen", "hazard.help.report", flow=hazard_flows.REOPEN_FLOW, in_menu=False),
     Command("bind", "help.bind", admin.bind, role=Role.DIRECTOR),
@@ -105,4 +107,6 @@ ACTIONS: list[Action] = [
 
 
 def build_router(app: App) -> Router:
-    return Router(app, COMMANDS, ACTIONS, fallback=faq.fallback)
+    return Router(
+        app, COMMANDS, ACTIONS, fallback=faq.fallback, answerers=(hazards.answer_in_words,)
+    )

@@ -26,6 +26,9 @@ from conversations.steps import Flow
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Context], Awaitable[None]]
+# Reads a plain message as the answer to a question the person still owes (好了 for a
+# report's 已整改到位?); True when it was one and has been answered.
+Answerer = Callable[[Context], Awaitable[bool]]
 
 # How long an answer waits for a database another process holds before saying 系统忙.
 BUSY_WAIT_SECONDS = 2.5
@@ -73,8 +76,10 @@ class Router:
         commands: Sequence[Command],
         actions: Sequence[Action] = (),
         fallback: Handler | None = None,
+        answerers: Sequence[Answerer] = (),
     ) -> None:
         self.app = app
+        self.answerers = list(answerers)
         self.commands = {c.name: c for c in commands}
         self.ordered = list(commands)
         self.aliases = {normalise(a): c for c in commands for a in c.aliases}
@@ -154,8 +159,7 @@ class Router:
         msg = ctx.incoming
         action = self.actions.get(msg.choice.partition(":")[0]) if msg.choice else None
         if action is not None:  # a card's button works whether or not a form is open
-            if self.permitted(ctx, action.role):
-                await action.handler(ctx)
+            await self._press(ctx, action)
             return
         if (msg.command is None or msg.command in FLOW_CONTROLS) and await self.engine.handle(ctx):
             return
@@ -164,8 +168,8 @@ class Router:
         if addressed and msg.text is not None and (pressed := await self._typed_button(ctx)):
             ctx.incoming = msg = replace(msg, text=None, choice=pressed)
             action = self.actions.get(pressed.partition(":")[0])
-            if action is not None and self.permitted(ctx, action.role):
-                await action.handler(ctx)
+            if action is not None:
+                await self._press(ctx, action)
             return
         if msg.command is not None:
             await self._command(ctx, msg.command, msg.args)
@@ -179,6 +183,10 @@ class Router:
             return
         if not addressed:
             return  # the bot never speaks unprompted in groups
+        if not msg.chat.is_group and msg.text is not None:
+            for answerer in self.answerers:
+                if await answerer(ctx):
+                    return
         if self.fallback is not None:
             await self.fallback(ctx)
         else:
@@ -199,6 +207,12 @@ class Router:
             # No flow open, or it had timed out (the engine said so): the command runs.
             await self.run(ctx, command, args)
 
+    async def _press(self, ctx: Context, action: Action) -> None:
+        if self.permitted(ctx, action.role):
+            # Pressed is answered: the question stops waiting, whatever the handler says.
+            await self.menus.settle(Engine.key(ctx), (ctx.incoming.choice or "",))
+            await action.handler(ctx)
+
     async def _typed_button(self, ctx: Context) -> str | None:
         """Where buttons are numbered lines, a number typed outside a form presses one."""
         return await self.menus.pick(Engine.key(ctx), ctx.incoming.text or "", self.app.clock.now())
@@ -218,7 +232,9 @@ class Router:
             chat = await self.app.chats.find(address)
             if chat is not None and chat.kind is ChatKind.PRIVATE:
                 key = Key(address.platform, address.chat_id, address.chat_id)
-                await self.menus.remember(key, reply.options, self.app.clock.now())
+                now = self.app.clock.now()
+                await self.menus.remember(key, reply.options, now)
+                await self.menus.keep_pending(key, reply.options, now)
 
     def permitted(self, ctx: Context, need: Role) -> bool:
         """The one role check: refuses politely when the person's role is not enough."""

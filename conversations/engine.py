@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -48,6 +49,38 @@ def _intent(ctx: Context) -> str | None:
     return None
 
 
+class _Reads(dict[str, Any]):
+    """Answers that note which missing names a step's ``when`` looked up."""
+
+    def __init__(self, answers: Answers) -> None:
+        super().__init__(answers)
+        self.missing: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self.missing.add(key)
+        return super().get(key, default)
+
+    def __missing__(self, key: str) -> Any:
+        self.missing.add(key)
+        raise KeyError(key)
+
+
+def _total_known(flow: Flow[Any], answers: Answers) -> bool:
+    """False while a step's ``when`` waits on a step not yet answered (/review's 处理结果):
+    the count of steps still to come is not known then."""
+    names = {step.name for step in flow.steps}
+    for step in flow.steps:
+        if step.when is None:
+            continue
+        reads = _Reads(answers)
+        with suppress(KeyError):  # answers["move"] before it is answered
+            step.when(reads)
+        if reads.missing & names:
+            return False
+    return True
+
+
 class Engine:
     def __init__(
         self, flows: Sequence[Flow[Any]], store: ConversationStore, idle_timeout: timedelta
@@ -74,6 +107,8 @@ class Engine:
             if prefilled is None:  # begin explained why it cannot start
                 return
             answers = prefilled
+        if flow.derive is not None:
+            await flow.derive(ctx, answers)
         state = State(flow=flow.name, step="", instance=uuid4().hex, answers=answers)
         # Steps that begin already answered (from a deep link or a button) are not asked again.
         unanswered = [s for s in self._applicable(flow, answers) if s.name not in answers]
@@ -230,6 +265,8 @@ class Engine:
         return steps[index].name if index < len(steps) else SUMMARY
 
     async def _advance(self, ctx: Context, flow: Flow[Any], state: State, step: Step) -> None:
+        if flow.derive is not None:
+            await flow.derive(ctx, state.answers)
         if state.editing:
             state.editing = False
             # An edit can make a later step newly needed (e.g. a phone now required).
@@ -356,8 +393,10 @@ class Engine:
         position = steps.index(step) + 1 if step in steps else 1
         options = self._with_controls(ctx, step, list(await step.kind.options(ctx, state.answers)))
         lines = []
-        if not repeat:
+        if not repeat and _total_known(flow, state.answers):
             lines.append(ctx.t("flow.progress", title=title, n=position, total=len(steps)))
+        elif not repeat:  # a later answer decides which steps follow: no total to promise
+            lines.append(ctx.t("flow.progress_open", title=title, n=position))
         params = {k: v for k, v in state.answers.items() if isinstance(v, str | int)}
         lines.append(ctx.t(step.prompt, **params))
         if step.kind.hint and not repeat:

@@ -1,30 +1,28 @@
 """/report (上报隐患): category, committee, address, description, photos, urgency, confirm.
 
-Before saving, an open report of the same category in the same committee at a similar address
-from the last 30 days is shown, and the reporter is asked whether it is the same place (a
-second small flow, so the engine's back/cancel/confirm apply to that question too).
+When an open report of the same category in the same committee at a similar address from the
+last 30 days exists, one more plain yes/no question comes before the summary: is it the same
+place? It shows only that report's reference, category and status (never another person's
+words or exact address), and is never asked for 独居孤寡老人安全 reports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from bot.context import Context
-from bot.hazards import repo
-from bot.hazards.model import Category, Department, HazardError, Photo, Status
+from bot.hazards.model import CATEGORY_WORDS, Category, Department, HazardError, Photo, Status
 from bot.hazards.repo import NewReport
 from bot.hazards.service import HazardService
 from bot.messages import Option, Reply
 from bot.parsing import InputError
 from bot.roles import Role
-from bot.timeutil import local
-from conversations.steps import Answers, Choice, Flow, Photos, Place, Step, Text, fixed
+from conversations.steps import Answers, Choice, Flow, Photos, Place, Step, Text, YesNo, fixed
 
-DRAFTS_KEPT = timedelta(days=2)  # longer than any form may sit idle
+SIMILAR_SHOWN = ("similar_ref", "similar_category", "similar_status")  # the question's words
 
 
 class PlaceAnswer(BaseModel):
@@ -45,6 +43,8 @@ class ReportAnswers(BaseModel):
     description: str
     photos: list[PhotoAnswer] = []
     urgency: Literal["urgent", "normal"]
+    similar: int | None = None  # the open report found at a similar place
+    same: Literal["yes", "no"] | None = None
 
     def new_report(self, reporter_id: int, reporter_ref: str) -> NewReport:
         return NewReport(
@@ -71,29 +71,54 @@ async def committee_options(ctx: Context, answers: Answers) -> Sequence[Option]:
     return [Option(ctx.t("committee.label", name=c.name), str(c.id)) for c in committees]
 
 
-async def finish(ctx: Context, answers: ReportAnswers, instance: str) -> None:
-    """Files the report, unless a similar open one exists: then asks whether it is the same."""
-    service = HazardService.of(ctx.app)
-    if await repo.by_instance(ctx.app.db, instance) is None:
-        candidate = await service.similar(
-            answers.category,
-            answers.committee,
-            answers.address.text,
-            answers.address.latitude,
-            answers.address.longitude,
+async def find_similar(ctx: Context, answers: dict[str, Any]) -> None:
+    """After each answer: the open report this one may be about (None when there is none).
+
+    A different report than before (the address was edited) asks the question again.
+    """
+    candidate = None
+    place = answers.get("address")
+    category = answers.get("category")
+    if isinstance(place, dict) and "committee" in answers and category != Category.ELDERLY:
+        candidate = await HazardService.of(ctx.app).similar(
+            Category(str(category)),
+            int(answers["committee"]),
+            str(place["text"]),
+            place.get("latitude"),
+            place.get("longitude"),
         )
-        if candidate is not None:
-            now = ctx.app.clock.now()
-            await repo.prune_drafts(ctx.app.db, now - DRAFTS_KEPT)
-            await repo.save_draft(
-                ctx.app.db,
+    found = candidate.id if candidate else None
+    if answers.get("similar") != found:
+        answers.pop("same", None)
+    answers["similar"] = found
+    for key in SIMILAR_SHOWN:
+        answers.pop(key, None)
+    if candidate is not None:
+        answers["similar_ref"] = candidate.ref
+        answers["similar_category"] = ctx.t(candidate.category.key)
+        answers["similar_status"] = ctx.t(candidate.status.key)
+
+
+async def finish(ctx: Context, answers: ReportAnswers, instance: str) -> None:
+    """Files the report, or adds it to the open report the reporter said is the same place."""
+    service = HazardService.of(ctx.app)
+    candidate = await service.get(answers.similar) if answers.similar else None
+    if answers.same == "yes" and candidate is not None:
+        try:
+            report = await service.supplement(
+                ctx.user,
+                candidate,
+                answers.description,
+                [Photo(p.platform, p.file_id) for p in answers.photos],
                 instance,
-                ctx.user.id,
-                answers.model_dump(mode="json"),
-                candidate.id,
-                now,
+                urgent=answers.urgency == "urgent",
             )
-            await ctx.router.start_flow(ctx, SAME_FLOW.name, (instance,))
+        except HazardError as exc:  # closed meanwhile: the report stands on its own
+            ctx.reply(Reply(ctx.t(exc.key, **exc.params)))
+        else:
+            ctx.say("hazard.same.added", ref=report.ref)
+            if answers.urgency == "urgent":
+                ctx.say("hazard.call_119")
             return
     await file_new(ctx, service, answers, instance)
 
@@ -113,7 +138,10 @@ REPORT_FLOW = Flow(
     steps=(
         Step(
             "category",
-            Choice(fixed(*((c.value, c.key) for c in Category))),
+            Choice(
+                fixed(*((c.value, c.key) for c in Category)),
+                synonyms={c.value: words for c, words in CATEGORY_WORDS.items()},
+            ),
             "hazard.ask_category",
             "hazard.category",
         ),
@@ -127,86 +155,23 @@ REPORT_FLOW = Flow(
             "hazard.ask_urgency",
             "hazard.urgency",
         ),
+        Step(
+            "same",
+            YesNo(),
+            "hazard.same.ask",
+            "hazard.same.label",
+            when=lambda a: a.get("similar") is not None,
+        ),
     ),
     model=ReportAnswers,
     finish=finish,
     private=True,
-)
-
-
-# -- "is it the same place?" ------------------------------------------------------------------
-
-
-class SameAnswers(BaseModel):
-    draft: str
-    same: Literal["yes", "no"]
-
-
-async def same_begin(ctx: Context, args: tuple[str, ...]) -> dict[str, object] | None:
-    """Shows the similar report found for the reporter's draft (refuses without one)."""
-    loaded = await repo.load_draft(ctx.app.db, args[0], ctx.user.id) if args else None
-    candidate = await repo.get(ctx.app.db, loaded[1]) if loaded else None
-    if candidate is None:
-        ctx.say("hazard.same.nothing")
-        return None
-    return {
-        "draft": args[0],
-        "ref": candidate.ref,
-        "address": candidate.address,
-        "filed": local(candidate.created_at, ctx.app.tz),
-        "status": ctx.t(candidate.status.key),
-        "description": candidate.description,
-    }
-
-
-async def same_finish(ctx: Context, answers: SameAnswers, instance: str) -> None:
-    """Yes: the description and photos join the existing report. No: a new report is filed."""
-    service = HazardService.of(ctx.app)
-    loaded = await repo.load_draft(ctx.app.db, answers.draft, ctx.user.id)
-    if loaded is None:
-        ctx.say("hazard.same.nothing")
-        return
-    draft = ReportAnswers.model_validate(loaded[0])
-    candidate = await repo.get(ctx.app.db, loaded[1])
-    if answers.same == "yes" and candidate is not None:
-        try:
-            report = await service.supplement(
-                ctx.user,
-                candidate,
-                draft.description,
-                [Photo(p.platform, p.file_id) for p in draft.photos],
-                answers.draft,
-                urgent=draft.urgency == "urgent",
-            )
-        except HazardError:
-            pass  # closed meanwhile: the reporter's report stands on its own
-        else:
-            ctx.say("hazard.same.added", ref=report.ref)
-            if draft.urgency == "urgent":
-                ctx.say("hazard.call_119")
-            return
-    await file_new(ctx, service, draft, answers.draft)
-
-
-SAME_FLOW = Flow(
-    name="report_same",
-    title="hazard.same.title",
-    steps=(
-        Step(
-            "same",
-            Choice(fixed(("yes", "hazard.same.yes"), ("no", "hazard.same.no"))),
-            "hazard.same.ask",
-            "hazard.same.label",
-        ),
-    ),
-    model=SameAnswers,
-    finish=same_finish,
-    private=True,
-    begin=same_begin,
+    derive=find_similar,
 )
 
 
 # -- Moving a hazard report along, from its card's buttons: staff (and directors, to 已整改) give
+
 
 class MoveAnswers(BaseModel):
     report: int

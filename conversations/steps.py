@@ -15,7 +15,14 @@ from pydantic import BaseModel
 
 from bot.context import Context
 from bot.messages import Incoming, Option
-from bot.parsing import InputError, match_option, parse_datetime, parse_int, parse_phone
+from bot.parsing import (
+    InputError,
+    option_matches,
+    parse_datetime,
+    parse_int,
+    parse_phone,
+    parse_yes_no,
+)
 from bot.roles import Role
 from bot.timeutil import from_db, local, to_db
 
@@ -76,6 +83,7 @@ def fixed(*items: tuple[str, str]) -> OptionSource:
 @dataclass(frozen=True)
 class Choice(InputKind):
     source: OptionSource
+    synonyms: Mapping[str, Sequence[str]] | None = None  # other words for an option, by value
     reads_numbers = True
 
     async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
@@ -86,7 +94,14 @@ class Choice(InputKind):
         if msg.choice is not None:
             chosen = next((o for o in options if o.value == msg.choice), None)
         elif msg.text is not None:
-            chosen = match_option(msg.text, options)
+            found = option_matches(msg.text, options, self.synonyms)
+            if len(found) > 1:  # 采纳 fits 已采纳 and 暂不采纳: ask rather than guess
+                raise InputError(
+                    "input.choice.ambiguous",
+                    typed=msg.text.strip(),
+                    options=" / ".join(o.label for o in found),
+                )
+            chosen = found[0] if found else None
         else:
             chosen = None
         if chosen is None:
@@ -95,6 +110,21 @@ class Choice(InputKind):
 
     def show(self, ctx: Context, value: Any, options: Sequence[Option]) -> str:
         return next((o.label for o in options if o.value == value), str(value))
+
+
+YES_NO = fixed(("yes", "flow.yes"), ("no", "flow.no"))
+
+
+@dataclass(frozen=True)
+class YesNo(Choice):
+    """A plain yes/no question: the two buttons, or 是 / 否 / 不是 / 是的 / 没有 typed."""
+
+    source: OptionSource = YES_NO
+
+    async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
+        if msg.text is not None and (said := parse_yes_no(msg.text)) is not None:
+            return Answer("yes" if said else "no")
+        return await super().parse(ctx, answers, current, msg)
 
 
 @dataclass(frozen=True)
@@ -241,6 +271,9 @@ class Flow(Generic[M]):
     role: Role = Role.RESIDENT
     private: bool = False  # asks for personal data: only in a private chat
     begin: Callable[[Context, tuple[str, ...]], Awaitable[dict[str, Any] | None]] | None = None
+    # Works out answers nobody types (a similar report found) after each answer, so a step's
+    # ``when`` can depend on what the database says about the answers so far.
+    derive: Callable[[Context, dict[str, Any]], Awaitable[None]] | None = None
 
     def step(self, name: str) -> Step:
         for step in self.steps:

@@ -24,6 +24,7 @@ from bot.topics.service import (
     REF_PATTERN,
     TRANSITIONS,
     Status,
+    Topic,
     TopicError,
     TopicService,
     normalise_ref,
@@ -121,6 +122,14 @@ TOPIC_FLOW = Flow(
 
 # -- /review (审议议题): staff move a topic on: accept it for a meeting, merge, decline, close.
 
+REVIEW_OFFERED = 10  # topics offered as buttons when /review names none
+
+
+async def waiting_topics(ctx: Context) -> list[Topic]:
+    """Topics a reviewer can still move, the longest waiting first."""
+    movable = tuple(status for status, targets in TRANSITIONS.items() if targets)
+    return await TopicService.of(ctx.app).find(statuses=movable, limit=REVIEW_OFFERED)
+
 
 @dataclass(frozen=True)
 class TopicRef(InputKind):
@@ -131,10 +140,18 @@ class TopicRef(InputKind):
     """
 
     offer: str | None = None
+    waiting: bool = False  # offer the topics waiting for review when nothing was named
 
     async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
         ref = answers.get(self.offer) if self.offer else None
-        return [Option(ref, ref)] if isinstance(ref, str) else ()
+        if isinstance(ref, str):
+            return [Option(ref, ref)]
+        if not self.waiting:
+            return ()
+        return [
+            Option(ctx.t("topics.review.option", ref=t.ref, title=t.title[:20]), t.ref)
+            for t in await waiting_topics(ctx)
+        ]
 
     async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
         said = normalise_ref(msg.text or msg.choice or "")
@@ -195,8 +212,12 @@ async def move_options(ctx: Context, answers: Answers) -> Sequence[Option]:
 
 
 async def begin_review(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | None:
-    """A 审议 button or ``/review REF`` names the topic, when it can still be moved."""
+    """A 审议 button or ``/review REF`` names the topic, when it can still be moved; with
+    none named, the topics waiting are offered (and with none waiting, nothing starts)."""
     if not args:
+        if not await waiting_topics(ctx):
+            ctx.say("topics.review.nothing_waiting")
+            return None
         return {}
     ref = normalise_ref(args[0])
     topic = await TopicService.of(ctx.app).get(ref)
@@ -255,7 +276,7 @@ REVIEW_FLOW = Flow(
     steps=(
         Step(
             "ref",
-            TopicRef(offer="ref"),
+            TopicRef(offer="ref", waiting=True),
             "topics.review.ask_ref",
             "topics.review.ref",
             check=check_ref,

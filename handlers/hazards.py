@@ -2,7 +2,7 @@
 
 Button values: ``hz:card:<id>``, ``hz:list:<status>:<category>:<committee>:<overdue>:<page>``
 (``-`` for no filter) and ``hz:<status>:<id>`` to move a report; the reporter's answer to
-已整改到位? comes as ``hzok:yes:<id>`` / ``hzok:no:<id>``.
+已整改到位? comes as ``hzok:yes:<id>`` / ``hzok:no:<id>``, or in their own words (好了, 还没有).
 """
 
 from __future__ import annotations
@@ -11,16 +11,19 @@ import re
 from dataclasses import dataclass
 
 from bot.context import Context
-from bot.hazards.model import Category, HazardError, Status, may_see_reporter, may_view
+from bot.conversation_store import Key
+from bot.hazards.model import Category, HazardError, Report, Status, may_see_reporter, may_view
 from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
 from bot.hazards.views import card_text, list_line
 from bot.i18n import LANGUAGES
+from bot.menus import MenuMemory
 from bot.messages import Attachment, FileRef, Option, Reply
-from bot.parsing import normalise
+from bot.parsing import normalise, parse_yes_no
 from conversations.hazards import MOVE_FLOW, REOPEN_FLOW
 
 PAGE_SIZE = 5
+MINE_SHOWN = 10  # /myreports: the newest of one's own reports
 REF = re.compile(r"YH-\d{8}-\d{4}")
 OVERDUE_WORDS = {"超时", "逾期", "overdue", "late"}
 
@@ -190,3 +193,74 @@ async def on_verify(ctx: Context) -> None:
         ctx.reply(Reply(ctx.t(exc.key, **exc.params)))
         return
     ctx.say("hazard.verify.thanks", ref=report.ref)
+
+
+# -- the reporter's side: /myreports (我的上报) and answers in their own words ----------------
+
+
+def _verify_options(ctx: Context, report: Report) -> list[Option]:
+    return [
+        Option(ctx.t("hazard.mine.yes", ref=report.ref), f"hzok:yes:{report.id}"),
+        Option(ctx.t("hazard.mine.no", ref=report.ref), f"hzok:no:{report.id}"),
+    ]
+
+
+async def myreports(ctx: Context) -> None:
+    """``/myreports``: one's own reports (reference, category, status), and a 已整改到位?
+    still waiting for an answer can be answered from here."""
+    if ctx.chat.is_group:  # even a category says something about a neighbour
+        ctx.say("hazard.mine.private")
+        return
+    reports = await HazardService.of(ctx.app).mine(ctx.user, MINE_SHOWN)
+    if not reports:
+        ctx.say("hazard.mine.empty")
+        return
+    lines = [ctx.t("hazard.mine.head", count=len(reports))]
+    for n, report in enumerate(reports, 1):
+        lines.append(
+            ctx.t(
+                "hazard.mine.line",
+                n=n,
+                ref=report.ref,
+                category_key=report.category.key,
+                status_key=report.status.key,
+            )
+        )
+    waiting = [r for r in reports if r.status is Status.RESOLVED]
+    options = [option for report in waiting for option in _verify_options(ctx, report)]
+    if waiting:
+        lines.append(ctx.t("hazard.mine.answer"))
+    ctx.reply(Reply("\n".join(lines), tuple(options)))
+
+
+async def answer_in_words(ctx: Context) -> bool:
+    """好了 / 已经修好了 / 还没有 / 电线还在 from a reporter whose report waits for their
+    已整改到位?: yes closes it, no reopens it with their words as the reason."""
+    said = parse_yes_no(ctx.incoming.text or "")
+    if said is None:
+        return False
+    service = HazardService.of(ctx.app)
+    waiting = await service.awaiting_answer(ctx.user)
+    if not waiting:
+        return False
+    if len(waiting) > 1:  # which one is meant is not for us to guess
+        ctx.say("hazard.verify.which", count=len(waiting))
+        await myreports(ctx)
+        return True
+    report = waiting[0]
+    reason = (ctx.incoming.text or "").strip()
+    try:
+        if said:
+            await service.verify(ctx.user, report.id)
+        else:
+            await service.reopen(ctx.user, report.id, reason)
+    except HazardError as exc:
+        ctx.reply(Reply(ctx.t(exc.key, **exc.params)))
+        return True
+    key = Key(ctx.chat.platform, ctx.chat.id, ctx.incoming.user.id)
+    await MenuMemory(ctx.app.db).settle(key, (o.value for o in _verify_options(ctx, report)))
+    if said:
+        ctx.say("hazard.verify.thanks", ref=report.ref)
+    else:
+        ctx.say("hazard.reopen.done_with_reason", ref=report.ref, reason=reason)
+    return True

@@ -39,7 +39,7 @@ def card(ctx: Context, topic: Topic, supported: bool) -> Reply:
         lines.append(ctx.t("topics.card.merged", into=topic.merged_into))
     lines.append(topic.summary(120))
     options = []
-    if topic.status in OPEN:
+    if topic.status in OPEN and topic.submitter_id != ctx.user.id:
         if supported:
             options.append(Option(ctx.t("topics.unsupport_button"), f"tp:u:{topic.id}"))
         else:

@@ -14,9 +14,11 @@ from bot.parsing import (
     InputError,
     match_option,
     normalise,
+    option_matches,
     parse_datetime,
     parse_int,
     parse_phone,
+    parse_yes_no,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -479,3 +481,63 @@ def test_match_option_by_number_returns_the_numbered_option(
 def test_match_option_returns_an_offered_option_or_none(options: list[Option], text: str) -> None:
     matched = match_option(text, options)
     assert matched is None or any(matched is option for option in options)
+
+
+# --- head counts, yes and no, answers that fit several options -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("我和老伴两个人", 2), ("两个人", 2), ("俩", 2), ("我们俩", 2), ("我们三个", 3),
+     ("一家三口", 3), ("就我一个人", 1), ("我们仨", 3)],
+)  # fmt: skip
+def test_parse_int_reads_a_head_count_in_a_sentence(text: str, expected: int) -> None:
+    assert parse_int(text, 1, 10) == expected
+
+
+@pytest.mark.parametrize("text", ["我们两个人和三个孩子", "3号楼", "我和老伴"])
+def test_a_sentence_without_exactly_one_head_count_is_not_a_number(text: str) -> None:
+    assert error_key(lambda: parse_int(text, 1, 10)) == "input.number.invalid"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("好了", True), ("已经修好了", True), ("是的", True), ("是", True), ("是同一处", True),
+     ("没问题", True), ("OK", True), ("还没有", False), ("没修好", False), ("电线还在", False),
+     ("否", False), ("不是", False), ("no", False), ("加装电梯要多少钱", None),
+     ("楼道还能不能堆东西？", None), ("是不是要交钱吗", None), ("", None),
+     ("今天天气怎么样", None), ("我know了", None)],
+)  # fmt: skip
+def test_parse_yes_no(text: str, expected: bool | None) -> None:
+    assert parse_yes_no(text) is expected
+
+
+YES_OR_NO_PHONE = [Option("需要", "yes"), Option("不需要", "no")]
+REVIEW_MOVES = [
+    Option("已采纳", "accepted"),
+    Option("合并", "merged"),
+    Option("暂不采纳", "declined"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "values"),
+    [("要", YES_OR_NO_PHONE, ["yes", "no"]), ("采纳", REVIEW_MOVES, ["accepted", "declined"]),
+     ("需要", YES_OR_NO_PHONE, ["yes"]), ("不需要", YES_OR_NO_PHONE, ["no"]),
+     ("暂不采纳", REVIEW_MOVES, ["declined"]), ("并", REVIEW_MOVES, [])],
+)  # fmt: skip
+def test_option_matches_names_every_option_a_short_answer_fits(
+    text: str, options: list[Option], values: list[str]
+) -> None:
+    assert [o.value for o in option_matches(text, options)] == values
+    expected = values[0] if len(values) == 1 else None
+    assert (match_option(text, options) or Option("", "")).value == (expected or "")
+
+
+def test_synonyms_pick_an_option_by_other_words() -> None:
+    options = [Option("电动自行车违规停放/充电", "ebike"), Option("消防通道/楼道堆物", "passage")]
+    words = {"ebike": ("电瓶车", "电驴"), "passage": ("杂物",)}
+    assert match_option("电驴", options, words) == options[0]
+    assert match_option("楼道里有电瓶车在充电", options, words) == options[0]
+    assert [o.value for o in option_matches("电瓶车和杂物", options, words)] == ["ebike", "passage"]
+    assert match_option("电驴", options) is None

@@ -70,6 +70,17 @@ class Category(StrEnum):
         return self is Category.ELDERLY
 
 
+# Other words people use for a category, matched when they type instead of tapping.
+CATEGORY_WORDS: dict[Category, tuple[str, ...]] = {
+    Category.EBIKE: ("电瓶车", "电动车", "电驴", "电单车", "助动车", "飞线充电"),
+    Category.GROUP_RENTAL: ("群租", "二房东", "隔断间"),
+    Category.PASSAGE: ("堆物", "杂物", "消防通道", "楼道堆放"),
+    Category.SMALL_VENUE: ("小饭店", "小作坊", "小商铺", "小旅馆", "小网吧"),
+    Category.WIRING_GAS: ("电线", "燃气", "煤气", "漏电", "液化气"),
+    Category.ELDERLY: ("独居老人", "孤寡老人", "空巢老人"),
+}
+
+
 class Department(StrEnum):
     SAFETY_OFFICE = "safety"  # 社区平安办
     HOUSING = "housing"  # 房地办

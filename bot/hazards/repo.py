@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -312,35 +311,22 @@ async def open_places(
     return [Place(r["id"], r["address"], r["latitude"], r["longitude"]) for r in rows]
 
 
-# -- drafts waiting for the "same place?" answer -----------------------------------------------
-
-
-async def save_draft(
-    db: Sql,
-    instance: str,
-    user_id: int,
-    answers: dict[str, Any],
-    candidate_id: int,
-    now: datetime,
-) -> None:
-    await db.execute(
-        "INSERT INTO hazard_drafts (instance, user_id, answers, candidate_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (instance) DO UPDATE SET"
-        " answers = excluded.answers, candidate_id = excluded.candidate_id",
-        (instance, user_id, json.dumps(answers, ensure_ascii=False), candidate_id, to_db(now)),
+async def by_reporter(db: Sql, reporter_id: int, limit: int) -> list[Report]:
+    """One person's own reports, newest first (what /myreports lists)."""
+    rows = await db.fetchall(
+        _SELECT + " WHERE r.reporter_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+        (reporter_id, limit),
     )
+    return [_report(row) for row in rows]
 
 
-async def load_draft(db: Sql, instance: str, user_id: int) -> tuple[dict[str, Any], int] | None:
-    row = await db.fetchone(
-        "SELECT answers, candidate_id FROM hazard_drafts WHERE instance = ? AND user_id = ?",
-        (instance, user_id),
+async def supplementers(db: Sql, report_id: int) -> list[int]:
+    """The people who added to a report as the same place (its reporter left out)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT e.actor_id FROM hazard_events e"
+        " JOIN hazard_reports r ON r.id = e.report_id"
+        " WHERE e.report_id = ? AND e.kind = 'supplement' AND e.actor_id IS NOT NULL"
+        " AND e.actor_id != r.reporter_id ORDER BY e.actor_id",
+        (report_id,),
     )
-    if row is None:
-        return None
-    answers: dict[str, Any] = json.loads(row["answers"])
-    return answers, int(row["candidate_id"])
-
-
-async def prune_drafts(db: Sql, before: datetime) -> None:
-    await db.execute("DELETE FROM hazard_drafts WHERE created_at < ?", (to_db(before),))
+    return [int(row["actor_id"]) for row in rows]

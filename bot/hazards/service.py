@@ -78,6 +78,18 @@ class HazardService:
     async def by_ref(self, ref: str) -> Report | None:
         return await repo.by_ref(self.db, ref)
 
+    async def mine(self, reporter: User, limit: int) -> list[Report]:
+        """This person's own reports, newest first; never anyone else's."""
+        return await repo.by_reporter(self.db, reporter.id, limit)
+
+    async def awaiting_answer(self, reporter: User) -> list[Report]:
+        """This person's reports marked 已整改 and waiting for their 已整改到位? answer."""
+        return [
+            r
+            for r in await repo.by_reporter(self.db, reporter.id, -1)
+            if r.status is Status.RESOLVED
+        ]
+
     async def history(self, report: Report) -> list[Event]:
         return await repo.events(self.db, report.id)
 
@@ -279,7 +291,9 @@ class HazardService:
         """The reporter confirms the fix: the report is closed as verified by them."""
         return await self._reporter_answer(reporter, report_id, fixed=True, reason="")
 
-    async def reopen(self, reporter: User, report_id: int, reason: str, instance: str) -> Report:
+    async def reopen(
+        self, reporter: User, report_id: int, reason: str, instance: str | None = None
+    ) -> Report:
         """The reporter says it is not fixed: back to work, and the staff groups hear why."""
         return await self._reporter_answer(
             reporter, report_id, fixed=False, reason=reason, instance=instance
@@ -388,6 +402,9 @@ class HazardService:
         )
 
     async def tell_reporter(self, report: Report, event_id: int, note: str) -> None:
+        """The reporter hears every move (and answers 已整改到位?); people who added to the
+        report as the same place hear the progress too, without the question."""
+        await self._tell_followers(report, event_id, note)
         reporter = await self.app.users.by_id(report.reporter_id)
         if reporter is None:
             return
@@ -409,3 +426,19 @@ class HazardService:
             original=report.duplicate_of or "",
             note_line=text(lang, "hazard.told.note", note=note) if note else "",
         )
+
+    async def _tell_followers(self, report: Report, event_id: int, note: str) -> None:
+        notifier = self.app.notifier
+        for user_id in await repo.supplementers(self.db, report.id):
+            follower = await self.app.users.by_id(user_id)
+            if follower is None:
+                continue
+            lang = notifier.language_of(follower)
+            await notifier.user(
+                follower,
+                "hazard.follower.told",
+                dedup_key=f"hz:{report.ref}:ev:{event_id}:follower:{user_id}",
+                ref=report.ref,
+                status_key=report.status.key,
+                note_line=text(lang, "hazard.told.note", note=note) if note else "",
+            )

@@ -322,6 +322,8 @@ class TopicService:
         """附议 once; False when this person had already supported it."""
         async with self._db.transaction() as tx:
             topic = await self._open(tx, topic_id)
+            if topic.submitter_id == user.id:  # a topic's own author is not a second voice
+                raise TopicError("topics.support.own", ref=topic.ref, title=topic.title)
             before = await tx.scalar(
                 "SELECT COUNT(*) FROM topic_supports WHERE topic_id = ? AND user_id = ?",
                 (topic.id, user.id),

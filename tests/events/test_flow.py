@@ -299,3 +299,29 @@ async def test_roster_in_groups_and_at_the_door(app: App, person: Make, clock: F
     clock.set(START + timedelta(minutes=10))
     at_the_door = await staff.send("/roster")
     assert "莫阿姨" in texts(at_the_door) and at_the_door[-1].options
+
+
+async def test_a_party_size_said_in_a_sentence_is_understood(app: App, person: Make) -> None:
+    event_id = await make_event(app, capacity=10, max_party=3)
+    alice = person("alice", "王阿姨")
+    await alice.send(f"/events {event_id}")
+    await alice.send("王阿姨")
+    summary = await alice.send("我和老伴两个人")
+    assert "人数：2" in summary[0].text
+    assert "报名成功" in texts(await alice.send("确认提交"))
+    roster = await Events.of(app).roster(event_id)
+    assert roster is not None and [x.signup.party for x in roster.confirmed] == [2]
+
+
+async def test_a_short_answer_fitting_two_options_is_asked_again_naming_both(
+    app: App, person: Make
+) -> None:
+    staff = person("staff")
+    answers = ["/newevent", "消防安全培训", "请穿便于活动的衣服", "7月25日下午2点"]
+    answers += ["7月25日下午4点", "街道社区文化活动中心", "30", "7月24日 18:00", "2", "三门"]
+    for answer in answers:
+        await staff.send(answer)
+    again = texts(await staff.send("要"))
+    assert "可能是指" in again and "需要" in again and "不需要" in again
+    summary = await staff.send("需要")
+    assert "消防安全培训" in summary[0].text

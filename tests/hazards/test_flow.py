@@ -6,6 +6,8 @@ import asyncio
 import re
 from datetime import timedelta
 
+import pytest
+
 from bot.chats import Tag
 from bot.hazards.model import Category, Status
 from bot.hazards.repo import Filters, NewReport
@@ -142,24 +144,42 @@ async def test_in_a_group_it_moves_to_the_private_chat(app, person) -> None:
     assert "私聊" in replies[0].text
 
 
-async def test_same_place_yes_adds_a_supplement(app, person) -> None:
+async def fill_report(
+    who,
+    *,
+    category: str = "1",
+    address: str = "三门小区5号楼2单元一楼",
+    description: str = "又看到有人在楼道里给电动车充电",
+):  # type: ignore[no-untyped-def]
+    """Everything up to the urgency answer; what comes back is the next question."""
+    await who.send("/report")
+    await who.send(category)
+    await who.send("三门")
+    await who.send(address)
+    await who.send(description)
+    await photo(who, "second.jpg")
+    await who.press(DONE)
+    return await who.send("一般")
+
+
+async def test_same_place_is_one_yes_no_step_before_the_summary_and_yes_adds_a_supplement(
+    app, person
+) -> None:
     first = person("first", "张三")
     filed = texts(await file_report(first))
     ref = REF.search(filed).group()  # type: ignore[union-attr]
     await queued(app, "staff-group")
 
     second = person("second")
-    await second.send("/report")
-    await second.send("1")
-    await second.send("三门")
-    await second.send("三门小区5号楼2单元一楼")  # written differently, same place
-    await second.send("又看到有人在楼道里给电动车充电")
-    await photo(second, "second.jpg")
-    await second.press(DONE)
-    await second.send("一般")
-    question = await second.send("确认提交")
-    assert ref in texts(question) and "同一个地方" in texts(question)
-    await second.send("1")  # yes, the same place
+    question = await fill_report(second)  # written differently, same place
+    assert "【上报隐患 7/7】" in texts(question) and "同一处" in texts(question)
+    shown = texts(question)
+    assert ref in shown and "电动自行车" in shown and "待受理" in shown
+    # Never the other person's words or exact address.
+    assert "三辆电动车" not in texts(question) and "一楼楼道" not in texts(question)
+    assert [o.label for o in question[-1].options] == ["是", "否"]
+    summary = await second.send("是同一处")
+    assert "是否同一处：是" in texts(summary) and "确认提交" in summary[-1].options[0].label
     done = await second.send("确认提交")
     assert f"补充到报告 {ref}" in texts(done)
 
@@ -174,14 +194,57 @@ async def test_same_place_yes_adds_a_supplement(app, person) -> None:
     assert len(told) == 1 and "补充" in told[0].reply.text
 
 
-async def test_same_place_no_files_a_new_report(app, person) -> None:
+@pytest.mark.parametrize(("said", "files_new"), [("是", False), ("否", True), ("不是", True)])
+async def test_same_place_takes_plain_yes_and_no(app, person, said: str, files_new: bool) -> None:
     await file_report(person("first"))
     second = person("second")
-    question = await file_report(second, address="三门小区 5号楼 2单元 二楼")
-    assert "同一个地方" in texts(question)
-    await second.send("不是")
-    done = await second.send("确认提交")
-    assert REF.search(texts(done)).group().endswith("0002")  # type: ignore[union-attr]
+    await fill_report(second, address="三门小区 5号楼 2单元 二楼")
+    summary = await second.send(said)
+    assert f"是否同一处：{'否' if files_new else '是'}" in texts(summary)
+    done = texts(await second.send("确认提交"))
+    if files_new:
+        assert REF.search(done).group().endswith("0002")  # type: ignore[union-attr]
+    else:
+        assert "补充到报告 YH-20260718-0001" in done
+
+
+async def test_a_supplementing_resident_hears_later_progress(app, person) -> None:
+    ref = REF.search(texts(await file_report(person("first")))).group()  # type: ignore[union-attr]
+    second = person("second")
+    await fill_report(second)
+    await second.send("是")
+    await second.send("确认提交")
+    await queued(app, "second")
+    service = HazardService.of(app)
+    report = await service.by_ref(ref)
+    assert report is not None
+    await service.move(None, report.id, Status.ACCEPTED, "明天上门查看")
+    told = await queued(app, "second")
+    assert len(told) == 1
+    assert ref in told[0].reply.text and "已受理" in told[0].reply.text
+    assert "明天上门查看" in told[0].reply.text and not told[0].reply.options
+
+
+async def test_never_asked_for_elderly_people_living_alone(app, person) -> None:
+    await file_report(person("first"), category="6", description="独居的李老伯家里煤气味很重")
+    second = person("second")
+    summary = await fill_report(second, category="6", address="三门小区 5号楼 2单元 一楼楼道")
+    assert "同一处" not in texts(summary) and "请核对" in texts(summary)
+    done = texts(await second.send("确认提交"))
+    assert REF.search(done).group().endswith("0002")  # type: ignore[union-attr]
+
+
+async def test_editing_the_address_away_drops_the_question(app, person) -> None:
+    await file_report(person("first"))
+    second = person("second")
+    await fill_report(second)
+    await second.send("是")
+    await second.send("修改")
+    await second.send("地址")
+    summary = await second.send("西藏南路 1200 弄 8 号后门")
+    assert "同一处" not in texts(summary)
+    done = texts(await second.send("确认提交"))
+    assert REF.search(done).group().endswith("0002")  # type: ignore[union-attr]
 
 
 async def test_no_question_for_other_category_place_committee_or_old_reports(
@@ -196,7 +259,29 @@ async def test_no_question_for_other_category_place_committee_or_old_reports(
         assert REF.search(texts(await file_report(person(who), **kwargs)))  # type: ignore[arg-type]
     clock.advance(timedelta(days=31))
     done = await file_report(person("late"))
-    assert "同一个地方" not in texts(done) and "YH-20260818" in texts(done)
+    assert "同一处" not in texts(done) and "YH-20260818" in texts(done)
+
+
+@pytest.mark.parametrize("word", ["电瓶车", "电动车", "电驴", "楼道里电瓶车充电"])
+async def test_everyday_words_for_e_bikes_pick_the_e_bike_category(app, person, word: str) -> None:
+    alice = person("alice")
+    await alice.send("/report")
+    committees = await alice.send(word)
+    assert "居委会" in texts(committees) and len(committees[-1].options) == 3
+    await alice.send("三门")
+    await alice.send("三门小区 5号楼 楼道")
+    await alice.send("楼道里停了电动车")
+    await alice.send("跳过")
+    summary = await alice.send("一般")
+    assert "类别：电动自行车违规停放/充电" in texts(summary)
+
+
+async def test_a_word_that_fits_two_categories_is_asked_again_naming_both(app, person) -> None:
+    alice = person("alice")
+    await alice.send("/report")
+    again = texts(await alice.send("电瓶车和杂物"))
+    assert "可能是指" in again and "电动自行车" in again and "消防通道/楼道堆物" in again
+    assert "请选择" in again or "类别" in again
 
 
 def clutter_at_sanmen(user: User) -> NewReport:

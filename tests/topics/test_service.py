@@ -313,3 +313,46 @@ async def test_agenda_has_the_meetings_accepted_topics_most_supported_first(app)
         0,
     ]
     assert body["topics"][0]["submitter"] == "匿名"
+
+
+async def test_review_without_a_reference_offers_the_waiting_topics_and_counts_true_steps(
+    app, person
+) -> None:
+    first, second = await new_topic(app, title="小区门口摆摊"), await new_topic(app)
+    reviewer = person("staff")
+    ask = await reviewer.send("/review")
+    assert "【审议议题 第1步】" in texts(ask)  # what follows depends on the decision
+    assert [o.value for o in ask[-1].options] == [first.ref, second.ref]
+    assert "小区门口摆摊" in ask[-1].options[0].label
+    moves = await reviewer.send("2")
+    assert "【审议议题 第2步】" in texts(moves) and second.ref in texts(moves)
+    meeting = await reviewer.send("已采纳")
+    assert "【审议议题 3/4】" in texts(meeting)
+    assert "【审议议题 4/4】" in texts(await reviewer.send("跳过"))
+
+
+async def test_review_with_nothing_waiting_says_so(app, person) -> None:
+    replies = await person("staff").send("/review")
+    assert "没有等待审议的议题" in texts(replies)
+    assert "要审议哪个议题" not in texts(replies)
+
+
+async def test_a_decision_word_that_fits_two_moves_is_asked_again(app, person) -> None:
+    topic = await new_topic(app)
+    reviewer = person("staff")
+    await reviewer.send(f"/review {topic.ref}")
+    again = texts(await reviewer.send("采纳"))
+    assert "可能是指" in again and "已采纳" in again and "暂不采纳" in again
+    still = await TopicService.of(app).get(topic.ref)
+    assert still is not None and still.status is S.SUBMITTED
+
+
+async def test_a_submitter_cannot_support_their_own_topic(app, person) -> None:
+    topic = await new_topic(app)
+    alice = person("alice")
+    refused = texts(await alice.press(f"tp:s:{topic.id}"))
+    assert "您自己提交的议题" in refused
+    assert "您自己提交的议题" in texts(await alice.send(f"/support {topic.ref}"))
+    assert (await TopicService.of(app).get(topic.ref)).supports == 0  # type: ignore[union-attr]
+    listing = await alice.send("/topics 1")
+    assert topic.ref in listing[1].text and listing[1].options == ()

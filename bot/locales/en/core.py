@@ -51,6 +51,7 @@ TEXTS: dict[str, str] = {
     "bind.done": "This group is set: committee {committee}, type {tags}. Notices will follow this.",
     # -- flows -----------------------------------------------------------------------------------
     "flow.progress": "[{title} {n}/{total}]",
+    "flow.progress_open": "[{title} step {n}]",
     "flow.optional": '(optional: reply "skip")',
     "flow.current": "(currently: {value})",
     "flow.controls": 'Reply "back" at any time to change an answer, or "cancel" to stop.',
@@ -61,6 +62,8 @@ TEXTS: dict[str, str] = {
     "flow.cancel": "Cancel",
     "flow.skip": "Skip",
     "flow.done": "Done",
+    "flow.yes": "Yes",
+    "flow.no": "No",
     "flow.pick_edit": "Which item do you want to change?",
     "flow.cancelled": '"{title}" cancelled; nothing was saved.',
     "flow.none_open": "You are not filling anything in right now.",
@@ -71,6 +74,7 @@ TEXTS: dict[str, str] = {
     "flow.timed_out": '"{title}" ended after {minutes} minutes without a reply; nothing was saved. Start again whenever you like.',
     # -- input checks ----------------------------------------------------------------------------
     "input.choice.invalid": "Please tap an option or reply with its number (1–{count}).",
+    "input.choice.ambiguous": '"{typed}" could mean: {options}. Please reply with the number or the whole option.',
     "input.text.expected": "Please reply with text.",
     "input.text.too_short": "Too short: at least {min} characters (you wrote {length}).",
     "input.text.too_long": "Too long: at most {max} characters (you wrote {length}). Please shorten it.",

@@ -55,6 +55,9 @@ TEXTS: dict[str, str] = {
     "topics.support.not_supported": 'You have not supported {ref} "{title}" ({supports} people support it).',
     "topics.support.closed": 'Topic {ref} is "{status}" now, so support can no longer be given or taken back.',
     "topics.support.usage": "Please add the topic's reference, e.g. /{command} YT-20260718-0001",
+    "topics.support.own": "{ref} “{title}” is your own topic, so you cannot support it yourself; ask your neighbours to support it.",
+    "topics.review.option": "{ref} “{title}”",
+    "topics.review.nothing_waiting": "No topics are waiting for review.",
     "topics.unknown_ref": "There is no topic {ref}; please check the reference.",
     # -- committees ------------------------------------------------------------------------------
     "topics.committee.unknown": 'There is no committee called "{name}".',
@@ -62,7 +65,7 @@ TEXTS: dict[str, str] = {
     "topics.committee.gone": "That committee no longer collects topics; please choose again.",
     # -- reviewing -------------------------------------------------------------------------------
     "topics.review.title": "Review a topic",
-    "topics.review.ask_ref": "Which topic? Enter its reference (e.g. YT-20260718-0001), or tap it below to confirm:",
+    "topics.review.ask_ref": "Which topic? Enter its reference (e.g. YT-20260718-0001), or pick one below:",
     "topics.review.ref": "Reference",
     "topics.review.bad_ref": "A reference looks like YT-date-number, e.g. YT-20260718-0001.",
     "topics.review.final": 'Topic {ref} is "{status}" and can\'t be changed any more.',

@@ -51,6 +51,7 @@ TEXTS: dict[str, str] = {
     "bind.done": "本群已设置：居委会 {committee}，类型 {tags}。以后的通知会按此发送。",
     # -- 对话流程 --------------------------------------------------------------------------------
     "flow.progress": "【{title} {n}/{total}】",
+    "flow.progress_open": "【{title} 第{n}步】",
     "flow.optional": "（可选，可回复「跳过」）",
     "flow.current": "（当前填写：{value}）",
     "flow.controls": "随时回复「上一步」返回修改，回复「取消」退出。",
@@ -61,6 +62,8 @@ TEXTS: dict[str, str] = {
     "flow.cancel": "取消",
     "flow.skip": "跳过",
     "flow.done": "完成",
+    "flow.yes": "是",
+    "flow.no": "否",
     "flow.pick_edit": "请选择要修改的项目：",
     "flow.cancelled": "已取消「{title}」，填写的内容没有保存。",
     "flow.none_open": "当前没有正在填写的内容。",
@@ -71,6 +74,7 @@ TEXTS: dict[str, str] = {
     "flow.timed_out": "「{title}」已超过 {minutes} 分钟没有回复，已自动结束，填写的内容没有保存。需要时请重新开始。",
     # -- 输入校验 --------------------------------------------------------------------------------
     "input.choice.invalid": "请点选一个选项，或回复选项前的数字（1–{count}）。",
+    "input.choice.ambiguous": "「{typed}」可能是指：{options}。请回复编号，或把选项说完整。",
     "input.text.expected": "请用文字回复。",
     "input.text.too_short": "内容太短了：至少需要 {min} 个字（现在 {length} 个）。",
     "input.text.too_long": "内容太长了：最多 {max} 个字（现在 {length} 个），请精简一下。",

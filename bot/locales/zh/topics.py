@@ -55,6 +55,9 @@ TEXTS: dict[str, str] = {
     "topics.support.not_supported": "您还没有附议 {ref}「{title}」（现在共 {supports} 人附议）。",
     "topics.support.closed": "议题 {ref} 现在是「{status}」，不能再附议或取消附议了。",
     "topics.support.usage": "请写上议题编号，例如：/{command} YT-20260718-0001",
+    "topics.support.own": "{ref}「{title}」是您自己提交的议题，不用再附议；请邻居们来附议吧。",
+    "topics.review.option": "{ref}「{title}」",
+    "topics.review.nothing_waiting": "现在没有等待审议的议题。",
     "topics.unknown_ref": "没有找到编号为 {ref} 的议题，请检查编号。",
     # -- 专委会 ----------------------------------------------------------------------------------
     "topics.committee.unknown": "没有找到「{name}」专委会。",
@@ -62,7 +65,7 @@ TEXTS: dict[str, str] = {
     "topics.committee.gone": "这个专委会已经停止征集议题了，请重新选择。",
     # -- 审议 ------------------------------------------------------------------------------------
     "topics.review.title": "审议议题",
-    "topics.review.ask_ref": "要审议哪个议题？请输入议题编号（例如 YT-20260718-0001），或点下面的编号确认：",
+    "topics.review.ask_ref": "要审议哪个议题？请输入议题编号（例如 YT-20260718-0001），或在下面选一个：",
     "topics.review.ref": "议题编号",
     "topics.review.bad_ref": "议题编号的格式是 YT-年月日-序号，例如 YT-20260718-0001。",
     "topics.review.final": "议题 {ref} 已经是「{status}」，不能再变更了。",
