@@ -23,6 +23,7 @@ from conversations.steps import CANCEL, CONFIRM, DONE, EDIT, SKIP, Answers, Flow
 log = logging.getLogger(__name__)
 
 SUMMARY = "__summary__"  # the step name of the final review
+NOTES = "__notes__"  # step name → catalogue key of what was assumed in reading its answer
 PICK_EDIT = "__pick_edit__"  # choosing which answer to change
 
 CONTROL_WORDS = {
@@ -46,6 +47,18 @@ def _intent(ctx: Context) -> str | None:
             if said in words:
                 return intent
     return None
+
+
+def _set_note(state: State, step: Step, note: str | None) -> None:
+    notes = dict(state.answers.get(NOTES) or {})
+    if note:
+        notes[step.name] = note
+    else:
+        notes.pop(step.name, None)
+    if notes:
+        state.answers[NOTES] = notes
+    else:
+        state.answers.pop(NOTES, None)
 
 
 class Engine:
@@ -147,6 +160,8 @@ class Engine:
                 return True
             current = state.answers.get(step.name)
             state.answers[step.name] = current if current else step.kind.skipped()
+            if not current:
+                _set_note(state, step, None)
             await self._advance(ctx, flow, state, step)
             return True
         if intent == "done" and step.kind.collects:
@@ -169,6 +184,7 @@ class Engine:
             await self._prompt(ctx, flow, state, repeat=True)
             return True
         state.answers[step.name] = answer.value
+        _set_note(state, step, answer.note)
         if answer.done:
             await self._advance(ctx, flow, state, step)
         else:
@@ -181,8 +197,13 @@ class Engine:
         return True
 
     async def _numbered_control(self, ctx: Context, step: Step, state: State) -> str | None:
-        """A number typed for a button the engine added (跳过, 完成, a suggested answer)."""
+        """A number typed for a button the engine added (跳过, 完成, a suggested answer).
+
+        Buttons are counted as shown; a count step takes a typed number as its answer.
+        """
         said = normalise(ctx.incoming.text or "")
+        if step.kind.reads_numbers:
+            return None
         own = list(await step.kind.options(ctx, state.answers))
         shown = self._with_controls(ctx, step, own)
         if not said.isdigit() or not 1 <= int(said) <= len(shown):
@@ -190,8 +211,7 @@ class Engine:
         picked = shown[int(said) - 1]
         if picked.value in BUTTON_INTENTS:
             return BUTTON_INTENTS[picked.value]
-        if not step.kind.reads_numbers:
-            ctx.incoming = replace(ctx.incoming, text=None, choice=picked.value)
+        ctx.incoming = replace(ctx.incoming, text=None, choice=picked.value)
         return None
 
     def _with_controls(self, ctx: Context, step: Step, options: list[Option]) -> list[Option]:
@@ -336,6 +356,7 @@ class Engine:
         title = ctx.t(flow.title)
         if state.step == SUMMARY:
             lines = [ctx.t("flow.summary", title=title)]
+            notes = state.answers.get(NOTES) or {}
             for step in self._applicable(flow, state.answers):
                 value = state.answers.get(step.name)
                 shown = (
@@ -343,7 +364,8 @@ class Engine:
                     if value in (None, [], "")
                     else step.kind.show(ctx, value, await step.kind.options(ctx, state.answers))
                 )
-                lines.append(f"{ctx.t(step.label)}：{shown}")
+                note = notes.get(step.name) if value not in (None, [], "") else None
+                lines.append(f"{ctx.t(step.label)}：{shown}{ctx.t(note) if note else ''}")
             ctx.reply(Reply("\n".join(lines), tuple(self._summary_options(ctx))))
             return
         if state.step == PICK_EDIT:

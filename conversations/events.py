@@ -408,8 +408,21 @@ NEW_EVENT_FLOW = Flow(
             "events.new.description",
             optional=True,
         ),
-        Step("start", When(), "events.new.ask_start", "events.new.start", check=check_start),
-        Step("end", When(), "events.new.ask_end", "events.new.end", optional=True, check=check_end),
+        Step(
+            "start",
+            When(afternoon=True),
+            "events.new.ask_start",
+            "events.new.start",
+            check=check_start,
+        ),
+        Step(
+            "end",
+            When(afternoon=True, same_day_as="start"),
+            "events.new.ask_end",
+            "events.new.end",
+            optional=True,
+            check=check_end,
+        ),
         Step("place", Text(2, 100), "events.new.ask_place", "events.new.place"),
         Step(
             "capacity",
@@ -420,7 +433,7 @@ NEW_EVENT_FLOW = Flow(
         ),
         Step(
             "deadline",
-            When(),
+            When(afternoon=True),
             "events.new.ask_deadline",
             "events.new.deadline",
             optional=True,

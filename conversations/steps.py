@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from bot.context import Context
 from bot.messages import Incoming, Option
-from bot.parsing import InputError, match_option, parse_datetime, parse_int, parse_phone
+from bot.parsing import InputError, match_option, parse_int, parse_phone, read_datetime
 from bot.roles import Role
 from bot.timeutil import from_db, local, to_db
 
@@ -31,6 +31,7 @@ SKIP, DONE, CONFIRM, EDIT, CANCEL = "__skip__", "__done__", "__confirm__", "__ed
 class Answer:
     value: Any
     done: bool = True  # False: stay on this step and collect more (photos)
+    note: str | None = None  # catalogue key shown by the answer in the summary (an assumption)
 
 
 class InputKind:
@@ -38,7 +39,9 @@ class InputKind:
 
     hint: str | None = None  # catalogue key of a short hint shown under the prompt
     collects = False  # True: several messages make one answer, 完成 ends it
-    reads_numbers = False  # True: a typed number is this kind's own answer, not a button
+    # True: a typed number is this kind's own answer (a count), never a button's position, so
+    # 1 at an optional count is one, not 跳过. Choices read numbers as positions of buttons.
+    reads_numbers = False
 
     async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
         return ()
@@ -76,7 +79,6 @@ def fixed(*items: tuple[str, str]) -> OptionSource:
 @dataclass(frozen=True)
 class Choice(InputKind):
     source: OptionSource
-    reads_numbers = True
 
     async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
         return await self.source(ctx, answers)
@@ -147,17 +149,33 @@ class Number(InputKind):
 
 @dataclass(frozen=True)
 class When(InputKind):
-    """A date and time, as people write them (明天下午3点, 7月18日 14:00); stored in UTC."""
+    """A date and time, as people write them (明天下午3点, 7月18日 14:00); stored in UTC.
+
+    ``afternoon``: a bare 1–6点 is the afternoon (events and meetings), noted in the summary.
+    ``same_day_as``: a time alone falls on the day of that earlier answer (an end time).
+    """
 
     future: bool = True
     hint: str | None = "input.datetime.hint"
+    afternoon: bool = False
+    same_day_as: str | None = None
 
     async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
         now = ctx.app.clock.now()
-        moment = parse_datetime(_text_of(msg), now=now.astimezone(ctx.app.tz), tz=ctx.app.tz)
+        earlier = answers.get(self.same_day_as) if self.same_day_as else None
+        on = from_db(earlier).astimezone(ctx.app.tz).date() if isinstance(earlier, str) else None
+        reading = read_datetime(
+            _text_of(msg),
+            now=now.astimezone(ctx.app.tz),
+            tz=ctx.app.tz,
+            on=on,
+            afternoon=self.afternoon,
+        )
+        moment = reading.moment
         if self.future and moment <= now:
             raise InputError("input.datetime.past", value=local(moment, ctx.app.tz))
-        return Answer(to_db(moment))
+        note = "input.datetime.assumed_afternoon" if reading.assumed_afternoon else None
+        return Answer(to_db(moment), note=note)
 
     def show(self, ctx: Context, value: Any, options: Sequence[Option]) -> str:
         return local(from_db(value), ctx.app.tz)

@@ -299,3 +299,90 @@ async def test_roster_in_groups_and_at_the_door(app: App, person: Make, clock: F
     clock.set(START + timedelta(minutes=10))
     at_the_door = await staff.send("/roster")
     assert "莫阿姨" in texts(at_the_door) and at_the_door[-1].options
+
+
+async def new_event_until(staff: Person, *answers: str) -> list[Reply]:
+    """/newevent with a title and no description, then the given answers; the last replies."""
+    replies: list[Reply] = []
+    for said in ("/newevent", "消防安全培训", "跳过", *answers):
+        replies = await staff.send(said)
+    return replies
+
+
+async def test_typing_1_at_an_optional_count_is_one_place_not_skip(app: App, person: Make) -> None:
+    staff = person("staff")
+    asked = await new_event_until(staff, "2026-12-12 09:30", "11:00", "社区文化活动中心")
+    assert "最多多少人" in texts(asked) and [o.label for o in asked[-1].options] == ["跳过"]
+    deadline = await staff.send("1")
+    assert "报名截止时间" in texts(deadline)
+    max_party = await staff.send("跳过")
+    assert "最多可以带几人" in texts(max_party)
+    await staff.send("1")  # one person per sign-up, typed, not 跳过
+    await staff.send("全部")
+    summary = texts(await staff.send("不需要"))
+    assert "名额：1" in summary and "每次最多人数：1" in summary
+    assert "（未填写）" not in summary.split("名额")[1].splitlines()[0]
+    await staff.send("确认提交")
+    (event,) = await Events.of(app).listing()
+    assert event.capacity == 1 and event.max_party == 1
+
+
+async def test_skip_at_a_count_still_means_unlimited(app: App, person: Make) -> None:
+    staff = person("staff")
+    await new_event_until(staff, "2026-12-12 09:30", "跳过", "社区文化活动中心")
+    assert "报名截止时间" in texts(await staff.send("skip"))
+    summary = texts(await new_event_until_summary(staff))
+    assert "名额：（未填写）" in summary
+
+
+async def new_event_until_summary(staff: Person) -> list[Reply]:
+    """From the deadline on: no deadline, one person a sign-up, everyone, no phone."""
+    replies: list[Reply] = []
+    for said in ("跳过", "跳过", "全部", "不需要"):
+        replies = await staff.send(said)
+    return replies
+
+
+async def test_a_number_typed_at_a_choice_picks_the_button_shown_with_that_number(
+    app: App, person: Make
+) -> None:
+    """Committee options carry ids as values; 2 is the second button (三门), not id 2."""
+    staff = person("staff")
+    await new_event_until(staff, "2026-12-12 09:30", "跳过", "社区文化活动中心")
+    for said in ("跳过", "跳过", "跳过"):
+        await staff.send(said)
+    summary = texts(await staff.send("2") + await staff.send("不需要"))
+    assert "三门居委会" in summary
+
+
+async def test_an_end_time_alone_is_on_the_day_it_starts(app: App, person: Make) -> None:
+    for end, shown in (("11:00", "11:00"), ("11点", "11:00"), ("中午11点", "11:00")):
+        staff = person("staff")
+        replies = await new_event_until(staff, "2026-12-12 09:30", end)
+        assert "结束时间要晚于开始时间" not in texts(replies), end
+        assert "活动地点在哪里" in texts(replies), texts(replies)
+        await staff.send("社区文化活动中心")
+        await staff.send("跳过")  # places
+        summary = texts(await new_event_until_summary(staff))
+        assert f"结束时间：2026-12-12 {shown}" in summary, summary
+        await staff.send("取消")
+
+
+async def test_a_bare_hour_for_an_event_is_the_afternoon_and_the_summary_says_so(
+    app: App, person: Make
+) -> None:
+    staff = person("staff")
+    await new_event_until(staff, "12月12日3点", "5点半", "社区文化活动中心", "跳过")
+    summary = texts(await new_event_until_summary(staff))
+    assert "开始时间：2026-12-12 15:00（没写上午下午，按下午理解" in summary
+    assert "结束时间：2026-12-12 17:30（没写上午下午" in summary
+    # Corrected at the summary: a morning written out is taken as written, the note goes.
+    await staff.send("修改")
+    await staff.send("开始时间")
+    fixed = texts(await staff.send("12月12日上午9点"))
+    assert "开始时间：2026-12-12 09:00" in fixed
+    assert "开始时间：2026-12-12 09:00（" not in fixed
+    assert "已发布" in texts(await staff.send("确认提交"))
+    (event,) = await Events.of(app).listing()
+    assert event.starts_at == datetime(2026, 12, 12, 1, 0, tzinfo=UTC)
+    assert event.ends_at == datetime(2026, 12, 12, 9, 30, tzinfo=UTC)

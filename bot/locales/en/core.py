@@ -81,6 +81,7 @@ TEXTS: dict[str, str] = {
     "input.phone.hint": "An 11-digit mainland mobile number, e.g. 13812345678.",
     "input.datetime.hint": "For example: 7月18日 14:00, 明天下午3点, or 2026-07-18 14:00.",
     "input.datetime.past": "{value} is in the past; please give a future time.",
+    "input.datetime.assumed_afternoon": " (no a.m./p.m. given, read as afternoon; if you meant the morning, choose Edit and write 上午 / am)",
     "input.place.hint": "Give the compound, building, entrance and exact spot, or share a location.",
     "input.photos.hint": 'Send up to {max} photos, then reply "done".',
     "input.photo.hint": "Send one photo.",

@@ -125,7 +125,7 @@ TEXTS: dict[str, str] = {
     "events.new.description": "Description",
     "events.new.ask_start": "When does it start?",
     "events.new.start": "Starts",
-    "events.new.ask_end": "When does it end?",
+    "events.new.ask_end": "When does it end? (a time alone means the day it starts)",
     "events.new.end": "Ends",
     "events.new.ask_place": "Where is it?",
     "events.new.place": "Place",

@@ -81,6 +81,7 @@ TEXTS: dict[str, str] = {
     "input.phone.hint": "请填写 11 位手机号，例如 13812345678。",
     "input.datetime.hint": "可以这样写：7月18日 14:00、明天下午3点、2026-07-18 14:00。",
     "input.datetime.past": "{value} 已经过去了，请填写一个将来的时间。",
+    "input.datetime.assumed_afternoon": "（没写上午下午，按下午理解；如是上午，请点「修改」写明“上午”）",
     "input.place.hint": "请写清小区、楼号、单元和具体部位，或直接发送位置。",
     "input.photos.hint": "可以发送最多 {max} 张照片，发完后回复「完成」。",
     "input.photo.hint": "请直接发送一张照片。",

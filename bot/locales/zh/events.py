@@ -125,7 +125,7 @@ TEXTS: dict[str, str] = {
     "events.new.description": "介绍",
     "events.new.ask_start": "活动什么时候开始？",
     "events.new.start": "开始时间",
-    "events.new.ask_end": "什么时候结束？",
+    "events.new.ask_end": "什么时候结束？（只写几点，就是开始当天）",
     "events.new.end": "结束时间",
     "events.new.ask_place": "活动地点在哪里？",
     "events.new.place": "地点",
