@@ -17,6 +17,12 @@ from bot.parsing import normalise
 from bot.timeutil import from_db, to_db
 
 MENU_LIFETIME = timedelta(minutes=30)
+GO = "go"  # the action of a button that runs a command, as if its name were typed: go:join
+
+
+def command_button(label: str, command: str) -> Option:
+    """A button outside any form that runs ``/command`` (the router still checks the role)."""
+    return Option(label, f"{GO}:{command}")
 
 
 class MenuMemory:

@@ -386,3 +386,40 @@ async def test_a_bare_hour_for_an_event_is_the_afternoon_and_the_summary_says_so
     (event,) = await Events.of(app).listing()
     assert event.starts_at == datetime(2026, 12, 12, 1, 0, tzinfo=UTC)
     assert event.ends_at == datetime(2026, 12, 12, 9, 30, tzinfo=UTC)
+
+
+async def test_events_before_joining_points_to_join_with_a_button(app: App, person: Make) -> None:
+    sanmen = (await app.committees.residents())[0]
+    await make_event(app, committee_ids=(sanmen.id,))
+    newcomer = person("newcomer")
+    replies = await newcomer.send("/events")
+    assert "还没有加入居委会" in texts(replies) and "/join" in texts(replies)
+    assert "现在没有可以报名的活动" not in texts(replies)
+    (button,) = replies[-1].options
+    assert button.label == "加入居委会"
+    assert "请选择您所在的居民区" in texts(await newcomer.press(button.value))
+    for said in ("三门", "小周", "跳过", "确认提交"):
+        await newcomer.send(said)
+    listed = await newcomer.send("/events")
+    assert "请选择要报名的活动" in texts(listed)
+
+
+async def test_events_before_joining_lists_events_open_to_everyone(app: App, person: Make) -> None:
+    await make_event(app)
+    assert "请选择要报名的活动" in texts(await person("newcomer").send("/events"))
+
+
+async def test_a_member_with_nothing_to_sign_up_for_is_told_so(app: App, person: Make) -> None:
+    member = person("member")
+    for said in ("/join", "三门", "老周", "跳过", "确认提交"):
+        await member.send(said)
+    shown = texts(await member.send("/events"))
+    assert "现在没有可以报名的活动" in shown and "还没有加入" not in shown
+
+
+async def test_nothing_open_at_all_still_offers_join_to_someone_not_joined(
+    app: App, person: Make
+) -> None:
+    replies = await person("newcomer").send("/events")
+    assert "现在没有可以报名的活动" in texts(replies) and "还没有加入居委会" in texts(replies)
+    assert [o.label for o in replies[-1].options] == ["加入居委会"]

@@ -98,4 +98,13 @@ TEXTS: dict[str, str] = {
     "join.ask_phone": "Would you leave a mobile number? Only committee and subdistrict staff see it, to contact you about activities and reports.",
     "join.phone": "Phone",
     "join.done": "{name}, you have joined the {committee} Residents' Committee. Notices and activities will reach you.",
+    # -- everyday phrases ------------------------------------------------------------------------
+    "small_talk.greeting": "Hello! I'm the residents' committee assistant. Tap a button below, or send /help to see everything I can do; you can also ask me about installing lifts.",
+    "small_talk.thanks": "You're welcome! I'm here whenever you need me: tap a button below, or send /help to see everything.",
+    "small_talk.okay": "All right. I'm here whenever you need me: tap a button below, or send /help to see everything.",
+    "small_talk.which": "Which kind is it? For a safety hazard (things piled in the stairwell, charging cables from windows) choose Report a hazard; for a suggestion about the estate or the property services choose Submit a topic.",
+    "small_talk.menu.events": "Event sign-up",
+    "small_talk.menu.report": "Report a hazard",
+    "small_talk.menu.topic": "Submit a topic",
+    "small_talk.menu.help": "Everything",
 }
