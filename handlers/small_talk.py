@@ -37,7 +37,10 @@ OKAY = frozenset(
 )  # fmt: skip
 
 # "我要 / 我想 / 想 …" before what people want to do; the rest names the form.
-WANTING = ("我想要", "我要", "我想", "想要", "想", "要", "我来", "请问怎么", "怎么", "如何")
+WANTING = (
+    "我想要", "我要", "我想", "想要", "想", "要", "我来", "请问怎么", "怎么", "如何",
+    "i want to ", "i would like to ", "how do i ", "how to ", "can i ",
+)  # fmt: skip
 INTENTS: dict[str, str] = {
     "报名": "events", "报名活动": "events", "活动报名": "events", "参加活动": "events",
     "报个名": "events",
