@@ -15,7 +15,14 @@ from pydantic import BaseModel
 
 from bot.context import Context
 from bot.messages import Incoming, Option
-from bot.parsing import InputError, match_option, parse_int, parse_phone, read_datetime
+from bot.parsing import (
+    InputError,
+    match_option,
+    normalise,
+    parse_int,
+    parse_phone,
+    read_datetime,
+)
 from bot.roles import Role
 from bot.timeutil import from_db, local, to_db
 
@@ -87,6 +94,8 @@ class Choice(InputKind):
         options = await self.options(ctx, answers)
         if msg.choice is not None:
             chosen = next((o for o in options if o.value == msg.choice), None)
+        elif msg.text is not None and normalise(msg.text).isdigit():
+            chosen = None  # a number is a position (the engine matched those), never a value
         elif msg.text is not None:
             chosen = match_option(msg.text, options)
         else:
