@@ -201,9 +201,9 @@ class Engine:
 
         Buttons are counted as shown; a count step takes a typed number as its answer.
         """
-        said = normalise(ctx.incoming.text or "")
         if step.kind.reads_numbers:
             return None
+        said = normalise(ctx.incoming.text or "")
         own = list(await step.kind.options(ctx, state.answers))
         shown = self._with_controls(ctx, step, own)
         if not said.isdigit() or not 1 <= int(said) <= len(shown):
