@@ -42,6 +42,14 @@ def _by_label(options: Sequence[Option], said: str) -> str | None:
     return next((o.value for o in options if normalise(o.label) == said), None)
 
 
+GO = "go"  # the action of a button that runs a command, as if its name were typed: go:join
+
+
+def command_button(label: str, command: str) -> Option:
+    """A button outside any form that runs ``/command`` (the router still checks the role)."""
+    return Option(label, f"{GO}:{command}")
+
+
 class MenuMemory:
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -330,11 +330,20 @@ def _hour_in_period(hour: int, period: str | None) -> tuple[int, int]:
     return hour, 0
 
 
-def _take_time(cursor: _Cursor, period: str | None) -> tuple[time, int] | None:
-    """A time of day and a day offset, or None when there is no time here."""
+_GUESSED_AFTERNOON = range(1, 7)  # 3点 for an event is 15:00: nobody meets at 03:00
+
+
+def _take_time(
+    cursor: _Cursor, period: str | None, afternoon: bool
+) -> tuple[time, int, bool] | None:
+    """A time of day, a day offset and whether the afternoon was assumed; None: no time here."""
     if match := cursor.take(_PERIOD):
         period = match.group()
-    clock = cursor.take(_CLOCK) or cursor.take(_CN_CLOCK) or cursor.take(_BARE_HOUR)
+    cn_clock = None
+    clock = cursor.take(_CLOCK)
+    if clock is None:
+        clock = cn_clock = cursor.take(_CN_CLOCK)
+    clock = clock or cursor.take(_BARE_HOUR)
     if clock is None:
         return None
     if meridiem := cursor.take(_MERIDIEM):
@@ -352,17 +361,37 @@ def _take_time(cursor: _Cursor, period: str | None) -> tuple[time, int] | None:
         raise _invalid()
     if hour > 24 or (hour == 24 and (minute or second)):
         raise _invalid()
+    assumed = afternoon and period is None and cn_clock is not None and hour in _GUESSED_AFTERNOON
+    if assumed:
+        period = "下午"
     hour, day_offset = _hour_in_period(hour, period)
     if hour > 23 or (day_offset and (minute or second)):
         raise _invalid()
-    return time(hour, minute, second), day_offset
+    return time(hour, minute, second), day_offset, assumed
 
 
-def parse_datetime(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A moment read from an answer, and whether a bare 1–6点 was taken as the afternoon."""
+
+    moment: datetime
+    assumed_afternoon: bool = False
+
+
+def read_datetime(
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    on: date | None = None,
+    afternoon: bool = False,
+) -> Reading:
     """A moment in tz from answers such as 7月18日下午2点, 明天 14:00, 下周三 9点半, 晚上8点.
 
-    A time with no date is today, or tomorrow once that time has passed; a bare weekday is the
-    next such day. Whether the moment is in the past is left to the caller.
+    A time with no date is on the day ``on`` when given (an end time on its start's day);
+    otherwise today, or tomorrow once that time has passed. A bare weekday is the next such
+    day. With ``afternoon``, 1–6点 without 上午/下午 is read as 13:00–18:00 (event and meeting
+    times), and the reading says so. Whether the moment is in the past is left to the caller.
     """
     local_now = now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=tz)
     today = local_now.date()
@@ -370,7 +399,7 @@ def parse_datetime(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     try:
         day = _take_day(cursor, today)
         cursor.take(_DATE_TIME_SEPARATOR)
-        clock = _take_time(cursor, day.period if day else None)
+        clock = _take_time(cursor, day.period if day else None, afternoon)
         cursor.take(_TRAILING)
         if not cursor.at_end:
             raise InputError("input.datetime.unrecognised")
@@ -378,17 +407,29 @@ def parse_datetime(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
             if day is None:
                 raise InputError("input.datetime.unrecognised")
             raise InputError("input.datetime.no_time")
-        time_of_day, day_offset = clock
-        moment = datetime.combine(
-            (day.day if day else today) + timedelta(days=day_offset), time_of_day, tzinfo=tz
-        )
-        if moment < local_now and (day is None or day.bare_weekday):
+        time_of_day, day_offset, assumed = clock
+        base = day.day if day else on or today
+        moment = datetime.combine(base + timedelta(days=day_offset), time_of_day, tzinfo=tz)
+        rolls = (day is None and on is None) or (day is not None and day.bare_weekday)
+        if moment < local_now and rolls:
             moment += timedelta(days=7 if day else 1)
     except InputError:
         raise
     except (ValueError, OverflowError) as error:  # impossible dates, or past year 9999
         raise _invalid() from error
-    return moment
+    return Reading(moment, assumed)
+
+
+def parse_datetime(
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    on: date | None = None,
+    afternoon: bool = False,
+) -> datetime:
+    """The moment ``read_datetime`` reads (see there)."""
+    return read_datetime(text, now=now, tz=tz, on=on, afternoon=afternoon).moment
 
 
 # --- choices ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
+from bot.menus import GO
 from bot.roles import Role
 from bot.router import Action, Command, Router
 from conversations import events as event_flows
@@ -103,6 +104,7 @@ ACTIONS: list[Action] = [
     Action("evci", events.checkin_action, role=Role.STAFF),
     Action("ack", notice_tools.ack_button),
     Action("meeting", notice_tools.meeting_action, role=Role.STAFF),
+    Action(GO, start.go),
 ]
 
 

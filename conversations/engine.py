@@ -24,6 +24,7 @@ from conversations.steps import CANCEL, CONFIRM, DONE, EDIT, SKIP, Answers, Flow
 log = logging.getLogger(__name__)
 
 SUMMARY = "__summary__"  # the step name of the final review
+NOTES = "__notes__"  # step name → catalogue key of what was assumed in reading its answer
 PICK_EDIT = "__pick_edit__"  # choosing which answer to change
 
 CONTROL_WORDS = {
@@ -79,6 +80,18 @@ def _total_known(flow: Flow[Any], answers: Answers) -> bool:
         if reads.missing & names:
             return False
     return True
+
+
+def _set_note(state: State, step: Step, note: str | None) -> None:
+    notes = dict(state.answers.get(NOTES) or {})
+    if note:
+        notes[step.name] = note
+    else:
+        notes.pop(step.name, None)
+    if notes:
+        state.answers[NOTES] = notes
+    else:
+        state.answers.pop(NOTES, None)
 
 
 class Engine:
@@ -182,6 +195,8 @@ class Engine:
                 return True
             current = state.answers.get(step.name)
             state.answers[step.name] = current if current else step.kind.skipped()
+            if not current:
+                _set_note(state, step, None)
             await self._advance(ctx, flow, state, step)
             return True
         if intent == "done" and step.kind.collects:
@@ -204,6 +219,7 @@ class Engine:
             await self._prompt(ctx, flow, state, repeat=True)
             return True
         state.answers[step.name] = answer.value
+        _set_note(state, step, answer.note)
         if answer.done:
             await self._advance(ctx, flow, state, step)
         else:
@@ -216,7 +232,12 @@ class Engine:
         return True
 
     async def _numbered_control(self, ctx: Context, step: Step, state: State) -> str | None:
-        """A number typed for a button the engine added (跳过, 完成, a suggested answer)."""
+        """A number typed for a button the engine added (跳过, 完成, a suggested answer).
+
+        Buttons are counted as shown; a count step takes a typed number as its answer.
+        """
+        if step.kind.reads_numbers:
+            return None
         said = normalise(ctx.incoming.text or "")
         own = list(await step.kind.options(ctx, state.answers))
         shown = self._with_controls(ctx, step, own)
@@ -225,8 +246,7 @@ class Engine:
         picked = shown[int(said) - 1]
         if picked.value in BUTTON_INTENTS:
             return BUTTON_INTENTS[picked.value]
-        if not step.kind.reads_numbers:
-            ctx.incoming = replace(ctx.incoming, text=None, choice=picked.value)
+        ctx.incoming = replace(ctx.incoming, text=None, choice=picked.value)
         return None
 
     def _with_controls(self, ctx: Context, step: Step, options: list[Option]) -> list[Option]:
@@ -373,6 +393,7 @@ class Engine:
         title = ctx.t(flow.title)
         if state.step == SUMMARY:
             lines = [ctx.t("flow.summary", title=title)]
+            notes = state.answers.get(NOTES) or {}
             for step in self._applicable(flow, state.answers):
                 value = state.answers.get(step.name)
                 shown = (
@@ -380,7 +401,8 @@ class Engine:
                     if value in (None, [], "")
                     else step.kind.show(ctx, value, await step.kind.options(ctx, state.answers))
                 )
-                lines.append(f"{ctx.t(step.label)}：{shown}")
+                note = notes.get(step.name) if value not in (None, [], "") else None
+                lines.append(f"{ctx.t(step.label)}：{shown}{ctx.t(note) if note else ''}")
             ctx.reply(Reply("\n".join(lines), tuple(self._summary_options(ctx))))
             return
         if state.step == PICK_EDIT:

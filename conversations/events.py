@@ -18,6 +18,7 @@ from bot.context import Context
 from bot.events.model import Event, EventStatus, NewEvent, Outcome, Result, Signup, SignupStatus
 from bot.events.reminders import describe
 from bot.events.service import Events
+from bot.menus import command_button
 from bot.messages import Option, Reply
 from bot.parsing import ChinesePhone, InputError
 from bot.roles import Role
@@ -164,7 +165,7 @@ async def begin_signup(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | 
     service = Events.of(ctx.app)
     if not args:
         if not await service.open_for(ctx.user):
-            ctx.say("events.none_open")
+            _say_none_open(ctx, await service.open_somewhere())
             return None
         return {}
     event = await service.get(int(args[0])) if args[0].isdigit() else None
@@ -179,6 +180,17 @@ async def begin_signup(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | 
         signup, position = mine
         ctx.say(_status_key(signup) + "_long", party=signup.party, position=position or 0)
     return {"event": Pick.of(event, mine[0] if mine else None).encode(), LINKED: True}
+
+
+def _say_none_open(ctx: Context, open_somewhere: bool) -> None:
+    """Nothing to sign up for; someone who has not joined is pointed to /join with a button."""
+    if ctx.user.role is not Role.RESIDENT or ctx.user.committee_id is not None:
+        ctx.say("events.none_open")
+        return
+    join = command_button(ctx.t("events.join_button"), "join")
+    # Open events for residents' committees only: joining is what is missing.
+    key = "events.join_first" if open_somewhere else "events.none_open_join"
+    ctx.say(key, options=[join])
 
 
 def _refusal(ctx: Context, event: Event | None) -> Outcome | None:
@@ -408,8 +420,21 @@ NEW_EVENT_FLOW = Flow(
             "events.new.description",
             optional=True,
         ),
-        Step("start", When(), "events.new.ask_start", "events.new.start", check=check_start),
-        Step("end", When(), "events.new.ask_end", "events.new.end", optional=True, check=check_end),
+        Step(
+            "start",
+            When(afternoon=True),
+            "events.new.ask_start",
+            "events.new.start",
+            check=check_start,
+        ),
+        Step(
+            "end",
+            When(afternoon=True, same_day_as="start"),
+            "events.new.ask_end",
+            "events.new.end",
+            optional=True,
+            check=check_end,
+        ),
         Step("place", Text(2, 100), "events.new.ask_place", "events.new.place"),
         Step(
             "capacity",
@@ -420,7 +445,7 @@ NEW_EVENT_FLOW = Flow(
         ),
         Step(
             "deadline",
-            When(),
+            When(afternoon=True),
             "events.new.ask_deadline",
             "events.new.deadline",
             optional=True,

@@ -200,6 +200,7 @@ BROADCAST_FLOW = Flow(
 
 # -- /meeting (会议通知): title, time, place, which groups → announced now, reminded 1 day and
 
+
 class MeetingAnswers(BaseModel):
     title: str
     when: str  # UTC ISO, as the When step stores it
@@ -232,7 +233,12 @@ MEETING_FLOW = Flow(
     title="notices.meeting.title",
     steps=(
         Step("title", Text(2, 60), "notices.meeting.ask_title", "notices.meeting.name"),
-        Step("when", When(future=True), "notices.meeting.ask_when", "notices.meeting.when"),
+        Step(
+            "when",
+            When(future=True, afternoon=True),
+            "notices.meeting.ask_when",
+            "notices.meeting.when",
+        ),
         Step("place", Text(2, 80), "notices.meeting.ask_place", "notices.meeting.place"),
         Step(
             "targets",
@@ -285,7 +291,12 @@ RESCHEDULE = Flow(
     name="reschedule",
     title="notices.meeting.reschedule_title",
     steps=(
-        Step("when", When(future=True), "notices.meeting.ask_new_time", "notices.meeting.when"),
+        Step(
+            "when",
+            When(future=True, afternoon=True),
+            "notices.meeting.ask_new_time",
+            "notices.meeting.when",
+        ),
     ),
     model=RescheduleAnswers,
     finish=finish_reschedule,

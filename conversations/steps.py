@@ -17,11 +17,12 @@ from bot.context import Context
 from bot.messages import Incoming, Option
 from bot.parsing import (
     InputError,
+    normalise,
     option_matches,
-    parse_datetime,
     parse_int,
     parse_phone,
     parse_yes_no,
+    read_datetime,
 )
 from bot.roles import Role
 from bot.timeutil import from_db, local, to_db
@@ -38,6 +39,7 @@ SKIP, DONE, CONFIRM, EDIT, CANCEL = "__skip__", "__done__", "__confirm__", "__ed
 class Answer:
     value: Any
     done: bool = True  # False: stay on this step and collect more (photos)
+    note: str | None = None  # catalogue key shown by the answer in the summary (an assumption)
 
 
 class InputKind:
@@ -45,7 +47,9 @@ class InputKind:
 
     hint: str | None = None  # catalogue key of a short hint shown under the prompt
     collects = False  # True: several messages make one answer, 完成 ends it
-    reads_numbers = False  # True: a typed number is this kind's own answer, not a button
+    # True: a typed number is this kind's own answer (a count), never a button's position, so
+    # 1 at an optional count is one, not 跳过. Choices read numbers as positions of buttons.
+    reads_numbers = False
 
     async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
         return ()
@@ -84,7 +88,6 @@ def fixed(*items: tuple[str, str]) -> OptionSource:
 class Choice(InputKind):
     source: OptionSource
     synonyms: Mapping[str, Sequence[str]] | None = None  # other words for an option, by value
-    reads_numbers = True
 
     async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
         return await self.source(ctx, answers)
@@ -93,6 +96,8 @@ class Choice(InputKind):
         options = await self.options(ctx, answers)
         if msg.choice is not None:
             chosen = next((o for o in options if o.value == msg.choice), None)
+        elif msg.text is not None and normalise(msg.text).isdigit():
+            chosen = None  # a number is a position (the engine matched those), never a value
         elif msg.text is not None:
             found = option_matches(msg.text, options, self.synonyms)
             if len(found) > 1:  # 采纳 fits 已采纳 and 暂不采纳: ask rather than guess
@@ -177,17 +182,33 @@ class Number(InputKind):
 
 @dataclass(frozen=True)
 class When(InputKind):
-    """A date and time, as people write them (明天下午3点, 7月18日 14:00); stored in UTC."""
+    """A date and time, as people write them (明天下午3点, 7月18日 14:00); stored in UTC.
+
+    ``afternoon``: a bare 1–6点 is the afternoon (events and meetings), noted in the summary.
+    ``same_day_as``: a time alone falls on the day of that earlier answer (an end time).
+    """
 
     future: bool = True
     hint: str | None = "input.datetime.hint"
+    afternoon: bool = False
+    same_day_as: str | None = None
 
     async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
         now = ctx.app.clock.now()
-        moment = parse_datetime(_text_of(msg), now=now.astimezone(ctx.app.tz), tz=ctx.app.tz)
+        earlier = answers.get(self.same_day_as) if self.same_day_as else None
+        on = from_db(earlier).astimezone(ctx.app.tz).date() if isinstance(earlier, str) else None
+        reading = read_datetime(
+            _text_of(msg),
+            now=now.astimezone(ctx.app.tz),
+            tz=ctx.app.tz,
+            on=on,
+            afternoon=self.afternoon,
+        )
+        moment = reading.moment
         if self.future and moment <= now:
             raise InputError("input.datetime.past", value=local(moment, ctx.app.tz))
-        return Answer(to_db(moment))
+        note = "input.datetime.assumed_afternoon" if reading.assumed_afternoon else None
+        return Answer(to_db(moment), note=note)
 
     def show(self, ctx: Context, value: Any, options: Sequence[Option]) -> str:
         return local(from_db(value), ctx.app.tz)

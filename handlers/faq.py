@@ -10,6 +10,7 @@ from bot.faq.desk import FaqDesk
 from bot.faq.knowledge_base import Entry, format_answer
 from bot.messages import Option, Reply
 from bot.roles import Role
+from handlers import small_talk
 
 MAX_QUESTION = 500
 LOW_SCORE = 0.08  # below this nothing in the knowledge base is even close: offer staff only
@@ -30,10 +31,15 @@ async def faq(ctx: Context) -> None:
 
 
 async def fallback(ctx: Context) -> None:
-    """Free text in a private chat, or a group message that mentions the bot."""
+    """Free text in a private chat, or a group message that mentions the bot.
+
+    Greetings, thanks and wishes (我要报名) are answered first and never become FAQ gaps.
+    """
     question = (ctx.incoming.text or "").strip()
     if not question:
         ctx.say("router.not_understood")
+        return
+    if await small_talk.answer(ctx, question):
         return
     await answer(ctx, question)
 

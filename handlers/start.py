@@ -20,6 +20,15 @@ async def help_(ctx: Context) -> None:
     ctx.say("help.body", body="\n".join(lines))
 
 
+async def go(ctx: Context) -> None:
+    """A button made by ``command_button`` (``go:join``): runs that command for this person."""
+    name = (ctx.incoming.choice or "").partition(":")[2]
+    if name not in {command.name for command in ctx.router.menu(ctx.user.role)}:
+        ctx.say("router.stale_button")
+        return
+    await ctx.router.run_command(ctx, name)
+
+
 async def cancel(ctx: Context) -> None:
     """Reached only when no flow is open (an open one is cancelled by the engine)."""
     ctx.say("flow.none_open")

@@ -19,6 +19,7 @@ from bot.parsing import (
     parse_int,
     parse_phone,
     parse_yes_no,
+    read_datetime,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -541,3 +542,46 @@ def test_synonyms_pick_an_option_by_other_words() -> None:
     assert match_option("楼道里有电瓶车在充电", options, words) == options[0]
     assert [o.value for o in option_matches("电瓶车和杂物", options, words)] == ["ebike", "passage"]
     assert match_option("电驴", options) is None
+
+
+@pytest.mark.parametrize("text", ["11:00", "11点", "中午11点", "上午11点"])
+def test_a_time_alone_falls_on_the_day_given(text: str) -> None:
+    """An end time typed without a date is on its start's day, even one already past today."""
+    start_day = datetime(2026, 12, 12).date()
+    assert parse_datetime(text, now=NOW, tz=SHANGHAI, on=start_day) == at(2026, 12, 12, 11)
+    early = datetime(2026, 11, 26).date()  # today, and 8:00 has passed: no rolling to tomorrow
+    assert parse_datetime("8:00", now=NOW, tz=SHANGHAI, on=early) == at(2026, 11, 26, 8)
+
+
+def test_a_date_written_out_wins_over_the_day_given() -> None:
+    on = datetime(2026, 12, 12).date()
+    assert parse_datetime("12月13日 9:00", now=NOW, tz=SHANGHAI, on=on) == at(2026, 12, 13, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "hour", "minute", "assumed"),
+    [
+        ("12月12日3点", 15, 0, True),
+        ("12月12日1点", 13, 0, True),
+        ("12月12日6点半", 18, 30, True),
+        ("12月12日三点一刻", 15, 15, True),
+        ("12月12日7点", 7, 0, False),
+        ("12月12日12点", 12, 0, False),
+        ("12月12日下午3点", 15, 0, False),
+        ("12月12日上午3点", 3, 0, False),
+        ("12月12日凌晨3点", 3, 0, False),
+        ("12月12日 3:00", 3, 0, False),
+        ("12月12日 3pm", 15, 0, False),
+    ],
+)
+def test_event_times_read_a_bare_one_to_six_as_the_afternoon(
+    text: str, hour: int, minute: int, assumed: bool
+) -> None:
+    reading = read_datetime(text, now=NOW, tz=SHANGHAI, afternoon=True)
+    assert reading.moment == at(2026, 12, 12, hour, minute)
+    assert reading.assumed_afternoon is assumed
+
+
+def test_without_the_afternoon_rule_a_bare_hour_is_as_written() -> None:
+    reading = read_datetime("12月12日3点", now=NOW, tz=SHANGHAI)
+    assert reading.moment == at(2026, 12, 12, 3) and not reading.assumed_afternoon

@@ -159,6 +159,11 @@ class Events:
             if e.status is EventStatus.OPEN and e.closes_at > now and e.open_to(user)
         ]
 
+    async def open_somewhere(self) -> bool:
+        """Whether any event takes sign-ups now, from anyone."""
+        now = self._clock.now()
+        return any(e.status is EventStatus.OPEN and e.closes_at > now for e in await self.listing())
+
     async def seats_taken(self, event_id: int) -> int:
         value = await self._db.scalar(
             "SELECT COALESCE(SUM(party), 0) FROM signups WHERE event_id = ? AND status = ?",

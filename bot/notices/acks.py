@@ -1,7 +1,8 @@
 """收到: acknowledging a notice, and one reminder to the groups where nobody has yet.
 
 A person acknowledges with the 收到 button (or by writing 收到 in the group where buttons
-don't exist); each person counts once per occurrence, guarded by the primary key.
+don't exist); each person counts once per occurrence, guarded by the primary key, and only
+once the notice has been delivered to that chat (not while quiet hours hold it back).
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ class AckResult(StrEnum):
 async def acknowledge(app: App, occurrence_id: int, user: User, address: Address) -> AckResult:
     """Record 收到 for a notice this chat was sent (a button value names any occurrence)."""
     async with app.db.transaction() as tx:
+        # Only once the notice reached this chat: one still held by quiet hours is not there.
         asked = await tx.scalar(
             "SELECT n.ack FROM notice_occurrences o JOIN notices n ON n.id = o.notice_id"
             " JOIN notice_deliveries d ON d.occurrence_id = o.id"
+            " JOIN outbox b ON b.dedup_key = d.outbox_key"
             " WHERE o.id = ? AND o.status = 'sent' AND d.platform = ? AND d.chat_id = ?"
-            " AND d.outbox_key IS NOT NULL",
+            " AND b.status = 'sent'",
             (occurrence_id, address.platform, address.chat_id),
         )
         if not asked:
@@ -64,13 +67,15 @@ async def acknowledge(app: App, occurrence_id: int, user: User, address: Address
 
 
 async def latest_asking(app: App, address: Address) -> int | None:
-    """The latest occurrence asking for 收到 that went to this chat in the past week."""
+    """The latest occurrence asking for 收到 that reached this chat in the past week."""
     value = await app.db.scalar(
         "SELECT o.id FROM notice_deliveries d"
         " JOIN notice_occurrences o ON o.id = d.occurrence_id"
         " JOIN notices n ON n.id = o.notice_id"
+        " JOIN outbox b ON b.dedup_key = d.outbox_key"
         " WHERE d.platform = ? AND d.chat_id = ? AND n.ack = 1 AND o.status = 'sent'"
-        " AND o.sent_at >= ? ORDER BY o.sent_at DESC, o.id DESC LIMIT 1",
+        " AND b.status = 'sent' AND b.sent_at >= ?"
+        " ORDER BY b.sent_at DESC, o.id DESC LIMIT 1",
         (address.platform, address.chat_id, to_db(app.clock.now() - RECENT)),
     )
     return None if value is None else int(value)

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 WEEKDAY_ZH = "一二三四五六日"
 
 
+ALL_YEAR = ("01-01", "12-31")
+
+
 def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     notices = sub.add_parser("notices", help="定时通知和群发 (scheduled notices)")
     actions = notices.add_subparsers(dest="notices_command", metavar="ACTION", required=True)
@@ -53,7 +56,11 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     add.add_argument("--days", help="recurring on these weekdays: mon,thu or 周一,周四")
     add.add_argument("--monthdays", help="recurring on these days of the month: 1,15")
     add.add_argument("--times", default="09:00", help="local times of day, e.g. 09:00,15:30")
-    add.add_argument("--from", dest="start", help="window start: MM-DD (every year) or YYYY-MM-DD")
+    add.add_argument(
+        "--from",
+        dest="start",
+        help="window start: MM-DD (every year) or YYYY-MM-DD; with --until, default all year",
+    )
     add.add_argument("--until", dest="end", help="window end: MM-DD or YYYY-MM-DD")
     add.add_argument("--ack", action="store_true", help="ask for 收到")
     add.add_argument("--remind-minutes", type=int, help="remind groups that have not acknowledged")
@@ -167,10 +174,12 @@ def _schedule(args: argparse.Namespace, app: App) -> AnySchedule:
             raise UsageError(f"{args.at} 已经过去了 (that time has passed)")
         return Once(at=moment)
     if args.days or args.monthdays:
-        if not (args.start and args.end):
+        if bool(args.start) != bool(args.end):
             raise UsageError(
                 "重复规则有误 (bad recurring schedule): 请写 --from 和 --until，如 06-01 和 09-30"
             )
+        if not args.start:  # no window given: all year round, every year
+            args.start, args.end = ALL_YEAR
         try:
             weekdays = parse_weekdays(args.days or "")
             monthdays = tuple(int(d) for d in (args.monthdays or "").split(",") if d.strip())

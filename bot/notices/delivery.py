@@ -226,12 +226,19 @@ async def report(app: App, occurrence_id: int) -> Report | None:
             result.waiting += 1
     if result.ack:
         acks = await app.db.fetchall(
-            "SELECT a.user_name, a.user_ref, c.title, a.chat_id FROM notice_acks a"
+            "SELECT a.user_name, a.user_ref, c.title, a.platform, a.chat_id FROM notice_acks a"
             " LEFT JOIN chats c ON c.platform = a.platform AND c.external_id = a.chat_id"
-            " WHERE a.occurrence_id = ? ORDER BY a.at, a.user_name",
+            " WHERE a.occurrence_id = ? AND EXISTS ("  # 收到 counts where the notice arrived
+            "  SELECT 1 FROM notice_deliveries d JOIN outbox b ON b.dedup_key = d.outbox_key"
+            "  WHERE d.occurrence_id = a.occurrence_id AND d.platform = a.platform"
+            "  AND d.chat_id = a.chat_id AND b.status = 'sent')"
+            " ORDER BY a.at, a.user_name",
             (occurrence_id,),
         )
-        result.acked = [(a["user_name"] or a["user_ref"], a["title"] or a["chat_id"]) for a in acks]
+        result.acked = [
+            (a["user_name"] or a["user_ref"], a["title"] or f"{a['platform']}:{a['chat_id']}")
+            for a in acks
+        ]
     return result
 
 

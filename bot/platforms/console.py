@@ -33,7 +33,9 @@ class ConsoleIdentity:
     @property
     def chat(self) -> Chat:
         kind = ChatKind.GROUP if self.group else ChatKind.PRIVATE
-        return Chat(PLATFORM, self.chat_id or self.user_id, kind, self.chat_id or "")
+        # No title: a console has none to give, and the chat's id must not overwrite the name
+        # a group was registered with (三门居民区居民群), which reports and lists show.
+        return Chat(PLATFORM, self.chat_id or self.user_id, kind, "")
 
     @property
     def sender(self) -> Sender:

@@ -325,3 +325,127 @@ async def test_a_short_answer_fitting_two_options_is_asked_again_naming_both(
     assert "可能是指" in again and "需要" in again and "不需要" in again
     summary = await staff.send("需要")
     assert "消防安全培训" in summary[0].text
+
+
+async def new_event_until(staff: Person, *answers: str) -> list[Reply]:
+    """/newevent with a title and no description, then the given answers; the last replies."""
+    replies: list[Reply] = []
+    for said in ("/newevent", "消防安全培训", "跳过", *answers):
+        replies = await staff.send(said)
+    return replies
+
+
+async def test_typing_1_at_an_optional_count_is_one_place_not_skip(app: App, person: Make) -> None:
+    staff = person("staff")
+    asked = await new_event_until(staff, "2026-12-12 09:30", "11:00", "社区文化活动中心")
+    assert "最多多少人" in texts(asked) and [o.label for o in asked[-1].options] == ["跳过"]
+    deadline = await staff.send("1")
+    assert "报名截止时间" in texts(deadline)
+    max_party = await staff.send("跳过")
+    assert "最多可以带几人" in texts(max_party)
+    await staff.send("1")  # one person per sign-up, typed, not 跳过
+    await staff.send("全部")
+    summary = texts(await staff.send("不需要"))
+    assert "名额：1" in summary and "每次最多人数：1" in summary
+    assert "（未填写）" not in summary.split("名额")[1].splitlines()[0]
+    await staff.send("确认提交")
+    (event,) = await Events.of(app).listing()
+    assert event.capacity == 1 and event.max_party == 1
+
+
+async def test_skip_at_a_count_still_means_unlimited(app: App, person: Make) -> None:
+    staff = person("staff")
+    await new_event_until(staff, "2026-12-12 09:30", "跳过", "社区文化活动中心")
+    assert "报名截止时间" in texts(await staff.send("skip"))
+    summary = texts(await new_event_until_summary(staff))
+    assert "名额：（未填写）" in summary
+
+
+async def new_event_until_summary(staff: Person) -> list[Reply]:
+    """From the deadline on: no deadline, one person a sign-up, everyone, no phone."""
+    replies: list[Reply] = []
+    for said in ("跳过", "跳过", "全部", "不需要"):
+        replies = await staff.send(said)
+    return replies
+
+
+async def test_a_number_typed_at_a_choice_picks_the_button_shown_with_that_number(
+    app: App, person: Make
+) -> None:
+    """Committee options carry ids as values; 2 is the second button (三门), not id 2."""
+    staff = person("staff")
+    await new_event_until(staff, "2026-12-12 09:30", "跳过", "社区文化活动中心")
+    for said in ("跳过", "跳过", "跳过"):
+        await staff.send(said)
+    summary = texts(await staff.send("2") + await staff.send("不需要"))
+    assert "三门居委会" in summary
+
+
+async def test_an_end_time_alone_is_on_the_day_it_starts(app: App, person: Make) -> None:
+    for end, shown in (("11:00", "11:00"), ("11点", "11:00"), ("中午11点", "11:00")):
+        staff = person("staff")
+        replies = await new_event_until(staff, "2026-12-12 09:30", end)
+        assert "结束时间要晚于开始时间" not in texts(replies), end
+        assert "活动地点在哪里" in texts(replies), texts(replies)
+        await staff.send("社区文化活动中心")
+        await staff.send("跳过")  # places
+        summary = texts(await new_event_until_summary(staff))
+        assert f"结束时间：2026-12-12 {shown}" in summary, summary
+        await staff.send("取消")
+
+
+async def test_a_bare_hour_for_an_event_is_the_afternoon_and_the_summary_says_so(
+    app: App, person: Make
+) -> None:
+    staff = person("staff")
+    await new_event_until(staff, "12月12日3点", "5点半", "社区文化活动中心", "跳过")
+    summary = texts(await new_event_until_summary(staff))
+    assert "开始时间：2026-12-12 15:00（没写上午下午，按下午理解" in summary
+    assert "结束时间：2026-12-12 17:30（没写上午下午" in summary
+    # Corrected at the summary: a morning written out is taken as written, the note goes.
+    await staff.send("修改")
+    await staff.send("开始时间")
+    fixed = texts(await staff.send("12月12日上午9点"))
+    assert "开始时间：2026-12-12 09:00" in fixed
+    assert "开始时间：2026-12-12 09:00（" not in fixed
+    assert "已发布" in texts(await staff.send("确认提交"))
+    (event,) = await Events.of(app).listing()
+    assert event.starts_at == datetime(2026, 12, 12, 1, 0, tzinfo=UTC)
+    assert event.ends_at == datetime(2026, 12, 12, 9, 30, tzinfo=UTC)
+
+
+async def test_events_before_joining_points_to_join_with_a_button(app: App, person: Make) -> None:
+    sanmen = (await app.committees.residents())[0]
+    await make_event(app, committee_ids=(sanmen.id,))
+    newcomer = person("newcomer")
+    replies = await newcomer.send("/events")
+    assert "还没有加入居委会" in texts(replies) and "/join" in texts(replies)
+    assert "现在没有可以报名的活动" not in texts(replies)
+    (button,) = replies[-1].options
+    assert button.label == "加入居委会"
+    assert "请选择您所在的居民区" in texts(await newcomer.press(button.value))
+    for said in ("三门", "小周", "跳过", "确认提交"):
+        await newcomer.send(said)
+    listed = await newcomer.send("/events")
+    assert "请选择要报名的活动" in texts(listed)
+
+
+async def test_events_before_joining_lists_events_open_to_everyone(app: App, person: Make) -> None:
+    await make_event(app)
+    assert "请选择要报名的活动" in texts(await person("newcomer").send("/events"))
+
+
+async def test_a_member_with_nothing_to_sign_up_for_is_told_so(app: App, person: Make) -> None:
+    member = person("member")
+    for said in ("/join", "三门", "老周", "跳过", "确认提交"):
+        await member.send(said)
+    shown = texts(await member.send("/events"))
+    assert "现在没有可以报名的活动" in shown and "还没有加入" not in shown
+
+
+async def test_nothing_open_at_all_still_offers_join_to_someone_not_joined(
+    app: App, person: Make
+) -> None:
+    replies = await person("newcomer").send("/events")
+    assert "现在没有可以报名的活动" in texts(replies) and "还没有加入居委会" in texts(replies)
+    assert [o.label for o in replies[-1].options] == ["加入居委会"]

@@ -10,7 +10,9 @@ from bot.clock import FakeClock
 from bot.messages import Chat, ChatKind, FileRef, Reply
 from bot.notices.scheduler import Scheduler
 from bot.outbox import reply_from_json
+from bot.platforms.console import ConsoleIdentity
 from bot.platforms.postman import Postman
+from tests.conftest import juwei
 from tests.notices.fakes import Recorder, outbox_rows, texts
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -245,3 +247,42 @@ async def test_a_button_pressed_in_a_chat_the_notice_did_not_reach_records_nothi
     outsider = person("zhou", "周先生", chat=group("directors-group"))
     assert "没有需要确认" in texts(await outsider.press(button.value))
     assert "已确认收到（0人）" in texts(await staff.send(f"/notices {notice_id}"))
+
+
+async def test_a_shou_dao_before_the_notice_reaches_the_group_is_not_counted(
+    app, person, clock: FakeClock
+) -> None:
+    """Held by quiet hours, the notice is not in the group yet: 收到 there acknowledges nothing."""
+    clock.set(datetime(2026, 7, 18, 22, 30, tzinfo=SH).astimezone(UTC))
+    staff = person("staff")
+    await compose(staff, ack="需要，没确认的群到时提醒一次")
+    notice_id = number(texts(await staff.send("确认提交")))
+    held = reply_from_json(str((await outbox_rows(app, "sanmen-residents"))[0]["payload"]))
+    wang = person("wang", "王阿姨", chat=group("sanmen-residents"))
+    assert texts(await wang.send("收到")) == ""  # silent, as for any 收到 between neighbours
+    assert "没有需要确认" in texts(await wang.press(held.options[0].value))
+    report = texts(await staff.send(f"/notices {notice_id}"))
+    assert "已发出 0" in report and "已确认收到（0人）" in report
+
+    clock.set(datetime(2026, 7, 19, 8, 0, tzinfo=SH).astimezone(UTC))
+    assert len((await deliver(app)).sent) == 3
+    assert "王阿姨 已确认收到" in texts(await wang.send("收到"))
+    report = texts(await staff.send(f"/notices {notice_id}"))
+    assert "已发出 3" in report and "已确认收到（1人）：王阿姨（三门居民区居民群）" in report
+
+
+async def test_the_report_names_groups_by_title_after_someone_spoke_there_on_the_console(
+    app, person
+) -> None:
+    """A console session in a group used to rename it to its id (sanmen-residents)."""
+    staff = person("staff")
+    await compose(staff, ack="需要，没确认的群到时提醒一次")
+    notice_id = number(texts(await staff.send("确认提交")))
+    await deliver(app)
+    in_group = ConsoleIdentity("wang", "王阿姨", chat_id="sanmen-residents", group=True)
+    assert "已确认收到" in texts(await person("wang", "王阿姨", chat=in_group.chat).send("收到"))
+    done = juwei(app.settings.db_path, "notices", "report", str(notice_id))
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout
+    assert "王阿姨（三门居民区居民群）" in printed and "sanmen-residents" not in printed
+    assert "高雄居民区居民群" in printed  # not acknowledged yet, named by title too

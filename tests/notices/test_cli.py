@@ -137,3 +137,21 @@ def test_upcoming_in_plain_text(tmp_path: Path, capsys) -> None:
     assert out.splitlines()[0].startswith("2027-06-03 09:00 周四  #1 夏季消防安全提醒")
     code, out, _ = cli(capsys, db, "upcoming", "--from", "2027-11-01", "--days", "7")
     assert "没有安排" in out
+
+
+def test_monthdays_without_a_window_run_all_year(tmp_path: Path, capsys) -> None:
+    """The README's example: --monthdays with no --from/--until is every month, every year."""
+    db = tmp_path / "juwei.db"
+    assert main(["demo-data", "--db", str(db)]) == 0
+    capsys.readouterr()
+    code, out, err = cli(capsys, db, "add", "--text", "每月1日、15日检查楼道消防通道。",
+                         "--committee", "三门", "--monthdays", "1,15", "--json")  # fmt: skip
+    assert code == 0, err
+    added = json.loads(out)
+    code, out, _ = cli(capsys, db, "upcoming", "--from", "2027-12-10", "--days", "40", "--json")
+    assert code == 0
+    times = [item["at"] for item in json.loads(out) if item["notice"] == added["id"]]
+    assert times == ["2027-12-15 09:00", "2028-01-01 09:00", "2028-01-15 09:00"]
+    code, out, _ = cli(capsys, db, "list", "--json")
+    (row,) = [r for r in json.loads(out) if r["id"] == added["id"]]
+    assert (row["schedule"]["start"], row["schedule"]["end"]) == ("01-01", "12-31")

@@ -213,3 +213,24 @@ async def test_a_cancellation_cut_short_can_be_run_again(app, person, monkeypatc
     assert cancelled is not None and cancelled.cancelled
     assert set(await messages(app, "【会议取消】")) == RESIDENT_GROUPS
     assert await service.cancel(1) is None
+
+
+async def test_a_bare_hour_for_a_meeting_is_the_afternoon_and_the_summary_says_so(
+    app, person
+) -> None:
+    staff = person("staff")
+    for said in ("/meeting", "三季度消防安全委员会会议", "7月25日3点", "社区平安办会议室"):
+        await staff.send(said)
+    summary = texts(await staff.send("所有居民群"))
+    assert "2026-07-25 15:00（没写上午下午，按下午理解" in summary
+    await staff.send("确认提交")
+    (meeting,) = await MeetingService(app).upcoming()
+    assert meeting.starts_at == at("2026-07-25 15:00")
+
+
+async def test_a_meeting_hour_with_its_period_is_taken_as_written(app, person) -> None:
+    staff = person("staff")
+    for said in ("/meeting", "三季度消防安全委员会会议", "7月25日上午9点", "社区平安办会议室"):
+        await staff.send(said)
+    summary = texts(await staff.send("所有居民群"))
+    assert "2026-07-25 09:00" in summary and "按下午理解" not in summary

@@ -87,6 +87,7 @@ TEXTS: dict[str, str] = {
     "input.phone.hint": "An 11-digit mainland mobile number, e.g. 13812345678.",
     "input.datetime.hint": "For example: 7月18日 14:00, 明天下午3点, or 2026-07-18 14:00.",
     "input.datetime.past": "{value} is in the past; please give a future time.",
+    "input.datetime.assumed_afternoon": " (no a.m./p.m. given, read as afternoon; if you meant the morning, choose Edit and write 上午 / am)",
     "input.place.hint": "Give the compound, building, entrance and exact spot, or share a location.",
     "input.photos.hint": 'Send up to {max} photos, then reply "done".',
     "input.photo.hint": "Send one photo.",
@@ -103,4 +104,13 @@ TEXTS: dict[str, str] = {
     "join.ask_phone": "Would you leave a mobile number? Only committee and subdistrict staff see it, to contact you about activities and reports.",
     "join.phone": "Phone",
     "join.done": "{name}, you have joined the {committee} Residents' Committee. Notices and activities will reach you.",
+    # -- everyday phrases ------------------------------------------------------------------------
+    "small_talk.greeting": "Hello! I'm the residents' committee assistant. Tap a button below, or send /help to see everything I can do; you can also ask me about installing lifts.",
+    "small_talk.thanks": "You're welcome! I'm here whenever you need me: tap a button below, or send /help to see everything.",
+    "small_talk.okay": "All right. I'm here whenever you need me: tap a button below, or send /help to see everything.",
+    "small_talk.which": "Which kind is it? For a safety hazard (things piled in the stairwell, charging cables from windows) choose Report a hazard; for a suggestion about the estate or the property services choose Submit a topic.",
+    "small_talk.menu.events": "Event sign-up",
+    "small_talk.menu.report": "Report a hazard",
+    "small_talk.menu.topic": "Submit a topic",
+    "small_talk.menu.help": "Everything",
 }

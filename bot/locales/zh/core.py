@@ -87,6 +87,7 @@ TEXTS: dict[str, str] = {
     "input.phone.hint": "请填写 11 位手机号，例如 13812345678。",
     "input.datetime.hint": "可以这样写：7月18日 14:00、明天下午3点、2026-07-18 14:00。",
     "input.datetime.past": "{value} 已经过去了，请填写一个将来的时间。",
+    "input.datetime.assumed_afternoon": "（没写上午下午，按下午理解；如是上午，请点「修改」写明“上午”）",
     "input.place.hint": "请写清小区、楼号、单元和具体部位，或直接发送位置。",
     "input.photos.hint": "可以发送最多 {max} 张照片，发完后回复「完成」。",
     "input.photo.hint": "请直接发送一张照片。",
@@ -103,4 +104,13 @@ TEXTS: dict[str, str] = {
     "join.ask_phone": "方便留一个手机号吗？只有居委会和街道工作人员能看到，用于活动和隐患的联系。",
     "join.phone": "手机号",
     "join.done": "{name}，您已加入{committee}居委会。之后的通知和活动会发给您。",
+    # -- 日常用语 --------------------------------------------------------------------------------
+    "small_talk.greeting": "您好！我是居委小助手。想做什么可以点下面的按钮，或发送 /help 查看全部功能；加装电梯的问题也可以直接问我。",
+    "small_talk.thanks": "不客气！还有需要随时找我：点下面的按钮，或发送 /help 查看全部功能。",
+    "small_talk.okay": "好的。还有需要随时找我：点下面的按钮，或发送 /help 查看全部功能。",
+    "small_talk.which": "好的，请问是哪一类？安全隐患（如楼道堆物、飞线充电）请选「上报隐患」；对小区管理、物业服务的意见建议请选「提交议题」。",
+    "small_talk.menu.events": "活动报名",
+    "small_talk.menu.report": "上报隐患",
+    "small_talk.menu.topic": "提交议题",
+    "small_talk.menu.help": "全部功能",
 }
