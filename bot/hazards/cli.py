@@ -23,10 +23,15 @@ if TYPE_CHECKING:
 
 
 def _named(word: str, members: list[Any], what: str) -> Any:
-    """A status, category or department by its code or its label in any language."""
+    """A status, category or department by its code or its label in any language.
+
+    Labels also count without their leading 已, as the chat's buttons say them: 受理, 派单,
+    整改, 结案.
+    """
     said = normalise(word)
     for member in members:
         labels = {normalise(c[member.key]) for c in LANGUAGES.values() if member.key in c}
+        labels |= {label.removeprefix("已") for label in labels}
         if said == member.value or said in labels:
             return member
     names = "、".join(text("zh", m.key) for m in members)
@@ -43,11 +48,12 @@ def _day(value: str | None, flag: str) -> date | None:
 
 
 async def _filters(app: App, args: argparse.Namespace, service: HazardService) -> Filters:
-    committee_id = (await committee_ids(app, [args.committee]))[0] if args.committee else None
+    chosen = await committee_ids(app, args.committee or ())
     return Filters(
         status=_named(args.status, list(Status), "状态") if args.status else None,
         category=_named(args.category, list(Category), "类别") if args.category else None,
-        committee_id=committee_id,
+        committee_id=chosen[0] if chosen else None,
+        also_committees=tuple(chosen[1:]),
         overdue_cutoffs=service.overdue_cutoffs() if args.overdue else None,
     )
 
@@ -113,7 +119,7 @@ async def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
                 None,
                 report.id,
                 target,
-                args.note,
+                args.note or "",
                 department=department,
                 duplicate_of=args.duplicate_of,
             )
@@ -171,7 +177,12 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
 
     ls = actions.add_parser("list", parents=[db_parent], help="列出隐患报告 (list reports)")
     ls.add_argument("--status", help="待受理, 已受理, ... or submitted, accepted, ...")
-    ls.add_argument("--committee", help="residents' committee, e.g. 三门")
+    ls.add_argument(
+        "--committee",
+        action="extend",
+        nargs="+",
+        help="residents' committees, e.g. 三门 高雄 (or repeat the flag)",
+    )
     ls.add_argument("--category", help="群租房, ... or rental, ...")
     ls.add_argument("--overdue", action="store_true", help="only overdue reports")
     ls.add_argument("--json", action="store_true", help="JSON output")
@@ -184,8 +195,8 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
 
     move = actions.add_parser("set", parents=[db_parent], help="改变状态 (move a report)")
     move.add_argument("ref", help="YH-YYYYMMDD-NNNN")
-    move.add_argument("status", help="已受理, 已派单, 已整改, 已结案, 不予受理, 重复")
-    move.add_argument("--note", required=True, help="说明，会告诉上报人 (told to the reporter)")
+    move.add_argument("status", help="受理, 派单, 整改, 结案 (or 已受理 …), 不予受理, 重复")
+    move.add_argument("--note", help="说明，会告诉上报人 (told to the reporter)")
     move.add_argument("--department", help="社区平安办, 房地办, 派出所, 消防救援站, 物业, 居委会")
     move.add_argument("--duplicate-of", help="the original report (for 重复)")
     move.set_defaults(func=cmd_set)

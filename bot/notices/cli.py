@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from bot.chats import TAG_WORDS, Tag
+from bot.i18n import text
 from bot.cli import UsageError, committee_ids, with_app
 from bot.messages import Attachment
 from bot.notices import campaign
@@ -47,7 +48,11 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
         "--tag", action="append", default=[], help="residents|directors|staff|committee"
     )
     add.add_argument(
-        "--committee", action="append", default=[], help="residents' committee, e.g. 三门"
+        "--committee",
+        action="extend",
+        nargs="+",
+        default=[],
+        help="residents' committees, e.g. 三门 高雄 (or repeat the flag)",
     )
     add.add_argument("--at", help="once, at this local time (2027-06-01 09:00)")
     add.add_argument("--days", help="recurring on these weekdays: mon,thu or 周一,周四")
@@ -141,12 +146,21 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             _print_json(rows)
         else:
+            lang = settings.default_language
             for row in rows:
-                chats = row["targets"]["chats"]
-                print(
-                    f"#{row['id']} {row['kind']} {row['status']} 「{row['title']}」"
-                    f" 下次 {row['next'] or '—'}，{len(chats)} 个群"
+                line = text(
+                    lang,
+                    "notices.cli.line",
+                    id=row["id"],
+                    kind=text(lang, f"notices.kind.{row['kind']}"),
+                    status=text(lang, f"notices.status.{row['status']}"),
+                    title=row["title"],
+                    next=row["next"] or "—",
+                    groups=len(row["targets"]["chats"]),
                 )
+                print(line)
+            if not rows:
+                print(text(lang, "notices.none"))
         return 0
 
     return await _with_app(settings, work)
