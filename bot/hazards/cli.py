@@ -158,13 +158,27 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.hazards.digest import Kind, send_digests
+    from bot.hazards.digest import Kind, send_digests, weekly_summary
 
     kind: Kind = "weekly" if args.weekly else "daily"
+    if args.out is None and args.no_post:
+        raise UsageError("--no-post 要与 --out 一起用 (--no-post needs --out)")
+    if args.out is not None and kind != "weekly":
+        raise UsageError("--out 只用于周报 --weekly (only the weekly summary has a chart)")
 
     async def work(app: App) -> int:
-        sent = await send_digests(app, kind)
-        print(f"已发送到 {sent} 个工作群 (posted to {sent} staff groups)")
+        summary = None
+        if args.out is not None:
+            summary = await weekly_summary(app)
+            assert summary.photo is not None and summary.photo.data is not None
+            try:
+                args.out.write_bytes(summary.photo.data)
+            except OSError as exc:
+                raise UsageError(f"无法写入 {args.out} (cannot write): {exc.strerror}") from None
+            print(f"图表已保存到 {args.out} (chart saved)")
+        if not args.no_post:
+            sent = await send_digests(app, kind, weekly=summary)
+            print(f"已发送到 {sent} 个工作群 (posted to {sent} staff groups)")
         return 0
 
     return await with_app(settings, work)
@@ -213,4 +227,6 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     which = digest.add_mutually_exclusive_group(required=True)
     which.add_argument("--daily", action="store_true", help="overdue reports")
     which.add_argument("--weekly", action="store_true", help="weekly summary with a chart")
+    digest.add_argument("--out", type=Path, metavar="FILE.png", help="also save the chart (PNG)")
+    digest.add_argument("--no-post", action="store_true", help="with --out: only save the chart")
     digest.set_defaults(func=cmd_digest)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from bot import i18n
 from bot.chats import TAG_WORDS, Tag
-from bot.i18n import text
 from bot.cli import UsageError, committee_ids, with_app
 from bot.messages import Attachment
 from bot.notices import campaign
@@ -148,19 +148,19 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         else:
             lang = settings.default_language
             for row in rows:
-                line = text(
+                line = i18n.text(
                     lang,
                     "notices.cli.line",
                     id=row["id"],
-                    kind=text(lang, f"notices.kind.{row['kind']}"),
-                    status=text(lang, f"notices.status.{row['status']}"),
+                    kind=i18n.text(lang, f"notices.kind.{row['kind']}"),
+                    status=i18n.text(lang, f"notices.status.{row['status']}"),
                     title=row["title"],
                     next=row["next"] or "—",
                     groups=len(row["targets"]["chats"]),
                 )
                 print(line)
             if not rows:
-                print(text(lang, "notices.none"))
+                print(i18n.text(lang, "notices.none"))
         return 0
 
     return await _with_app(settings, work)
