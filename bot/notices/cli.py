@@ -280,7 +280,8 @@ async def _set_status(settings: Settings, notice_id: int, status: Status, done: 
         if await repo.set_status(notice_id, status, only_from=allowed):
             print(f"通知 #{notice_id} {done}。")
         else:
-            print(f"通知 #{notice_id} 现在是 {notice.status.value}，没有改变。")
+            label = i18n.text(settings.default_language, f"notices.status.{notice.status.value}")
+            print(f"通知 #{notice_id} 现在是「{label}」，没有改变。")
         return 0
 
     return await _with_app(settings, work)
