@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App
-from bot.cli import UsageError, committee_ids, with_app
+from bot.cli import Parser, UsageError, committee_ids, with_app
 from bot.db import SchemaTooNew, backup
 from bot.demo import load_demo_data
 from bot.events import cli as cli_events
 from bot.faq import cli as cli_faq
 from bot.hazards import cli as cli_reports
 from bot.notices import cli as cli_notices
-from bot.platforms.console import Console, ConsoleIdentity
+from bot.platforms.console import FILES_DIR, Console, ConsoleIdentity
 from bot.registry import build_router
 from bot.roles import Role
 from bot.settings import Settings, SettingsError, load_settings
@@ -37,8 +37,8 @@ FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
 ]
 
 
-def db_option() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+def db_option() -> Parser:
+    parent = Parser(add_help=False)
     parent.add_argument("--db", type=Path, help="database file (default: JUWEI_DB_PATH)")
     return parent
 
@@ -49,7 +49,8 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     async def work(app: App) -> int:
-        return await Console(build_router(app), who, json_mode=args.json).run()
+        console = Console(build_router(app), who, json_mode=args.json, files_dir=args.files)
+        return await console.run()
 
     return await with_app(settings, work, demo=True)
 
@@ -68,7 +69,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         console_args = argparse.Namespace(
-            user="demo", name="居民", chat=None, group=False, json=False
+            user="demo", name="居民", chat=None, group=False, json=False, files=FILES_DIR
         )
         return await cmd_console(console_args, settings)
     return await run_platforms(settings)
@@ -126,7 +127,7 @@ async def cmd_admin_grant(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     db = db_option()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="juwei", description="居委会聊天机器人 juwei / the residents' committee bot"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -140,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--chat", help="chat id (default: the user's private chat)")
     console.add_argument("--group", action="store_true", help="the chat is a group chat")
     console.add_argument("--json", action="store_true", help="one JSON line per message")
+    console.add_argument(
+        "--files",
+        type=Path,
+        default=FILES_DIR,
+        metavar="DIR",
+        help=f"folder for files the bot sends (default: ./{FILES_DIR})",
+    )
     console.set_defaults(func=cmd_console)
 
     migrate = sub.add_parser("migrate", parents=[db], help="应用数据库迁移 (apply migrations)")

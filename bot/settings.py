@@ -33,6 +33,8 @@ class WeComRobotSettings(BaseModel):
         if not value.get_secret_value().strip():
             raise ValueError("a robot needs its webhook key")
         return value
+
+
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 

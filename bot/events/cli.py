@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from datetime import datetime
@@ -19,14 +17,25 @@ from bot.events.service import Events
 from bot.i18n import text
 from bot.messages import Address
 from bot.parsing import InputError, parse_datetime
+from bot.sheets import Sheet, naive_local
+from bot.timeutil import local
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.settings import Settings
 
-ROSTER_COLUMNS = (
-    "status", "position", "name", "party", "phone", "code", "checked_in_at", "signed_up_at", "user",
-)  # fmt: skip
+# (the JSON field, the catalogue key of its spreadsheet header, column width in characters);
+# the platform account is left out of spreadsheets: staff read names, not ids.
+ROSTER_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("status", "events.sheet.status", 10),
+    ("position", "events.sheet.position", 10),
+    ("name", "events.sheet.name", 14),
+    ("party", "events.sheet.party", 8),
+    ("phone", "events.sheet.phone", 14),
+    ("code", "events.sheet.code", 10),
+    ("checked_in_at", "events.sheet.checked_in_at", 17),
+    ("signed_up_at", "events.sheet.signed_up_at", 17),
+)
 
 
 def _moment(app: App, value: str | None, option: str) -> datetime | None:
@@ -93,33 +102,30 @@ def roster_json(roster: Roster, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def roster_rows(roster: Roster, tz: ZoneInfo) -> list[list[Any]]:
+def roster_sheet(roster: Roster, tz: ZoneInfo, lang: str) -> Sheet:
+    """The roster as a spreadsheet: Chinese headers and values, times as naive local times."""
     lines = [*roster.confirmed, *roster.waiting, *roster.cancelled]
-    return [[_line_json(line, tz)[column] for column in ROSTER_COLUMNS] for line in lines]
-
-
-def roster_csv(roster: Roster, tz: ZoneInfo) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(ROSTER_COLUMNS)
-    writer.writerows(roster_rows(roster, tz))
-    return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read the Chinese names
-
-
-def roster_xlsx(roster: Roster, tz: ZoneInfo) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = f"#{roster.event.id}"
-    sheet.append([roster.event.title, _local_iso(roster.event.starts_at, tz), roster.event.place])
-    sheet.append(list(ROSTER_COLUMNS))
-    for row in roster_rows(roster, tz):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    rows = []
+    for line in lines:
+        signup = line.signup
+        rows.append(
+            [
+                text(lang, f"events.sheet.{signup.status.value}"),
+                line.position,
+                signup.name,
+                signup.party,
+                signup.phone,
+                signup.code,
+                naive_local(signup.checked_in_at, tz),
+                naive_local(signup.created_at, tz),
+            ]
+        )
+    return Sheet(
+        title=f"#{roster.event.id} {roster.event.title}",
+        headers=[text(lang, key) for _, key, _ in ROSTER_COLUMNS],
+        widths=[width for _, _, width in ROSTER_COLUMNS],
+        rows=rows,
+    )
 
 
 def _write(data: bytes, output: Path | None) -> None:
@@ -180,12 +186,24 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(found, ensure_ascii=False))
             return 0
-        for item in found:
-            capacity = item["capacity"] if item["capacity"] is not None else "∞"
-            print(
-                f"#{item['id']}\t{item['start']}\t{item['title']}\t{item['place']}"
-                f"\t{item['seats_taken']}/{capacity}\t{item['status']}"
+        lang = settings.default_language
+        for event, item in zip(events, found, strict=True):
+            unlimited = text(lang, "events.roster.unlimited")
+            capacity = event.capacity if event.capacity is not None else unlimited
+            line = text(
+                lang,
+                "events.cli.line",
+                id=event.id,
+                start=local(event.starts_at, app.tz),
+                title=event.title,
+                place=event.place,
+                taken=item["seats_taken"],
+                capacity=capacity,
+                status=text(lang, f"events.cli.status.{event.status.value}"),
             )
+            print(line)
+        if not events:
+            print(text(lang, "events.cli.none"))
         return 0
 
     return await with_app(settings, work)
@@ -197,12 +215,12 @@ async def cmd_roster(args: argparse.Namespace, settings: Settings) -> int:
         if roster is None:
             raise UsageError(f"没有活动 #{args.event} (no such event)")
         if args.format == "json":
-            data = json.dumps(roster_json(roster, app.tz), ensure_ascii=False, indent=2) + "\n"
-            _write(data.encode("utf-8"), args.output)
-        elif args.format == "csv":
-            _write(roster_csv(roster, app.tz), args.output)
+            dumped = json.dumps(roster_json(roster, app.tz), ensure_ascii=False, indent=2)
+            _write((dumped + "\n").encode("utf-8"), args.output)
         else:
-            _write(roster_xlsx(roster, app.tz), args.output)
+            sheet = roster_sheet(roster, app.tz, settings.default_language)
+            data = sheet.csv() if args.format == "csv" else sheet.xlsx()
+            _write(data, args.output)
         return 0
 
     return await with_app(settings, work)
@@ -302,7 +320,10 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     add.add_argument("--deadline", help="sign-ups close (default: at the start)")
     add.add_argument("--max-party", type=int, default=1, help="people per sign-up (default 1)")
     add.add_argument(
-        "--committee", action="append", help="residents' committee it is open to (repeatable)"
+        "--committee",
+        action="extend",
+        nargs="+",
+        help="residents' committees it is open to, e.g. 三门 高雄 (or repeat the flag)",
     )
     add.add_argument("--phone-required", action="store_true")
     add.add_argument("--json", action="store_true", help="print the event as JSON")
@@ -325,7 +346,9 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
 
     announce = actions.add_parser("announce", parents=[db_parent], help="发到群里 (post to groups)")
     announce.add_argument("event", type=int)
-    announce.add_argument("--committee", action="append", help="residents' committee's groups")
+    announce.add_argument(
+        "--committee", action="extend", nargs="+", help="these residents' committees' groups"
+    )
     announce.add_argument("--tag", action="append", help="residents|directors|staff|committee")
     announce.add_argument("--chat", action="append", help="a group as PLATFORM:ID (repeatable)")
     announce.set_defaults(func=cmd_announce)

@@ -23,10 +23,15 @@ if TYPE_CHECKING:
 
 
 def _named(word: str, members: list[Any], what: str) -> Any:
-    """A status, category or department by its code or its label in any language."""
+    """A status, category or department by its code or its label in any language.
+
+    Labels also count without their leading 已, as the chat's buttons say them: 受理, 派单,
+    整改, 结案.
+    """
     said = normalise(word)
     for member in members:
         labels = {normalise(c[member.key]) for c in LANGUAGES.values() if member.key in c}
+        labels |= {label.removeprefix("已") for label in labels}
         if said == member.value or said in labels:
             return member
     names = "、".join(text("zh", m.key) for m in members)
@@ -43,11 +48,12 @@ def _day(value: str | None, flag: str) -> date | None:
 
 
 async def _filters(app: App, args: argparse.Namespace, service: HazardService) -> Filters:
-    committee_id = (await committee_ids(app, [args.committee]))[0] if args.committee else None
+    chosen = await committee_ids(app, args.committee or ())
     return Filters(
         status=_named(args.status, list(Status), "状态") if args.status else None,
         category=_named(args.category, list(Category), "类别") if args.category else None,
-        committee_id=committee_id,
+        committee_id=chosen[0] if chosen else None,
+        also_committees=tuple(chosen[1:]),
         overdue_cutoffs=service.overdue_cutoffs() if args.overdue else None,
     )
 
@@ -113,7 +119,7 @@ async def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
                 None,
                 report.id,
                 target,
-                args.note,
+                args.note or "",
                 department=department,
                 duplicate_of=args.duplicate_of,
             )
@@ -152,13 +158,27 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.hazards.digest import Kind, send_digests
+    from bot.hazards.digest import Kind, send_digests, weekly_summary
 
     kind: Kind = "weekly" if args.weekly else "daily"
+    if args.out is None and args.no_post:
+        raise UsageError("--no-post 要与 --out 一起用 (--no-post needs --out)")
+    if args.out is not None and kind != "weekly":
+        raise UsageError("--out 只用于周报 --weekly (only the weekly summary has a chart)")
 
     async def work(app: App) -> int:
-        sent = await send_digests(app, kind)
-        print(f"已发送到 {sent} 个工作群 (posted to {sent} staff groups)")
+        summary = None
+        if args.out is not None:
+            summary = await weekly_summary(app)
+            assert summary.photo is not None and summary.photo.data is not None
+            try:
+                args.out.write_bytes(summary.photo.data)
+            except OSError as exc:
+                raise UsageError(f"无法写入 {args.out} (cannot write): {exc.strerror}") from None
+            print(f"图表已保存到 {args.out} (chart saved)")
+        if not args.no_post:
+            sent = await send_digests(app, kind, weekly=summary)
+            print(f"已发送到 {sent} 个工作群 (posted to {sent} staff groups)")
         return 0
 
     return await with_app(settings, work)
@@ -171,7 +191,12 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
 
     ls = actions.add_parser("list", parents=[db_parent], help="列出隐患报告 (list reports)")
     ls.add_argument("--status", help="待受理, 已受理, ... or submitted, accepted, ...")
-    ls.add_argument("--committee", help="residents' committee, e.g. 三门")
+    ls.add_argument(
+        "--committee",
+        action="extend",
+        nargs="+",
+        help="residents' committees, e.g. 三门 高雄 (or repeat the flag)",
+    )
     ls.add_argument("--category", help="群租房, ... or rental, ...")
     ls.add_argument("--overdue", action="store_true", help="only overdue reports")
     ls.add_argument("--json", action="store_true", help="JSON output")
@@ -184,8 +209,8 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
 
     move = actions.add_parser("set", parents=[db_parent], help="改变状态 (move a report)")
     move.add_argument("ref", help="YH-YYYYMMDD-NNNN")
-    move.add_argument("status", help="已受理, 已派单, 已整改, 已结案, 不予受理, 重复")
-    move.add_argument("--note", required=True, help="说明，会告诉上报人 (told to the reporter)")
+    move.add_argument("status", help="受理, 派单, 整改, 结案 (or 已受理 …), 不予受理, 重复")
+    move.add_argument("--note", help="说明，会告诉上报人 (told to the reporter)")
     move.add_argument("--department", help="社区平安办, 房地办, 派出所, 消防救援站, 物业, 居委会")
     move.add_argument("--duplicate-of", help="the original report (for 重复)")
     move.set_defaults(func=cmd_set)
@@ -202,4 +227,6 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     which = digest.add_mutually_exclusive_group(required=True)
     which.add_argument("--daily", action="store_true", help="overdue reports")
     which.add_argument("--weekly", action="store_true", help="weekly summary with a chart")
+    digest.add_argument("--out", type=Path, metavar="FILE.png", help="also save the chart (PNG)")
+    digest.add_argument("--no-post", action="store_true", help="with --out: only save the chart")
     digest.set_defaults(func=cmd_digest)

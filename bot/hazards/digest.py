@@ -7,12 +7,14 @@ and per week mean a retry or a second process never posts twice.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 from bot.chats import Tag
-from bot.hazards.chart import bar_chart
+from bot.hazards.chart import Bar, committee_mark, weekly_chart
 from bot.hazards.model import FINAL, OPEN, Category, Status
 from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
@@ -59,65 +61,107 @@ async def overdue_digest(app: App, *, include_sensitive: bool = True) -> Reply |
     return Reply("\n".join(lines), urgent=any(r.urgent for r in reports))
 
 
-async def weekly_summary(app: App) -> Reply:
-    """Counts by status (all reports), by category and committee (this week), with a chart."""
+def _trend(say: Callable[..., str], now: int, before: int) -> str:
+    change = now - before
+    if change == 0:
+        return say("hazard.digest.trend_same")
+    key = "hazard.digest.trend_up" if change > 0 else "hazard.digest.trend_down"
+    return say(key, change=abs(change))
+
+
+async def weekly_summary(app: App, *, numbered: bool = False) -> Reply:
+    """Counts by status (all reports), by category (with last week's) and committee (this
+    week), with a chart; ``numbered`` draws the chart's numbered stand-in bars."""
     service = HazardService.of(app)
     say = app.notifier.group_text
     now = app.clock.now()
-    start = now - timedelta(days=7)
+    start, last_start = now - timedelta(days=7), now - timedelta(days=14)
     everything = await service.search(Filters())
     week = [r for r in everything if r.created_at >= start]
+    last_week = [r for r in everything if last_start <= r.created_at < start]
     closed = [r for r in everything if r.closed_at and r.closed_at >= start and r.status in FINAL]
     open_now = [r for r in everything if r.status in OPEN]
     overdue = [r for r in open_now if service.rules.overdue(r, now)]
 
+    period = (
+        start.astimezone(app.tz).strftime("%Y-%m-%d"),
+        now.astimezone(app.tz).strftime("%Y-%m-%d"),
+    )
+    totals = {
+        "new": len(week),
+        "urgent": sum(r.urgent for r in week),
+        "closed": len(closed),
+        "open": len(open_now),
+        "overdue": len(overdue),
+    }
     lines = [
-        say(
-            "hazard.digest.weekly_head",
-            start=start.astimezone(app.tz).strftime("%Y-%m-%d"),
-            end=now.astimezone(app.tz).strftime("%Y-%m-%d"),
-        ),
-        say(
-            "hazard.digest.weekly_totals",
-            new=len(week),
-            urgent=sum(r.urgent for r in week),
-            closed=len(closed),
-            open=len(open_now),
-            overdue=len(overdue),
-        ),
+        say("hazard.digest.weekly_head", start=period[0], end=period[1]),
+        say("hazard.digest.weekly_totals", **totals),
     ]
     by_status = Counter(r.status for r in everything)
     by_category = Counter(r.category for r in week)
+    before = Counter(r.category for r in last_week)
     by_committee = Counter(r.committee_name for r in week)
-    sections: list[tuple[str, list[tuple[str, int]]]] = [
-        ("hazard.digest.by_status", [(say(s.key), by_status[s]) for s in Status if by_status[s]]),
-        (
-            "hazard.digest.by_category",
-            [(say(c.key), by_category[c]) for c in Category if by_category[c]],
-        ),
-        ("hazard.digest.by_committee", sorted(by_committee.items(), key=lambda kv: -kv[1])),
+    lines.append(say("hazard.digest.by_status"))
+    rows = [(say(s.key), by_status[s]) for s in Status if by_status[s]]
+    lines += [say("hazard.digest.count_line", label=k, count=n) for k, n in rows]
+    if not rows:
+        lines.append(say("hazard.digest.none"))
+    lines.append(say("hazard.digest.by_category"))
+    shown = [c for c in Category if by_category[c] or before[c]]
+    lines += [
+        say(
+            "hazard.digest.category_line",
+            label=say(c.key),
+            count=by_category[c],
+            before=before[c],
+            trend=_trend(say, by_category[c], before[c]),
+        )
+        for c in shown
     ]
-    for head, rows in sections:
-        lines.append(say(head))
-        lines += [say("hazard.digest.count_line", label=k, count=n) for k, n in rows]
-        if not rows:
-            lines.append(say("hazard.digest.none"))
-    labels = ", ".join(f"{n} {say(c.key)}" for n, c in enumerate(Category, 1))
-    lines.append(say("hazard.digest.chart", labels=labels))
-    chart = bar_chart([by_category[c] for c in Category])
-    photo = Attachment(say("hazard.digest.chart_name"), data=chart, mime_type="image/png")
+    if not shown:
+        lines.append(say("hazard.digest.none"))
+    lines.append(say("hazard.digest.by_committee"))
+    names = [c.name for c in await app.committees.residents()]
+    names += sorted(set(by_committee) - set(names))
+    ranked = sorted(names, key=lambda name: -by_committee[name])
+    lines += [
+        say("hazard.digest.count_line", label=name, count=by_committee[name])
+        for name in ranked
+        if by_committee[name]
+    ]
+    if not week:
+        lines.append(say("hazard.digest.none"))
+
+    picture = await asyncio.to_thread(
+        weekly_chart,
+        [Bar(say(f"hazard.chart.category.{c.value}"), by_category[c], before[c]) for c in Category],
+        [Bar(name, by_committee[name]) for name in names],
+        lang=app.settings.default_language,
+        period=period,
+        totals=totals,
+        numbered=numbered,
+    )
+    if picture.font is None:  # numbered bars: the text says which is which
+        categories = "、".join(f"{n} {say(c.key)}" for n, c in enumerate(Category, 1))
+        committees = "、".join(f"{committee_mark(n)} {name}" for n, name in enumerate(names))
+        lines.append(say("hazard.digest.chart", labels=categories, committees=committees))
+    photo = Attachment(say("hazard.digest.chart_name"), data=picture.png, mime_type="image/png")
     return Reply("\n".join(lines), photo=photo)
 
 
-async def send_digests(app: App, kind: Kind) -> int:
-    """Posts the digest of this kind to every staff group; returns how many were queued."""
+async def send_digests(app: App, kind: Kind, *, weekly: Reply | None = None) -> int:
+    """Posts the digest of this kind to every staff group; returns how many were queued.
+
+    ``weekly`` is a weekly summary made already (the CLI's, whose picture it also saved)."""
     local_now = app.clock.now().astimezone(app.tz)
     if kind == "daily":
         period = local_now.strftime("%Y-%m-%d")
     else:
         year, week, _ = local_now.isocalendar()
         period = f"{year}-W{week:02d}"
-    weekly = await weekly_summary(app) if kind == "weekly" else None
+    if kind == "weekly" and weekly is None:
+        weekly = await weekly_summary(app)
     queued = 0
     for group in await app.chats.groups(tags=[Tag.STAFF]):
         if weekly is not None:

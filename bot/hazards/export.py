@@ -7,27 +7,21 @@ reporter's name and phone are left out unless asked for, since exports get forwa
 from __future__ import annotations
 
 import asyncio
-import csv
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from bot.hazards.model import Report
 from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
 from bot.i18n import text
-from bot.sheets import csv_cell
+from bot.sheets import Sheet, naive_local
 
 if TYPE_CHECKING:
     from bot.app import App
 
 Format = Literal["csv", "xlsx"]
-DATE_FORMAT = "yyyy-mm-dd hh:mm"
 
 # (catalogue key of the header, column width in characters)
 COLUMNS: tuple[tuple[str, int], ...] = (
@@ -53,7 +47,7 @@ REPORTER_COLUMNS: tuple[tuple[str, int], ...] = (("reporter", 14), ("phone", 14)
 
 
 def _naive(moment: datetime | None, app: App) -> datetime | None:
-    return None if moment is None else moment.astimezone(app.tz).replace(tzinfo=None)
+    return naive_local(moment, app.tz)
 
 
 async def table(
@@ -97,46 +91,6 @@ async def table(
     return headers, widths, rows
 
 
-def write_xlsx(
-    path: Path, sheet: str, headers: list[str], widths: list[int], rows: list[list[Any]]
-) -> None:
-    book = Workbook()
-    ws = book.active
-    assert ws is not None
-    ws.title = sheet
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for row in rows:
-        ws.append(row)
-    for column in ws.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, datetime):
-                cell.number_format = DATE_FORMAT
-            elif cell.data_type == "f":
-                cell.data_type = "s"  # typed text starting with "=": never a live formula
-    for index, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    book.save(path)
-
-
-def write_csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
-    # UTF-8 with a BOM: how Excel and WPS recognise a UTF-8 csv.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(
-                [
-                    v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else csv_cell(v)
-                    for v in row
-                ]
-            )
-
-
 async def export(
     app: App,
     fmt: Format,
@@ -149,9 +103,7 @@ async def export(
     """Writes the reports filed in [since, until) to ``path``, oldest first; returns how many."""
     reports = list(reversed(await HazardService.of(app).search(Filters(since=since, until=until))))
     headers, widths, rows = await table(app, reports, with_reporter=with_reporter)
-    if fmt == "xlsx":
-        sheet = text(app.settings.default_language, "hazard.export.sheet")
-        await asyncio.to_thread(write_xlsx, path, sheet, headers, widths, rows)
-    else:
-        await asyncio.to_thread(write_csv, path, headers, rows)
+    sheet = Sheet(text(app.settings.default_language, "hazard.export.sheet"), headers, widths, rows)
+    data = await asyncio.to_thread(sheet.xlsx if fmt == "xlsx" else sheet.csv)
+    await asyncio.to_thread(path.write_bytes, data)
     return len(reports)

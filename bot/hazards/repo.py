@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ _SELECT = (
 _FILTERS = (
     " WHERE (:status IS NULL OR r.status = :status)"
     " AND (:category IS NULL OR r.category = :category)"
-    " AND (:committee IS NULL OR r.committee_id = :committee)"
+    " AND (:committees IS NULL OR r.committee_id IN (SELECT value FROM json_each(:committees)))"
     " AND (:since IS NULL OR r.created_at >= :since)"
     " AND (:until IS NULL OR r.created_at < :until)"
     " AND (:overdue = 0"
@@ -95,16 +96,22 @@ class Filters:
     status: Status | None = None
     category: Category | None = None
     committee_id: int | None = None
+    also_committees: tuple[int, ...] = ()  # more committees, for "any of these"
     since: datetime | None = None
     until: datetime | None = None
     overdue_cutoffs: tuple[datetime, datetime] | None = None  # (accept by, resolve by)
+
+    @property
+    def committee_ids(self) -> list[int]:
+        first = [self.committee_id] if self.committee_id is not None else []
+        return first + list(self.also_committees)
 
     def params(self) -> dict[str, Any]:
         accept, resolve = self.overdue_cutoffs or (None, None)
         return {
             "status": self.status.value if self.status else None,
             "category": self.category.value if self.category else None,
-            "committee": self.committee_id,
+            "committees": json.dumps(self.committee_ids) if self.committee_ids else None,
             "since": to_db(self.since) if self.since else None,
             "until": to_db(self.until) if self.until else None,
             "overdue": 1 if self.overdue_cutoffs else 0,

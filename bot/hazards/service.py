@@ -109,7 +109,7 @@ class HazardService:
     async def page(self, viewer: User, filters: Filters, page: int, size: int) -> Page:
         """One page of reports this person may list: a director sees their own committee's."""
         if viewer.role is Role.DIRECTOR:
-            filters = replace(filters, committee_id=viewer.committee_id)
+            filters = replace(filters, committee_id=viewer.committee_id, also_committees=())
         total = await repo.count(self.db, filters)
         pages = max(1, -(-total // size))
         page = min(max(page, 1), pages)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from bot import i18n
 from bot.chats import TAG_WORDS, Tag
 from bot.cli import UsageError, committee_ids, with_app
 from bot.messages import Attachment
@@ -50,7 +51,11 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
         "--tag", action="append", default=[], help="residents|directors|staff|committee"
     )
     add.add_argument(
-        "--committee", action="append", default=[], help="residents' committee, e.g. 三门"
+        "--committee",
+        action="extend",
+        nargs="+",
+        default=[],
+        help="residents' committees, e.g. 三门 高雄 (or repeat the flag)",
     )
     add.add_argument("--at", help="once, at this local time (2027-06-01 09:00)")
     add.add_argument("--days", help="recurring on these weekdays: mon,thu or 周一,周四")
@@ -148,12 +153,21 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             _print_json(rows)
         else:
+            lang = settings.default_language
             for row in rows:
-                chats = row["targets"]["chats"]
-                print(
-                    f"#{row['id']} {row['kind']} {row['status']} 「{row['title']}」"
-                    f" 下次 {row['next'] or '—'}，{len(chats)} 个群"
+                line = i18n.text(
+                    lang,
+                    "notices.cli.line",
+                    id=row["id"],
+                    kind=i18n.text(lang, f"notices.kind.{row['kind']}"),
+                    status=i18n.text(lang, f"notices.status.{row['status']}"),
+                    title=row["title"],
+                    next=row["next"] or "—",
+                    groups=len(row["targets"]["chats"]),
                 )
+                print(line)
+            if not rows:
+                print(i18n.text(lang, "notices.none"))
         return 0
 
     return await _with_app(settings, work)
@@ -275,7 +289,8 @@ async def _set_status(settings: Settings, notice_id: int, status: Status, done: 
         if await repo.set_status(notice_id, status, only_from=allowed):
             print(f"通知 #{notice_id} {done}。")
         else:
-            print(f"通知 #{notice_id} 现在是 {notice.status.value}，没有改变。")
+            label = i18n.text(settings.default_language, f"notices.status.{notice.status.value}")
+            print(f"通知 #{notice_id} 现在是「{label}」，没有改变。")
         return 0
 
     return await _with_app(settings, work)

@@ -3,23 +3,39 @@
 Interactive on a TTY, scripted otherwise: each input line is one message from this user and
 is answered before the next line is read, so another program can talk to it through pipes.
 Messages this process sends to other chats are printed too (marked with their chat), and
-messages other processes left for this chat in the outbox are shown first.
+messages other processes left for this chat in the outbox are shown first. Files the bot
+sends (calendar files, charts, exports) are saved under a folder and their path is shown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
+import os
 import shlex
 import sys
 from dataclasses import dataclass
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
-from bot.messages import Address, Chat, ChatKind, FileRef, Incoming, Location, Reply, Sender
+from bot.i18n import text as catalogue
+from bot.messages import (
+    Address,
+    Attachment,
+    Chat,
+    ChatKind,
+    FileRef,
+    Incoming,
+    Location,
+    Reply,
+    Sender,
+)
 from bot.router import Router
 
 PLATFORM = "console"
 BOT_MENTION = "@juwei"
+FILES_DIR = Path("console-files")
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,14 @@ class ConsoleIdentity:
     @property
     def sender(self) -> Sender:
         return Sender(PLATFORM, self.user_id, self.name, self.language)
+
+    @property
+    def mailboxes(self) -> tuple[Address, ...]:
+        """The chats whose mail this console shows: its own, and for a private console also
+        the user's private chat, where every notification to this person is addressed."""
+        own = Address(PLATFORM, self.chat.id)
+        private = Address(PLATFORM, self.user_id)
+        return (own,) if self.group or private == own else (own, private)
 
 
 def parse_line(line: str, who: ConsoleIdentity) -> Incoming | None:
@@ -73,28 +97,101 @@ def parse_line(line: str, who: ConsoleIdentity) -> Incoming | None:
     return Incoming(chat, user, text=text, mentions_bot=mentions)
 
 
-def render_json(chat: str, reply: Reply) -> str:
-    return json.dumps(
-        {
-            "chat": chat,
-            "text": reply.text,
-            "options": [{"label": o.label, "value": o.value} for o in reply.options],
-            "links": [{"label": k.label, "url": k.url} for k in reply.links],
-        },
-        ensure_ascii=False,
-    )
+@dataclass(frozen=True)
+class SavedFile:
+    """A photo or document of a reply: where it was saved (None when it has no bytes here)."""
+
+    kind: str  # "photo" or "document"
+    name: str
+    path: Path | None
+    mime: str
 
 
-def render_text(chat: str | None, reply: Reply) -> str:
+def save_attachment(folder: Path, attachment: Attachment) -> Path | None:
+    """Writes the attachment's bytes under ``folder`` without overwriting; None if it has none."""
+    if attachment.data is None:
+        return None
+    name = Path(attachment.name).name or "file"  # a name, never a path out of the folder
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, suffix = Path(name).stem, Path(name).suffix
+    path, n = folder / name, 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    path.write_bytes(attachment.data)
+    return path
+
+
+def save_files(folder: Path, reply: Reply) -> list[SavedFile]:
+    found = [("photo", reply.photo), ("document", reply.document)]
+    return [
+        SavedFile(kind, a.name, save_attachment(folder, a), a.mime_type)
+        for kind, a in found
+        if a is not None
+    ]
+
+
+def render_json(chat: str, reply: Reply, files: list[SavedFile] | None = None) -> str:
+    data: dict[str, Any] = {
+        "chat": chat,
+        "text": reply.text,
+        "options": [{"label": o.label, "value": o.value} for o in reply.options],
+        "links": [{"label": k.label, "url": k.url} for k in reply.links],
+    }
+    if files:
+        data["files"] = [
+            {"name": f.name, "path": str(f.path) if f.path else None, "mime": f.mime} for f in files
+        ]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def render_text(
+    chat: str | None, reply: Reply, files: list[SavedFile] | None = None, lang: str = "zh"
+) -> str:
     lines = [f"→ [{chat}]"] if chat else []
     lines.append(("🚨 " if reply.urgent else "") + reply.text)  # as on Telegram
     lines += [f"  {n}. {o.label}" for n, o in enumerate(reply.options, 1)]
     lines += [f"  🔗 {k.label}: {k.url}" for k in reply.links]
-    if reply.photo:
-        lines.append(f"  [图片 {reply.photo.name}]")
-    if reply.document:
-        lines.append(f"  [文件 {reply.document.name}]")
+    for f in files or ():
+        key = f"console.{f.kind}" + ("_saved" if f.path else "")
+        lines.append("  " + catalogue(lang, key, name=f.name, path=f.path))
     return "\n".join(lines)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class TerminalLines:
+    """Lines typed at a terminal, read on the event loop itself.
+
+    A thread blocked in ``input()`` keeps the process alive after Ctrl-C until Enter is
+    pressed; waiting for the descriptor to become readable lets Ctrl-C end it at once.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.fd = stream.fileno()
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = ""
+        self.ended = False
+
+    async def readline(self) -> str | None:
+        while "\n" not in self.pending and not self.ended:
+            loop = asyncio.get_running_loop()
+            ready: asyncio.Future[None] = loop.create_future()
+            loop.add_reader(self.fd, _settle, ready)
+            try:
+                await ready
+            finally:
+                loop.remove_reader(self.fd)
+            chunk = os.read(self.fd, 4096)
+            self.ended = not chunk  # Ctrl-D on an empty line
+            self.pending += self.decoder.decode(chunk, final=self.ended)
+        if not self.pending:
+            return None
+        line, newline, self.pending = self.pending.partition("\n")
+        return line + newline
 
 
 class Console:
@@ -106,6 +203,7 @@ class Console:
         json_mode: bool,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
+        files_dir: Path = FILES_DIR,
     ) -> None:
         self.app = router.app
         self.router = router
@@ -113,39 +211,48 @@ class Console:
         self.json_mode = json_mode
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
+        self.files_dir = files_dir
         self.interactive = self.stdin.isatty() and not json_mode
         self.own = Address(PLATFORM, who.chat.id)
+        self.mine = who.mailboxes
+        self.lang = who.language or self.app.settings.default_language
         self.app.outbox.listen(self._on_queued)
 
     def _label(self, address: Address) -> str:
         return address.chat_id if address.platform == PLATFORM else str(address)
 
     def _write(self, address: Address, reply: Reply) -> None:
-        other = address != self.own
+        other = address not in self.mine
+        files = save_files(self.files_dir, reply)
         if self.json_mode:
-            self.stdout.write(render_json(self._label(address), reply) + "\n")
+            self.stdout.write(render_json(self._label(address), reply, files) + "\n")
         else:
-            self.stdout.write(render_text(self._label(address) if other else None, reply) + "\n")
+            label = self._label(address) if other else None
+            self.stdout.write(render_text(label, reply, files, self.lang) + "\n")
         self.stdout.flush()
 
     def _on_queued(self, address: Address, reply: Reply) -> None:
         """Show what this process sends to other chats; our own chat's mail is drained below."""
-        if address != self.own:
+        if address not in self.mine:
             self._write(address, reply)
 
     async def deliver_own_mail(self) -> None:
-        while parcels := await self.app.outbox.claim(PLATFORM, "console", chat_id=self.own.chat_id):
-            for parcel in parcels:
-                self._write(self.own, parcel.reply)
-                await self.app.outbox.mark_sent(parcel.id)
-                await self.router.delivered(self.own, parcel.reply)
+        for box in self.mine:
+            while parcels := await self.app.outbox.claim(PLATFORM, "console", chat_id=box.chat_id):
+                for parcel in parcels:
+                    self._write(box, parcel.reply)
+                    await self.app.outbox.mark_sent(parcel.id)
+                    await self.router.delivered(self.own, parcel.reply)
 
-    async def _read_line(self) -> str | None:
-        if self.interactive:
-            try:
-                return await asyncio.to_thread(input, "> ")
-            except EOFError:
-                return None
+    async def _read_line(self, terminal: TerminalLines | None) -> str | None:
+        if terminal is not None:
+            self.stdout.write("> ")
+            self.stdout.flush()
+            line = await terminal.readline()
+            if line is None:
+                self.stdout.write("\n")  # Ctrl-D: leave the shell's prompt on a line of its own
+                self.stdout.flush()
+            return line
         line = await asyncio.to_thread(self.stdin.readline)
         return line if line else None
 
@@ -156,12 +263,20 @@ class Console:
             for reply in ctx.replies:
                 self._write(self.own, reply)
         elif self.interactive:
-            self.stdout.write(ctx.t("console.banner", user=self.who.user_id) + "\n")
-        while (line := await self._read_line()) is not None:
-            incoming = parse_line(line, self.who)
-            if incoming is None:
-                continue
-            for reply in await self.router.handle(incoming):
-                self._write(self.own, reply)
-            await self.deliver_own_mail()
+            banner = ctx.t("console.banner", user=self.who.user_id, files=self.files_dir)
+            self.stdout.write(banner + "\n")
+        terminal = TerminalLines(self.stdin) if self.interactive else None
+        try:
+            while (line := await self._read_line(terminal)) is not None:
+                incoming = parse_line(line, self.who)
+                if incoming is None:
+                    continue
+                for reply in await self.router.handle(incoming):
+                    self._write(self.own, reply)
+                await self.deliver_own_mail()
+        except asyncio.CancelledError:
+            if self.interactive:  # Ctrl-C: end the line the prompt was on
+                self.stdout.write("\n")
+                self.stdout.flush()
+            raise
         return 0

@@ -95,10 +95,10 @@ def test_add_list_roster_formats_announce_and_cancel(
     csv_file, xlsx_file = tmp_path / "roster.csv", tmp_path / "roster.xlsx"
     assert run("events", "roster", eid, "--format", "csv", "--output", str(csv_file))[0] == 0
     header = next(csv.reader(io.StringIO(csv_file.read_text("utf-8-sig"))))
-    assert header[:4] == ["status", "position", "name", "party"]
+    assert header[:4] == ["状态", "候补序号", "姓名", "人数"]
     assert run("events", "roster", eid, "--format", "xlsx", "--output", str(xlsx_file))[0] == 0
     sheet = load_workbook(xlsx_file).active
-    assert sheet is not None and sheet["A1"].value == "消防安全培训"
+    assert sheet is not None and sheet.title == f"#{eid} 消防安全培训"
 
     code, out, err = run("events", "reschedule", eid, "--start", "2030-08-02 9:30")
     assert code == 0, err

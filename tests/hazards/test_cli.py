@@ -244,14 +244,17 @@ def test_usage_errors_exit_2_with_one_line(
 
 
 def test_typed_text_never_becomes_a_spreadsheet_formula(tmp_path: Path) -> None:
-    from bot.hazards.export import write_csv, write_xlsx
+    from bot.sheets import Sheet
 
-    rows = [["YH-20260718-0001", '=HYPERLINK("http://x","点我")', "+86 138", "楼道 =1"]]
-    write_xlsx(tmp_path / "out.xlsx", "隐患报告", ["编号", "情况", "电话", "地址"], [1] * 4, rows)
+    rows: list[list[object]] = [
+        ["YH-20260718-0001", '=HYPERLINK("http://x","点我")', "+86 138", "楼道 =1"]
+    ]
+    sheet = Sheet("隐患报告", ["编号", "情况", "电话", "地址"], [1] * 4, rows)
+    (tmp_path / "out.xlsx").write_bytes(sheet.xlsx())
     ws = load_workbook(tmp_path / "out.xlsx").active
     assert ws is not None
     assert ws["B2"].data_type == "s" and ws["B2"].value == '=HYPERLINK("http://x","点我")'
-    write_csv(tmp_path / "out.csv", ["编号", "情况", "电话", "地址"], rows)
+    (tmp_path / "out.csv").write_bytes(sheet.csv())
     read = list(csv.reader((tmp_path / "out.csv").read_text("utf-8-sig").splitlines()))
     assert read[1] == ["YH-20260718-0001", '\'=HYPERLINK("http://x","点我")', "'+86 138", "楼道 =1"]
 

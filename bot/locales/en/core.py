@@ -33,7 +33,11 @@ TEXTS: dict[str, str] = {
     "tag.committee": "committee group",
     "committee.label": "{name} Residents' Committee",
     "committee.unknown": 'No residents\' committee called "{name}"; please check the name.',
-    "console.banner": "juwei console (user {user}). Type text or /help; /photo NAME sends a photo, /location LAT LON a location; Ctrl-D quits.",
+    "console.banner": "juwei console (user {user}). Type text or /help; /photo NAME sends a photo, /location LAT LON a location; Ctrl-D or Ctrl-C quits; files the bot sends are saved under {files}.",
+    "console.photo": "[photo {name}]",
+    "console.photo_saved": "[photo {name}] saved to {path}",
+    "console.document": "[file {name}]",
+    "console.document_saved": "[file {name}] saved to {path}",
     # -- language --------------------------------------------------------------------------------
     "lang.choose": "请选择语言 / Choose a language:",
     "lang.set": "Language set to {language}.",

@@ -40,6 +40,7 @@ TEXTS: dict[str, str] = {
     # -- lists -----------------------------------------------------------------------------------
     "notices.none": "There are no scheduled notices.",
     "notices.list": "Scheduled notices:\n{body}",
+    "notices.cli.line": '#{id} {kind} "{title}" {status}, next {next}, {groups} groups',
     "notices.line": '#{id} {kind} "{title}" {status}, next {next}, to: {targets}',
     "notices.to_everyone": "all groups",
     "notices.kind.notice": "notice",

@@ -33,7 +33,11 @@ TEXTS: dict[str, str] = {
     "tag.committee": "居委会群",
     "committee.label": "{name}居委会",
     "committee.unknown": "没有找到「{name}」居委会，请检查名称。",
-    "console.banner": "juwei 终端（用户 {user}）。直接输入文字或 /help；/photo 文件名 模拟发图，/location 纬度 经度 模拟发位置；Ctrl-D 退出。",
+    "console.banner": "juwei 终端（用户 {user}）。直接输入文字或 /help；/photo 文件名 模拟发图，/location 纬度 经度 模拟发位置；Ctrl-D 或 Ctrl-C 退出；机器人发来的文件保存在 {files} 下。",
+    "console.photo": "[图片 {name}]",
+    "console.photo_saved": "[图片 {name}] 已保存到 {path}",
+    "console.document": "[文件 {name}]",
+    "console.document_saved": "[文件 {name}] 已保存到 {path}",
     # -- 语言 ----------------------------------------------------------------------------------
     "lang.choose": "请选择语言 / Choose a language:",
     "lang.set": "已切换为{language}。",

@@ -40,6 +40,7 @@ TEXTS: dict[str, str] = {
     # -- 列表 ------------------------------------------------------------------------------------
     "notices.none": "目前没有定时通知。",
     "notices.list": "定时通知：\n{body}",
+    "notices.cli.line": "#{id} {kind}「{title}」{status}，下次 {next}，{groups} 个群",
     "notices.line": "#{id} {kind}「{title}」{status}，下次 {next}，发给：{targets}",
     "notices.to_everyone": "所有群",
     "notices.kind.notice": "通知",
