@@ -33,6 +33,8 @@ class WeComRobotSettings(BaseModel):
         if not value.get_secret_value().strip():
             raise ValueError("a robot needs its webhook key")
         return value
+
+
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -59,6 +61,9 @@ class Settings(BaseSettings):
 
     # FAQ: where staff-added knowledge-base entries live (the shipped ones are in the package).
     faq_dir: Path = Path("data/faq")
+    # Derived data that can be rebuilt at any time (the FAQ search index); empty: a "cache"
+    # folder next to the database.
+    cache_dir: Path | None = None
 
     # -- WeCom (企业微信) self-built app and group robots --------------------------------------
     # The app is on when the corp id is set; then agent id, secret, token and key are required.
@@ -133,6 +138,11 @@ class Settings(BaseSettings):
             return None
         return value.strip()
 
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _blank_cache_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("wecom_agent_id", mode="before")
     @classmethod
     def _blank_agent_is_none(cls, value: object) -> object:
@@ -187,6 +197,11 @@ class Settings(BaseSettings):
         if len(set(names)) != len(names):
             raise ValueError("robot names must be unique")
         return value
+
+    @property
+    def cache_folder(self) -> Path:
+        """Where rebuildable data lives: JUWEI_CACHE_DIR, else ``cache`` beside the database."""
+        return self.cache_dir if self.cache_dir is not None else self.db_path.parent / "cache"
 
     @property
     def tz(self) -> ZoneInfo:

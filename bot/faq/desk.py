@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.faq.knowledge_base import Entry, KnowledgeBase, load_knowledge
+from bot.faq import index_cache
+from bot.faq.knowledge_base import Entry, KnowledgeBase
 from bot.faq.search import Answer, FaqIndex
 from bot.timeutil import to_db
 from bot.users import User
@@ -52,10 +53,13 @@ _CACHE = _Loaded()  # per process: building the index costs about a second (jieb
 
 
 class FaqDesk:
-    def __init__(self, db: Database, clock: Clock, local_dir: Path) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, local_dir: Path, cache_dir: Path | None = None
+    ) -> None:
         self._db = db
         self._clock = clock
         self._local_dir = local_dir
+        self._cache_dir = cache_dir
 
     async def generation(self) -> int:
         value = await self._db.scalar("SELECT value FROM faq_meta WHERE key = 'generation'")
@@ -72,10 +76,11 @@ class FaqDesk:
     async def index(self) -> tuple[KnowledgeBase, FaqIndex]:
         key = (_fingerprint(self._local_dir), await self.generation())
         if _CACHE.key != key:
-            # In a thread: the first build loads jieba's dictionary (about a second), which
-            # would otherwise stop every other conversation for that long.
-            kb = await asyncio.to_thread(load_knowledge, [self._local_dir])
-            index = await asyncio.to_thread(FaqIndex.build, kb)
+            # In a thread: a build without the disk cache loads jieba's dictionary (about a
+            # second), which would otherwise stop every other conversation for that long.
+            kb, index = await asyncio.to_thread(
+                index_cache.load_or_build, self._local_dir, self._cache_dir
+            )
             _CACHE.kb, _CACHE.index, _CACHE.key = kb, index, key
         return _CACHE.kb, _CACHE.index
 

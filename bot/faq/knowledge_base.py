@@ -37,6 +37,7 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_len
 # "2026-11" is how staff think of review dates; it means the first of that month.
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
+
 class KnowledgeError(ValueError):
     """A knowledge file cannot be used; the message names the file and the entry."""
 
