@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # A report is overdue when not accepted within these hours / not resolved within these days.
     hazard_accept_hours: int = Field(default=24, ge=1, le=24 * 30)
     hazard_resolve_days: int = Field(default=7, ge=1, le=365)
+    # How those limits are counted: "working" skips weekends and public holidays (国庆, 春节 …)
+    # and counts make-up workdays (调休上班), as offices do; "calendar" counts every day.
+    hazard_deadline_days: Literal["working", "calendar"] = "working"
     # Days staff wait for the reporter's 已整改到位? answer before closing a report themselves.
     hazard_verify_days: int = Field(default=3, ge=0, le=90)
 
