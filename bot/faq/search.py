@@ -174,7 +174,10 @@ def install_segmenter(freq: dict[str, int], total: int) -> None:
 def normalize(text: str) -> str:
     """Fold width, case, script and synonyms; punctuation becomes spaces."""
     text = unicodedata.normalize("NFKC", text).lower().translate(TRADITIONAL_TO_SIMPLIFIED)
-    text = _PHRASE_RE.sub(lambda m: PHRASE_REWRITES[m.group(0)], text)
+    # Twice: a dialect word rewritten in the first pass can complete a phrase for the second
+    # (要多少钞票 -> 要多少钱 -> 造价).
+    for _ in range(2):
+        text = _PHRASE_RE.sub(lambda m: PHRASE_REWRITES[m.group(0)], text)
     text = _CANONICAL_RE.sub(lambda m: f" {_CANONICAL[m.group(0)]} ", text)
     text = "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in text)
     return _TRAILING_FA.sub(" ", text)
