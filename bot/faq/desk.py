@@ -107,6 +107,43 @@ class FaqDesk:
         )
         return Asked(question_id, answer)
 
+    async def most_asked(self, per_topic: int = 5) -> list[tuple[str, list[Entry]]]:
+        """The entries people were answered with most, ``per_topic`` per topic, busiest topic
+        first. Ties (and a new database) keep the knowledge base's own order, which puts the
+        basic questions first."""
+        kb, _ = await self.index()
+        rows = await self._db.fetchall(
+            "SELECT entry_id, COUNT(*) AS n FROM faq_questions"
+            " WHERE entry_id IS NOT NULL GROUP BY entry_id"
+        )
+        counts: dict[str, int] = {row["entry_id"]: row["n"] for row in rows}
+        topics: dict[str, list[Entry]] = {}
+        for entry in kb.entries:
+            topics.setdefault(entry.topic, []).append(entry)
+        ranked = [
+            (topic, sorted(entries, key=lambda e: -counts.get(e.id, 0)))
+            for topic, entries in topics.items()
+        ]
+        ranked.sort(key=lambda pair: -sum(counts.get(e.id, 0) for e in pair[1]))
+        return [(topic, entries[:per_topic]) for topic, entries in ranked]
+
+    async def chose(self, user: User, platform: str, chat_id: str, entry: Entry) -> int:
+        """Record a question picked from the list as asked and answered by that entry."""
+        return await self._db.execute(
+            "INSERT INTO faq_questions (user_id, platform, chat_id, question, entry_id, score,"
+            " confident, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                user.id,
+                platform,
+                chat_id,
+                entry.question,
+                entry.id,
+                1.0,
+                True,
+                to_db(self._clock.now()),
+            ),
+        )
+
     async def picked(self, question_id: int, entry_id: str) -> None:
         await self._db.execute(
             "UPDATE faq_questions SET entry_id = ? WHERE id = ?", (entry_id, question_id)
