@@ -102,6 +102,7 @@ def cold_ask_seconds(runs: int = 5) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUWEI_")}
         env |= {"PYTHONPATH": str(REPO_ROOT), "JUWEI_DB_PATH": f"{scratch}/juwei.db"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed juwei has its bytecode
         command = [sys.executable, "-m", "bot", "faq", "ask", question]
 
         def once(clear: bool) -> float:
