@@ -61,6 +61,9 @@ class Settings(BaseSettings):
 
     # FAQ: where staff-added knowledge-base entries live (the shipped ones are in the package).
     faq_dir: Path = Path("data/faq")
+    # Derived data that can be rebuilt at any time (the FAQ search index); empty: a "cache"
+    # folder next to the database.
+    cache_dir: Path | None = None
 
     # -- WeCom (企业微信) self-built app and group robots --------------------------------------
     # The app is on when the corp id is set; then agent id, secret, token and key are required.
@@ -79,6 +82,9 @@ class Settings(BaseSettings):
     # A report is overdue when not accepted within these hours / not resolved within these days.
     hazard_accept_hours: int = Field(default=24, ge=1, le=24 * 30)
     hazard_resolve_days: int = Field(default=7, ge=1, le=365)
+    # How those limits are counted: "working" skips weekends and public holidays (国庆, 春节 …)
+    # and counts make-up workdays (调休上班), as offices do; "calendar" counts every day.
+    hazard_deadline_days: Literal["working", "calendar"] = "working"
     # Days staff wait for the reporter's 已整改到位? answer before closing a report themselves.
     hazard_verify_days: int = Field(default=3, ge=0, le=90)
 
@@ -135,6 +141,11 @@ class Settings(BaseSettings):
             return None
         return value.strip()
 
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _blank_cache_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("wecom_agent_id", mode="before")
     @classmethod
     def _blank_agent_is_none(cls, value: object) -> object:
@@ -189,6 +200,11 @@ class Settings(BaseSettings):
         if len(set(names)) != len(names):
             raise ValueError("robot names must be unique")
         return value
+
+    @property
+    def cache_folder(self) -> Path:
+        """Where rebuildable data lives: JUWEI_CACHE_DIR, else ``cache`` beside the database."""
+        return self.cache_dir if self.cache_dir is not None else self.db_path.parent / "cache"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -13,21 +13,36 @@ from bot.roles import Role
 from handlers import small_talk
 
 MAX_QUESTION = 500
+MENU_PER_TOPIC = 5  # WeCom cards take at most 6 buttons
+# Headings for the knowledge files' topics; a staff-added topic shows as 其他问题.
+TOPIC_KEYS = {"elevator": "faq.topic.elevator", "fire-safety": "faq.topic.fire_safety"}
 LOW_SCORE = 0.08  # below this nothing in the knowledge base is even close: offer staff only
 HANDOVER_REF = re.compile(r"#Q(\d+)")
 
 
 def desk_of(ctx: Context) -> FaqDesk:
-    return FaqDesk(ctx.app.db, ctx.app.clock, ctx.app.settings.faq_dir)
+    return FaqDesk(
+        ctx.app.db, ctx.app.clock, ctx.app.settings.faq_dir, ctx.app.settings.cache_folder
+    )
 
 
 async def faq(ctx: Context) -> None:
-    """``/faq 问题``."""
+    """``/faq 问题``; without a question (or as 常见问题) the most-asked questions by topic."""
     question = ctx.incoming.arg_text.strip()
     if not question:
-        ctx.say("faq.usage")
+        await menu(ctx)
         return
     await answer(ctx, question)
+
+
+async def menu(ctx: Context) -> None:
+    """One message per topic, its most-asked questions as buttons (``faq:show:<entry>``)."""
+    groups = await desk_of(ctx).most_asked(MENU_PER_TOPIC)
+    for n, (topic, entries) in enumerate(groups):
+        heading = ctx.t("faq.menu_topic", topic=ctx.t(TOPIC_KEYS.get(topic, "faq.topic.other")))
+        intro = ctx.t("faq.menu_intro") + "\n\n" if n == 0 else ""
+        options = tuple(Option(e.question, f"faq:show:{e.id}") for e in entries)
+        ctx.reply(Reply(intro + heading, options=options))
 
 
 async def fallback(ctx: Context) -> None:
@@ -73,9 +88,13 @@ def _show(ctx: Context, entry: Entry, qid: int) -> None:
 
 
 async def on_button(ctx: Context) -> None:
-    """``faq:pick:<qid>:<entry>``, ``faq:yes|no:<qid>``, ``faq:human:<qid>``."""
+    """``faq:show:<entry>`` (from the list), ``faq:pick:<qid>:<entry>``, ``faq:yes|no:<qid>``,
+    ``faq:human:<qid>``."""
     _, what, qid_text, entry_id = [*(ctx.incoming.choice or "").split(":", 3), "", "", ""][:4]
     desk = desk_of(ctx)
+    if what == "show":
+        await _show_chosen(ctx, desk, qid_text)
+        return
     asked = await desk.question(int(qid_text)) if qid_text.isdigit() else None
     if asked is None or asked[1] != ctx.user.id:
         ctx.say("router.stale_button")
@@ -94,6 +113,15 @@ async def on_button(ctx: Context) -> None:
         await _hand_over(ctx, desk, qid, asked[0])
     else:
         ctx.say("router.stale_button")
+
+
+async def _show_chosen(ctx: Context, desk: FaqDesk, entry_id: str) -> None:
+    entry = await desk.entry(entry_id)
+    if entry is None:  # removed from the knowledge base since the list was sent
+        ctx.say("router.stale_button")
+        return
+    qid = await desk.chose(ctx.user, ctx.chat.platform, ctx.chat.id, entry)
+    _show(ctx, entry, qid)
 
 
 async def _hand_over(ctx: Context, desk: FaqDesk, qid: int, question: str) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.faq.knowledge_base import Entry, KnowledgeBase, load_knowledge
+from bot.faq import index_cache
+from bot.faq.knowledge_base import Entry, KnowledgeBase
 from bot.faq.search import Answer, FaqIndex
 from bot.timeutil import to_db
 from bot.users import User
@@ -52,10 +53,13 @@ _CACHE = _Loaded()  # per process: building the index costs about a second (jieb
 
 
 class FaqDesk:
-    def __init__(self, db: Database, clock: Clock, local_dir: Path) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, local_dir: Path, cache_dir: Path | None = None
+    ) -> None:
         self._db = db
         self._clock = clock
         self._local_dir = local_dir
+        self._cache_dir = cache_dir
 
     async def generation(self) -> int:
         value = await self._db.scalar("SELECT value FROM faq_meta WHERE key = 'generation'")
@@ -72,10 +76,11 @@ class FaqDesk:
     async def index(self) -> tuple[KnowledgeBase, FaqIndex]:
         key = (_fingerprint(self._local_dir), await self.generation())
         if _CACHE.key != key:
-            # In a thread: the first build loads jieba's dictionary (about a second), which
-            # would otherwise stop every other conversation for that long.
-            kb = await asyncio.to_thread(load_knowledge, [self._local_dir])
-            index = await asyncio.to_thread(FaqIndex.build, kb)
+            # In a thread: a build without the disk cache loads jieba's dictionary (about a
+            # second), which would otherwise stop every other conversation for that long.
+            kb, index = await asyncio.to_thread(
+                index_cache.load_or_build, self._local_dir, self._cache_dir
+            )
             _CACHE.kb, _CACHE.index, _CACHE.key = kb, index, key
         return _CACHE.kb, _CACHE.index
 
@@ -101,6 +106,43 @@ class FaqDesk:
             ),
         )
         return Asked(question_id, answer)
+
+    async def most_asked(self, per_topic: int = 5) -> list[tuple[str, list[Entry]]]:
+        """The entries people were answered with most, ``per_topic`` per topic, busiest topic
+        first. Ties (and a new database) keep the knowledge base's own order, which puts the
+        basic questions first."""
+        kb, _ = await self.index()
+        rows = await self._db.fetchall(
+            "SELECT entry_id, COUNT(*) AS n FROM faq_questions"
+            " WHERE entry_id IS NOT NULL GROUP BY entry_id"
+        )
+        counts: dict[str, int] = {row["entry_id"]: row["n"] for row in rows}
+        topics: dict[str, list[Entry]] = {}
+        for entry in kb.entries:
+            topics.setdefault(entry.topic, []).append(entry)
+        ranked = [
+            (topic, sorted(entries, key=lambda e: -counts.get(e.id, 0)))
+            for topic, entries in topics.items()
+        ]
+        ranked.sort(key=lambda pair: -sum(counts.get(e.id, 0) for e in pair[1]))
+        return [(topic, entries[:per_topic]) for topic, entries in ranked]
+
+    async def chose(self, user: User, platform: str, chat_id: str, entry: Entry) -> int:
+        """Record a question picked from the list as asked and answered by that entry."""
+        return await self._db.execute(
+            "INSERT INTO faq_questions (user_id, platform, chat_id, question, entry_id, score,"
+            " confident, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                user.id,
+                platform,
+                chat_id,
+                entry.question,
+                entry.id,
+                1.0,
+                True,
+                to_db(self._clock.now()),
+            ),
+        )
 
     async def picked(self, question_id: int, entry_id: str) -> None:
         await self._db.execute(

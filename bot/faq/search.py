@@ -23,10 +23,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jieba
-
 from bot.faq import synonyms
 from bot.faq.knowledge_base import PACKAGE_KNOWLEDGE_DIR, Entry, KnowledgeBase
+from bot.faq.quiet_import import import_jieba
 from bot.faq.synonyms import (
     DOMAIN_WORDS,
     PHRASE_REWRITES,
@@ -34,6 +33,10 @@ from bot.faq.synonyms import (
     SYNONYM_GROUPS,
     TRADITIONAL_TO_SIMPLIFIED,
 )
+
+import_jieba()  # first, so that the plain import below finds it loaded
+
+import jieba  # noqa: E402
 
 # Calibrated with bench/faq.py plus 35 unrelated questions: at 0.30 with a 0.04 lead about 60%
 # of residents' paraphrased questions are answered directly, about 99% of those correctly, and
@@ -150,10 +153,31 @@ def _jieba() -> jieba.Tokenizer:
         return _segmenter
 
 
+def segmenter_state() -> tuple[dict[str, int], int]:
+    """The tokenizer's dictionary (word -> frequency) and frequency total, for the disk cache."""
+    tokenizer = _jieba()
+    return dict(tokenizer.FREQ), int(tokenizer.total)
+
+
+def install_segmenter(freq: dict[str, int], total: int) -> None:
+    """Use a dictionary saved by :func:`segmenter_state` instead of building it again."""
+    global _segmenter
+    with _segmenter_lock:
+        if _segmenter is None:
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.FREQ, tokenizer.total = freq, total
+            tokenizer.initialized = True
+            _segmenter = tokenizer
+
+
 def normalize(text: str) -> str:
     """Fold width, case, script and synonyms; punctuation becomes spaces."""
     text = unicodedata.normalize("NFKC", text).lower().translate(TRADITIONAL_TO_SIMPLIFIED)
-    text = _PHRASE_RE.sub(lambda m: PHRASE_REWRITES[m.group(0)], text)
+    # Twice: a dialect word rewritten in the first pass can complete a phrase for the second
+    # (要多少钞票 -> 要多少钱 -> 造价).
+    for _ in range(2):
+        text = _PHRASE_RE.sub(lambda m: PHRASE_REWRITES[m.group(0)], text)
     text = _CANONICAL_RE.sub(lambda m: f" {_CANONICAL[m.group(0)]} ", text)
     text = "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in text)
     return _TRAILING_FA.sub(" ", text)

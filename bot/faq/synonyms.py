@@ -13,9 +13,22 @@ from __future__ import annotations
 
 
 def _rows(text: str) -> list[list[str]]:
-    """Whitespace-separated words per line; ``#`` starts a comment."""
-    rows = [line.partition("#")[0].split() for line in text.splitlines()]
-    return [row for row in rows if row]
+    """Whitespace-separated words per line; ``#`` starts a comment. A line indented deeper
+    than the first line continues the row above it, so a long group can wrap."""
+    rows: list[list[str]] = []
+    base: int | None = None
+    for line in text.splitlines():
+        words = line.partition("#")[0].split()
+        if not words:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if base is None:
+            base = indent
+        if indent > base and rows:
+            rows[-1].extend(words)
+        else:
+            rows.append(words)
+    return rows
 
 
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
@@ -25,7 +38,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
         # the project itself
         加装电梯 加梯 装电梯 加电梯 装梯 安装电梯 增设电梯 加建电梯 装个电梯 装部电梯 装一部电梯
             装一台电梯 装台电梯 电梯加装 加装 弄电梯 搞电梯 弄部电梯 搞个电梯 造电梯
-        多层住宅 老房子 老公房 老楼 旧楼 老小区 没电梯的楼 无电梯
+        多层住宅 老房子 老公房 老楼 旧楼 老小区 没电梯的楼 无电梯 老旧住宅 老旧小区 旧住宅
         # money
         补贴 补助 资助 奖补 政府补贴 财政补贴 政府出钱 政府给钱 国家给钱 国家出钱
         住房公积金 公积金
@@ -33,14 +46,19 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
             住宅维修资金
         造价 价格 价钿 总价 成本 贵不贵
         分摊 分担 承担 平摊 摊钱 均摊 怎么摊 摊多少 怎么出钱 出资比例 分摊比例 各出多少 各家出多少
-            每户出多少 出钱 掏钱 付钱 出资
+            每户出多少 出钱 掏钱 付钱 出资 出多少钱 要出多少 出多少 摊多少钱 多出钱 多出多少
         补偿 赔偿 赔钱 给点钱 好处费 经济补偿
-        困难 困难户 低保 没钱 出不起 拿不出 付不起 经济困难 钱不够
+        困难 困难户 低保 没钱 出不起 拿不出 付不起 经济困难 钱不够 交不出 付不出 条件差 手头紧
         贷款 房贷 还贷 按揭
         提取 取出来 拿出来 支取 提出来 取钱 提钱
         运行费用 运行费 运营费 日常费用 养护费 维保费
         # people and bodies
         一楼 底楼 底层 一层 首层 1楼 低楼层 低层 楼底下
+        # "which floor do I pay for": the upper floors, as residents name them
+        高楼层 顶楼 顶层 四楼 4楼 五楼 5楼 六楼 6楼 七楼 7楼
+        # the scope of a vote: one entrance, or the buildings around it
+        门洞 单元 门栋 楼洞
+        别的楼 隔壁楼 对面那栋楼 对面的楼 对面楼 旁边的楼 其他楼 别的楼栋 隔壁那幢 旁边几幢
         业主 住户 户主 房主 产权人 小业主
         居委会 居委 居民委员会
         街道 街道办 街道办事处 街镇
@@ -79,13 +97,13 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
         结构安全 房屋结构 承重 地基 安全评估 结构评估
         管线 水管 煤气管 管道 电线 下水道 管线搬迁 自来水管
         # neighbours' concerns
-        采光 挡光 光线 遮光 挡住阳光 晒不到太阳 日照 阳光 挡太阳 变暗 遮挡 挡住
+        采光 挡光 光线 遮光 挡住阳光 晒不到太阳 日照 阳光 挡太阳 变暗 遮挡 挡住 挡掉 光挡掉 暗掉
         噪音 噪声 吵闹 很吵 太吵 响声 嗡嗡 声音
         通风 透气 不通风 闷气
         出入 进出 通道 挡路 出门 走路 进门
         隐私 偷看 看到家里 窗户对着 对着窗户 看进来
         房价 房子价格 贬值 卖不出 房价跌 房子不值钱
-        矛盾 纠纷 争议 吵架 吵起来 闹矛盾 闹翻 扯皮
+        矛盾 纠纷 争议 吵架 吵起来 闹矛盾 闹翻 扯皮 闹僵 闹得很僵 吵翻 不可开交
         调解 协调 调停 劝和 做工作 摆平
         诉讼 起诉 打官司 告到法院 法院 告他
         撤销 推翻 作废 无效
@@ -94,7 +112,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
         使用管理单位 谁来管 管理单位 谁负责管
         年检 年度检验 定期检验 检验 检测 安检
         保险 投保 保险费 保单 意外险
-        故障 坏了 坏掉 出毛病 不动了 关人 困人 困在里面 停运
+        故障 坏了 坏掉 出毛病 不动了 关人 困人 困在里面 停运 被困 困住 关在里面
         # asking for help
         咨询 问谁 找谁 找哪个部门 哪里问 求助 问问 打听
         # fire safety
@@ -136,7 +154,18 @@ PHRASE_REWRITES: dict[str, str] = {
         怎么灭 怎么灭火
         怎么跑 怎么逃生
         四成 40%
+        # cost of the whole elevator, not anyone's share or the subsidy
+        要多少钱 造价
+        要花多少 造价
+        花多少钱 造价
         # Shanghainese
+        阿拉 我们
+        啥人 谁
+        啥地方 哪里
+        事体 事情
+        一家头 一个人
+        关牢 困住
+        乘电梯 坐电梯
         哪能办 怎么办
         哪能弄 怎么办
         哪能 怎么
@@ -180,6 +209,7 @@ STOPWORDS: frozenset[str] = frozenset(
         想 想要 要 需要 需不需要 去 来 能 不能 能不能 可以 可不可以 会 会不会 该 得 真的 真是
         怎么 怎么样 怎样 如何 咋 哪里 哪儿 哪个 哪些 里 里面 上 下 弄 搞 做 算 算数 一 下子
         讲 说 讲讲 说一下
+        住 住在 我住 住的
         """
     )
     for word in row

@@ -13,9 +13,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.roles import Role
 from bot.users import User
+from bot.workdays import working_time_before
 
 
 class Status(StrEnum):
@@ -144,20 +146,41 @@ class Photo:
     file_id: str
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
 @dataclass(frozen=True)
 class Rules:
-    """The time limits a report is held to."""
+    """The time limits a report is held to.
+
+    With ``working_days`` (the default setting) the accept and resolve limits count only
+    working days (工作日, holidays and make-up days included), as the offices do: 24 hours is
+    one working day. ``tz`` says where a day begins.
+    """
 
     accept_within: timedelta
     resolve_within: timedelta
     verify_wait: timedelta  # how long staff wait for the reporter before closing themselves
+    working_days: bool = False
+    tz: ZoneInfo = SHANGHAI
+
+    def cutoffs(self, now: datetime) -> tuple[datetime, datetime]:
+        """Reports filed at or before these moments are late to be accepted / resolved."""
+        if not self.working_days:
+            return now - self.accept_within, now - self.resolve_within
+        return (
+            working_time_before(now, self.accept_within, self.tz),
+            working_time_before(now, self.resolve_within, self.tz),
+        )
 
     def overdue(self, report: Report, now: datetime) -> str | None:
         """'accept' or 'resolve' when the report is late for that step, else None."""
-        age = now - report.created_at
-        if report.status is Status.SUBMITTED and age >= self.accept_within:
+        if report.status not in OPEN:
+            return None
+        accept_by, resolve_by = self.cutoffs(now)
+        if report.status is Status.SUBMITTED and report.created_at <= accept_by:
             return "accept"
-        if report.status in OPEN and age >= self.resolve_within:
+        if report.created_at <= resolve_by:
             return "resolve"
         return None
 

@@ -64,6 +64,8 @@ class HazardService:
             accept_within=timedelta(hours=settings.hazard_accept_hours),
             resolve_within=timedelta(days=settings.hazard_resolve_days),
             verify_wait=timedelta(days=settings.hazard_verify_days),
+            working_days=settings.hazard_deadline_days == "working",
+            tz=settings.tz,
         )
 
     @classmethod
@@ -97,8 +99,7 @@ class HazardService:
         return await repo.photos(self.db, report.id)
 
     def overdue_cutoffs(self) -> tuple[datetime, datetime]:
-        now = self.clock.now()
-        return now - self.rules.accept_within, now - self.rules.resolve_within
+        return self.rules.cutoffs(self.clock.now())
 
     async def overdue(self) -> list[Report]:
         return await repo.search(self.db, Filters(overdue_cutoffs=self.overdue_cutoffs()))

@@ -1,6 +1,6 @@
 """Tips of the summer fire-prevention campaign (夏季消防安全提醒): seeded once, then edited.
 
-Each tip names the facts it rests on (ids in the shared policy-fact sheet) and their
+Each tip names the facts it rests on (ids in docs/policy_facts.md) and their
 reliability: [A] law or official text, stated as rules with their fines; [C]/[D] media or
 publicity advice, stated only as advice, without figures the sheet marks unconfirmed.
 """

@@ -322,7 +322,8 @@ async def test_card_in_a_group_names_no_resident_even_in_its_history(app, person
 # -- overdue, the list, digests -------------------------------------------------------------
 
 
-async def test_overdue_with_the_injected_clock(app, clock) -> None:
+async def test_overdue_in_calendar_days_with_the_injected_clock(app, clock) -> None:
+    app.settings.hazard_deadline_days = "calendar"  # the clock starts on a Saturday
     service = HazardService.of(app)
     late = await new_report(app)
     clock.advance(timedelta(hours=23, minutes=59))
@@ -341,6 +342,7 @@ async def test_overdue_with_the_injected_clock(app, clock) -> None:
 
 
 async def test_overdue_limits_are_settings(app, settings, clock) -> None:
+    app.settings.hazard_deadline_days = "calendar"  # the clock starts on a Saturday
     settings.hazard_accept_hours = 2
     report = await new_report(app)
     clock.advance(timedelta(hours=2))
@@ -348,6 +350,7 @@ async def test_overdue_limits_are_settings(app, settings, clock) -> None:
 
 
 async def test_list_filters_and_pages(app, person, clock) -> None:
+    app.settings.hazard_deadline_days = "calendar"  # the clock starts on a Saturday
     for n in range(7):
         await new_report(app, reporter=f"r{n}", address=f"三门小区 {n}号楼 楼道")
     await new_report(app, reporter="g", committee="高雄", category=Category.GROUP_RENTAL)
@@ -370,6 +373,7 @@ async def test_list_filters_and_pages(app, person, clock) -> None:
 
 
 async def test_daily_digest(app, clock) -> None:
+    app.settings.hazard_deadline_days = "calendar"  # the clock starts on a Saturday
     assert await overdue_digest(app) is None
     assert await send_digests(app, "daily") == 0
     await new_report(app)
