@@ -33,6 +33,8 @@ class WeComRobotSettings(BaseModel):
         if not value.get_secret_value().strip():
             raise ValueError("a robot needs its webhook key")
         return value
+
+
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -59,6 +61,8 @@ class Settings(BaseSettings):
 
     # FAQ: where staff-added knowledge-base entries live (the shipped ones are in the package).
     faq_dir: Path = Path("data/faq")
+    # Our copies of the photos people send (bot.media), named by sha256.
+    media_dir: Path = Path("data/media")
 
     # -- WeCom (企业微信) self-built app and group robots --------------------------------------
     # The app is on when the corp id is set; then agent id, secret, token and key are required.

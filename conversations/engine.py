@@ -169,6 +169,8 @@ class Engine:
             await self._prompt(ctx, flow, state, repeat=True)
             return True
         state.answers[step.name] = answer.value
+        if ctx.incoming.photo is not None and ctx.incoming.photo.unsaved:
+            ctx.say("input.photo.unsaved")  # accepted all the same: the form is not stuck
         if answer.done:
             await self._advance(ctx, flow, state, step)
         else:

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from bot.context import Context
-from bot.messages import Incoming, Option
+from bot.messages import FileRef, Incoming, Option
 from bot.parsing import InputError, match_option, parse_datetime, parse_int, parse_phone
 from bot.roles import Role
 from bot.timeutil import from_db, local, to_db
@@ -183,6 +183,16 @@ class Place(InputKind):
         return str(value["text"])
 
 
+def photo_answer(photo: FileRef) -> dict[str, Any]:
+    """A photo as a form keeps it: the platform reference and, when kept, our copy."""
+    answer: dict[str, Any] = {"platform": photo.platform, "file_id": photo.file_id}
+    if photo.sha256:
+        answer.update(sha256=photo.sha256, size=photo.size, mime=photo.mime_type)
+    elif photo.unsaved:
+        answer["unsaved"] = True
+    return answer
+
+
 @dataclass(frozen=True)
 class Photos(InputKind):
     """Zero or more photos; each one is kept as it arrives, 完成 moves on."""
@@ -202,9 +212,9 @@ class Photos(InputKind):
         return [Option(ctx.t("flow.done"), DONE)] if self.max_count > 1 else ()
 
     async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
-        photos: list[dict[str, str]] = list(current or [])
+        photos: list[dict[str, Any]] = list(current or [])
         if msg.photo is not None:
-            photos.append({"platform": msg.photo.platform, "file_id": msg.photo.file_id})
+            photos.append(photo_answer(msg.photo))
             return Answer(photos, done=len(photos) >= self.max_count)
         if self.max_count == 1:
             raise InputError("input.photo.expected")

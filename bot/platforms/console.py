@@ -11,10 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import shlex
+import struct
 import sys
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
+from bot.media import keep_photo
 from bot.messages import Address, Chat, ChatKind, FileRef, Incoming, Location, Reply, Sender
 from bot.router import Router
 
@@ -69,6 +73,32 @@ def parse_line(line: str, who: ConsoleIdentity) -> Incoming | None:
     if mentions:
         text = text.removeprefix(BOT_MENTION).strip()
     return Incoming(chat, user, text=text, mentions_bot=mentions)
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def tiny_png(name: str) -> bytes:
+    """A valid 1×1 PNG carrying ``name`` (so different names are different photos)."""
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1×1, 8-bit grey
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"tEXt", b"Title\x00" + name.encode("utf-8"))
+        + _chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + _chunk(b"IEND", b"")
+    )
+
+
+def _read(name: str) -> bytes:
+    """``/photo PATH`` reads that file when it exists; a bare name stands for a tiny PNG."""
+    path = Path(name).expanduser()
+    return path.read_bytes() if path.is_file() else tiny_png(name)
+
+
+async def fetch(ref: FileRef) -> bytes:
+    return await asyncio.to_thread(_read, ref.file_id)
 
 
 def render_json(chat: str, reply: Reply) -> str:
@@ -159,6 +189,8 @@ class Console:
             incoming = parse_line(line, self.who)
             if incoming is None:
                 continue
+            # A photo goes into our store before the router (and its transactions) sees it.
+            incoming = await keep_photo(self.app.media, incoming, fetch)
             for reply in await self.router.handle(incoming):
                 self._write(self.own, reply)
             await self.deliver_own_mail()

@@ -51,7 +51,9 @@ from telegram.ext import (
 )
 
 from bot.i18n import LANGUAGES, pick_language, text
-from bot.messages import Incoming, Reply
+from bot.media import keep_photo
+from bot.messages import FileRef, Incoming, Reply
+from bot.platforms import telegram_media
 from bot.platforms.base import Transport
 from bot.platforms.support import Bounded, KeyedLocks
 from bot.platforms.telegram_buttons import ButtonCodec
@@ -183,6 +185,7 @@ class TelegramPlatform:
         self.application: TgApplication = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
+        self._sleep = sleep
         self.sender = Sender(self.bot, self._buttons, sleep)
         self.transport: Transport = TelegramTransport(self.sender)
         self.routes: list[BaseRoute] = []
@@ -311,6 +314,8 @@ class TelegramPlatform:
                     await self._dispatch(incoming)
 
     async def _dispatch(self, incoming: Incoming) -> None:
+        # A photo is downloaded into our store before the router (and its transactions) sees it.
+        incoming = await keep_photo(self.app.media, incoming, self._fetch, sleep=self._sleep)
         replies = await self.router.handle(incoming)
         reply_to = incoming.message_id if incoming.chat.is_group else None
         try:
@@ -325,6 +330,9 @@ class TelegramPlatform:
                     )
         except Forbidden as exc:
             await self.app.chats.deactivate(incoming.chat.address, str(exc))
+
+    async def _fetch(self, ref: FileRef) -> bytes:
+        return await telegram_media.fetch(self.bot, ref)
 
     async def _pressed_button(self, query: CallbackQuery) -> None:
         """Always answered; the keyboard shows the choice and goes, then the choice is routed."""

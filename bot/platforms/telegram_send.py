@@ -141,19 +141,29 @@ class Sender:
             )
         item = piece.attachment
         assert item is not None
-        source: bytes | str = item.data if item.data is not None else item.ref.file_id  # type: ignore[union-attr]
-        caption = piece.html or None
         send_file = bot.send_photo if piece.kind is Kind.PHOTO else bot.send_document
-        return send_file(
-            target,
-            source,
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            reply_parameters=answering,
-            filename=item.name or None,
-            rate_limit_args=pacing,
+
+        def send(source: bytes | str) -> Awaitable[Message]:
+            return send_file(
+                target,
+                source,
+                caption=piece.html or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=answering,
+                filename=item.name or None,
+                rate_limit_args=pacing,
+            )
+
+        cached = (
+            item.ref.file_id if item.ref is not None and item.ref.platform == PLATFORM else None
         )
+        if cached is None:
+            assert item.data is not None  # plan() keeps only what can be sent
+            return send(item.data)
+        if item.data is None:
+            return send(cached)
+        return _cached_first(send, cached, item.data)
 
     async def call(self, make: Callable[[], Awaitable[Any]], *, retry: bool) -> Any:
         """One Bot API call; with ``retry``, flood waits and network errors are tried again
@@ -175,6 +185,18 @@ class Sender:
                 log.info("telegram: %s, retrying in %.1fs", type(exc).__name__, wait)
             await self._sleep(wait)
         raise AssertionError("unreachable")
+
+
+async def _cached_first(
+    send: Callable[[bytes | str], Awaitable[Message]], file_id: str, data: bytes
+) -> Message:
+    """Telegram's file_id saves an upload; when Telegram no longer knows it (another bot's, or
+    gone), our stored bytes go instead."""
+    try:
+        return await send(file_id)
+    except BadRequest as exc:
+        log.info("telegram: cached file refused (%s); sending the stored copy", exc.message)
+        return await send(data)
 
 
 class TelegramTransport:
