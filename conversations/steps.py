@@ -183,13 +183,14 @@ class Place(InputKind):
         return str(value["text"])
 
 
-def photo_answer(photo: FileRef) -> dict[str, Any]:
-    """A photo as a form keeps it: the platform reference and, when kept, our copy."""
-    answer: dict[str, Any] = {"platform": photo.platform, "file_id": photo.file_id}
+def photo_answer(photo: FileRef) -> dict[str, str]:
+    """A photo as a form keeps it: the platform reference and, when kept, our copy (strings
+    only, as forms declare photos ``dict[str, str]``)."""
+    answer = {"platform": photo.platform, "file_id": photo.file_id}
     if photo.sha256:
-        answer.update(sha256=photo.sha256, size=photo.size, mime=photo.mime_type)
+        answer.update(sha256=photo.sha256, size=str(photo.size), mime=photo.mime_type)
     elif photo.unsaved:
-        answer["unsaved"] = True
+        answer["unsaved"] = "true"
     return answer
 
 
@@ -212,7 +213,7 @@ class Photos(InputKind):
         return [Option(ctx.t("flow.done"), DONE)] if self.max_count > 1 else ()
 
     async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
-        photos: list[dict[str, Any]] = list(current or [])
+        photos: list[dict[str, str]] = list(current or [])
         if msg.photo is not None:
             photos.append(photo_answer(msg.photo))
             return Answer(photos, done=len(photos) >= self.max_count)
