@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.messages import FileRef, Incoming
+from bot.messages import Attachment, FileRef, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
@@ -170,3 +170,20 @@ async def keep_photo(
         )
         return dataclasses.replace(incoming, photo=kept)
     return dataclasses.replace(incoming, photo=dataclasses.replace(photo, unsaved=True))
+
+
+async def with_stored_bytes(store: MediaStore, reply: Reply) -> Reply:
+    """The reply with our stored bytes in each attachment that names a copy (``ref.sha256``)
+    but carries none: a platform then sends its own reference first and, when that is foreign
+    or expired, uploads the bytes. Outbox rows thus hold the reference, never the photo."""
+
+    async def filled(item: Attachment | None) -> Attachment | None:
+        if item is None or item.data is not None or item.ref is None or not item.ref.sha256:
+            return item
+        data = await store.load(item.ref.sha256)
+        return item if data is None else dataclasses.replace(item, data=data)
+
+    photo, document = await filled(reply.photo), await filled(reply.document)
+    if photo is reply.photo and document is reply.document:
+        return reply
+    return dataclasses.replace(reply, photo=photo, document=document)

@@ -68,8 +68,10 @@ class BroadcastAnswers(BaseModel):
 def _image(photos: list[dict[str, str]]) -> Attachment | None:
     if not photos:
         return None
-    ref = FileRef(photos[0]["platform"], photos[0]["file_id"], "photo.jpg", "image/jpeg")
-    return Attachment("photo.jpg", ref=ref, mime_type="image/jpeg")
+    photo = photos[0]
+    mime = photo.get("mime") or "image/jpeg"
+    ref = FileRef(photo["platform"], photo["file_id"], "photo.jpg", mime, photo.get("sha256", ""))
+    return Attachment("photo.jpg", ref=ref, mime_type=mime)
 
 
 def _draft(ctx: Context, answers: BroadcastAnswers, instance: str | None) -> Draft:
@@ -199,6 +201,7 @@ BROADCAST_FLOW = Flow(
 
 
 # -- /meeting (会议通知): title, time, place, which groups → announced now, reminded 1 day and
+
 
 class MeetingAnswers(BaseModel):
     title: str

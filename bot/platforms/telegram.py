@@ -186,7 +186,7 @@ class TelegramPlatform:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self._sleep = sleep
-        self.sender = Sender(self.bot, self._buttons, sleep)
+        self.sender = Sender(self.bot, self._buttons, sleep, app.media)
         self.transport: Transport = TelegramTransport(self.sender)
         self.routes: list[BaseRoute] = []
         if self.webhook_url:

@@ -15,6 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.media import MediaStore, with_stored_bytes
 from bot.messages import Reply
 from bot.platforms.base import ChatUnreachable, TemporaryFailure
 from bot.platforms.support import PartsSent
@@ -48,8 +49,11 @@ def _chat_id(chat_id: str) -> int | str:
 
 
 class Sender:
-    def __init__(self, bot: ExtBot[Any], buttons: ButtonCodec, sleep: Sleep) -> None:
+    def __init__(
+        self, bot: ExtBot[Any], buttons: ButtonCodec, sleep: Sleep, media: MediaStore | None = None
+    ) -> None:
         self._bot = bot
+        self._media = media
         self._buttons = buttons
         self._sleep = sleep
         self._parts = PartsSent()
@@ -90,6 +94,8 @@ class Sender:
     ) -> list[Message]:
         """Direct answers (``retry``) go out in one go; an outbox message tried again after a
         failure part-way resumes where it stopped."""
+        if self._media is not None:
+            reply = await with_stored_bytes(self._media, reply)
         markup = await self._keyboard(reply)
         parts: list[Callable[[], Awaitable[Message]]] = []
         for index, piece in enumerate(plan(reply)):

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute
 
 from bot.app import App
 from bot.i18n import text
-from bot.media import keep_photo
+from bot.media import keep_photo, with_stored_bytes
 from bot.messages import Address, Attachment, Chat, ChatKind, FileRef, Reply
 from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
 from bot.platforms.support import KeyedLocks, PartsSent
@@ -64,6 +64,7 @@ class WeComTransport:
         self._parts = PartsSent()
 
     async def send(self, chat_id: str, reply: Reply) -> None:
+        reply = await with_stored_bytes(self._app.media, reply)
         if chat_id.startswith(CHAT_PREFIX):
             robot = self._robots.get(chat_id)
             if robot is None:
