@@ -13,6 +13,7 @@ from bot.conversation_store import ConversationStore
 from bot.db import Database
 from bot.demo import load_demo_data
 from bot.inbox import Inbox
+from bot.media import MediaStore
 from bot.notify import Notifier
 from bot.outbox import Outbox
 from bot.roles import Role
@@ -34,6 +35,7 @@ class App:
     outbox: Outbox
     notifier: Notifier
     conversations: ConversationStore
+    media: MediaStore
     deep_linkers: dict[str, DeepLinker] = field(default_factory=dict)
 
     @property
@@ -70,6 +72,7 @@ class App:
             outbox=outbox,
             notifier=Notifier(outbox, settings.default_language),
             conversations=ConversationStore(db),
+            media=MediaStore(settings.media_dir),
         )
         await app.seed_admins()
         if demo:

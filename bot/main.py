@@ -17,6 +17,7 @@ from bot.demo import load_demo_data
 from bot.events import cli as cli_events
 from bot.faq import cli as cli_faq
 from bot.hazards import cli as cli_reports
+from bot.media import MediaStore
 from bot.notices import cli as cli_notices
 from bot.platforms.console import FILES_DIR, Console, ConsoleIdentity
 from bot.registry import build_router
@@ -85,14 +86,25 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """The database, then the media store into ``PATH.media/``: every photo the copied
+    database names was stored before its row was written, so it is there to be copied."""
     if not settings.db_path.exists():
         raise UsageError(f"数据库 {settings.db_path} 不存在 (database not found)")
+    media_copy = media_backup_path(args.path)
+    for target in (args.path, media_copy):
+        if target.exists():
+            raise UsageError(f"{target} 已存在，不会覆盖 (already exists)")
     try:
         await asyncio.to_thread(backup, settings.db_path, args.path)
     except FileExistsError as exc:
         raise UsageError(f"{args.path} 已存在，不会覆盖 (already exists)") from exc
-    print(f"已备份到 {args.path}")
+    copied = await asyncio.to_thread(MediaStore(settings.media_dir).copy_to, media_copy)
+    print(f"已备份到 {args.path}，照片等文件 {copied} 个备份到 {media_copy}")
     return 0
+
+
+def media_backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".media")
 
 
 async def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,7 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", parents=[db], help="应用数据库迁移 (apply migrations)")
     migrate.set_defaults(func=cmd_migrate)
 
-    bkp = sub.add_parser("backup", parents=[db], help="在线备份数据库 (online backup)")
+    bkp = sub.add_parser(
+        "backup",
+        parents=[db],
+        help="在线备份数据库和照片 (online backup of the database and media)",
+    )
     bkp.add_argument("path", type=Path)
     bkp.set_defaults(func=cmd_backup)
 

@@ -66,12 +66,20 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class FileRef:
-    """A file the adapter can fetch later (Telegram file_id, WeCom media_id, a console path)."""
+    """A file the adapter can fetch later (Telegram file_id, WeCom media_id, a console path).
+
+    Once a photo is in our media store (bot.media) ``sha256`` and ``size`` name our copy and
+    the platform reference is only a cache for sending it again; ``unsaved`` says a copy was
+    tried for and could not be made.
+    """
 
     platform: str
     file_id: str
     name: str = ""
     mime_type: str = ""
+    sha256: str = ""
+    size: int = 0
+    unsaved: bool = False
 
 
 @dataclass(frozen=True, slots=True)

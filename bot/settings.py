@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # folder next to the database.
     cache_dir: Path | None = None
 
+    # Our copies of the photos people send (bot.media), named by sha256.
+    media_dir: Path = Path("data/media")
+
     # -- WeCom (企业微信) self-built app and group robots --------------------------------------
     # The app is on when the corp id is set; then agent id, secret, token and key are required.
     wecom_corp_id: str | None = None

@@ -220,6 +220,8 @@ class Engine:
             return True
         state.answers[step.name] = answer.value
         _set_note(state, step, answer.note)
+        if ctx.incoming.photo is not None and ctx.incoming.photo.unsaved:
+            ctx.say("input.photo.unsaved")  # accepted all the same: the form is not stuck
         if answer.done:
             await self._advance(ctx, flow, state, step)
         else:

@@ -34,6 +34,13 @@ class PlaceAnswer(BaseModel):
 class PhotoAnswer(BaseModel):
     platform: str
     file_id: str
+    sha256: str | None = None  # our copy (bot.media); absent in forms begun before it
+    size: int | None = None
+    mime: str | None = None
+    unsaved: bool = False
+
+    def photo(self) -> Photo:
+        return Photo(self.platform, self.file_id, self.sha256, self.size, self.mime, self.unsaved)
 
 
 class ReportAnswers(BaseModel):
@@ -57,7 +64,7 @@ class ReportAnswers(BaseModel):
             urgent=self.urgency == "urgent",
             reporter_id=reporter_id,
             reporter_ref=reporter_ref,
-            photos=[Photo(p.platform, p.file_id) for p in self.photos],
+            photos=[p.photo() for p in self.photos],
         )
 
 

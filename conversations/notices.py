@@ -68,8 +68,10 @@ class BroadcastAnswers(BaseModel):
 def _image(photos: list[dict[str, str]]) -> Attachment | None:
     if not photos:
         return None
-    ref = FileRef(photos[0]["platform"], photos[0]["file_id"], "photo.jpg", "image/jpeg")
-    return Attachment("photo.jpg", ref=ref, mime_type="image/jpeg")
+    photo = photos[0]
+    mime = photo.get("mime") or "image/jpeg"
+    ref = FileRef(photo["platform"], photo["file_id"], "photo.jpg", mime, photo.get("sha256", ""))
+    return Attachment("photo.jpg", ref=ref, mime_type=mime)
 
 
 def _draft(ctx: Context, answers: BroadcastAnswers, instance: str | None) -> Draft:

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from bot.context import Context
-from bot.messages import Incoming, Option
+from bot.messages import FileRef, Incoming, Option
 from bot.parsing import (
     InputError,
     normalise,
@@ -234,6 +234,17 @@ class Place(InputKind):
         return str(value["text"])
 
 
+def photo_answer(photo: FileRef) -> dict[str, str]:
+    """A photo as a form keeps it: the platform reference and, when kept, our copy (strings
+    only, as forms declare photos ``dict[str, str]``)."""
+    answer = {"platform": photo.platform, "file_id": photo.file_id}
+    if photo.sha256:
+        answer.update(sha256=photo.sha256, size=str(photo.size), mime=photo.mime_type)
+    elif photo.unsaved:
+        answer["unsaved"] = "true"
+    return answer
+
+
 @dataclass(frozen=True)
 class Photos(InputKind):
     """Zero or more photos; each one is kept as it arrives, 完成 moves on."""
@@ -255,7 +266,7 @@ class Photos(InputKind):
     async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
         photos: list[dict[str, str]] = list(current or [])
         if msg.photo is not None:
-            photos.append({"platform": msg.photo.platform, "file_id": msg.photo.file_id})
+            photos.append(photo_answer(msg.photo))
             return Answer(photos, done=len(photos) >= self.max_count)
         if self.max_count == 1:
             raise InputError("input.photo.expected")

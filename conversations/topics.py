@@ -72,7 +72,9 @@ async def finish(ctx: Context, answers: TopicAnswers, instance: str) -> None:
             answers.title,
             answers.details,
             anonymous=answers.visibility == "anonymous",
-            photo=FileRef(photo["platform"], photo["file_id"]) if photo else None,
+            photo=FileRef(photo["platform"], photo["file_id"], sha256=photo.get("sha256", ""))
+            if photo
+            else None,
             request_id=instance,
         )
     except TopicError as exc:

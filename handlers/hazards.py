@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.conversation_store import Key
-from bot.hazards.model import Category, HazardError, Report, Status, may_see_reporter, may_view
+from bot.hazards.model import (
+    Category,
+    HazardError,
+    Photo,
+    Report,
+    Status,
+    may_see_reporter,
+    may_view,
+)
 from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
 from bot.hazards.views import card_text, list_line
@@ -26,6 +34,7 @@ PAGE_SIZE = 5
 MINE_SHOWN = 10  # /myreports: the newest of one's own reports
 REF = re.compile(r"YH-\d{8}-\d{4}")
 OVERDUE_WORDS = {"超时", "逾期", "overdue", "late"}
+_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,7 @@ async def show_card(ctx: Context, report_id: int) -> None:
     # Never in a group, even a staff one: people join and leave groups.
     if not ctx.chat.is_group and may_see_reporter(ctx.user, report):
         reporter = await ctx.app.users.by_id(report.reporter_id)
+    photos = await service.photos(report)
     text = card_text(
         ctx.t,
         report,
@@ -148,19 +158,33 @@ async def show_card(ctx: Context, report_id: int) -> None:
         ctx.app.tz,
         overdue=service.rules.overdue(report, ctx.app.clock.now()),
         reporter=reporter,
+        photos=photos,
     )
     options = [
         Option(ctx.t(f"hazard.action.{target.value}"), f"hz:{target.value}:{report.id}")
         for target in service.targets(ctx.user, report)
     ]
     ctx.reply(Reply(text, tuple(options), urgent=report.urgent))
-    photos = await service.photos(report)
     for n, photo in enumerate(photos, 1):
-        if photo.platform != ctx.chat.platform:
-            continue  # a file id only means something on the platform it came from
-        ref = FileRef(photo.platform, photo.file_id, photo.file_id, "image/jpeg")
-        attachment = Attachment(photo.file_id, ref=ref, mime_type="image/jpeg")
-        ctx.reply(Reply(ctx.t("hazard.card.photo", n=n, count=len(photos)), photo=attachment))
+        if photo.unsaved:
+            ctx.say("hazard.card.photo_missing", n=n, count=len(photos))
+            continue
+        attachment = await photo_attachment(ctx, photo)
+        if attachment is not None:
+            caption = ctx.t("hazard.card.photo", n=n, count=len(photos))
+            ctx.reply(Reply(caption, photo=attachment))
+
+
+async def photo_attachment(ctx: Context, photo: Photo) -> Attachment | None:
+    """Our stored bytes, with the platform reference as a cache the platform tries first; a
+    photo from before the media store only by its reference, on its own platform."""
+    mime = photo.mime or "image/jpeg"
+    ref = FileRef(photo.platform, photo.file_id, photo.file_id, mime, photo.sha256 or "")
+    data = await ctx.app.media.load(photo.sha256) if photo.sha256 else None
+    if data is None and photo.platform != ctx.chat.platform:
+        return None  # a file id only means something on the platform it came from
+    name = f"{photo.sha256[:16]}{_SUFFIX.get(mime, '')}" if photo.sha256 else photo.file_id
+    return Attachment(name, data=data, ref=ref, mime_type=mime)
 
 
 async def on_button(ctx: Context) -> None:

@@ -70,7 +70,16 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         reports = await service.search(await _filters(app, args, service))
         if args.json:
             _print_json(
-                [record(t, r, app.tz, overdue=service.rules.overdue(r, now)) for r in reports]
+                [
+                    record(
+                        t,
+                        r,
+                        app.tz,
+                        overdue=service.rules.overdue(r, now),
+                        photos=await service.photos(r),
+                    )
+                    for r in reports
+                ]
             )
         else:
             for n, report in enumerate(reports, 1):
@@ -97,11 +106,23 @@ async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         history = await service.history(report)
         reporter = await app.users.by_id(report.reporter_id)
         overdue = service.rules.overdue(report, app.clock.now())
+        photos = await service.photos(report)
         if args.json:
-            data = record(t, report, app.tz, overdue=overdue, history=history, reporter=reporter)
+            data = record(
+                t,
+                report,
+                app.tz,
+                overdue=overdue,
+                history=history,
+                reporter=reporter,
+                photos=photos,
+            )
             _print_json(data)
         else:
-            print(card_text(t, report, history, app.tz, overdue=overdue, reporter=reporter))
+            card = card_text(
+                t, report, history, app.tz, overdue=overdue, reporter=reporter, photos=photos
+            )
+            print(card)
         return 0
 
     return await with_app(settings, work)

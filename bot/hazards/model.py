@@ -142,8 +142,24 @@ class Event:
 
 @dataclass(frozen=True)
 class Photo:
+    """A report's photo: the platform reference (a cache for sending it again) and our copy
+    in the media store; rows older than the store have no copy, ``unsaved`` ones failed."""
+
     platform: str
     file_id: str
+    sha256: str | None = None
+    size: int | None = None
+    mime: str | None = None
+    unsaved: bool = False
+
+    def public(self) -> dict[str, object]:
+        """For ``--json``: our copy, or why there is none."""
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "mime": self.mime,
+            "saved": self.sha256 is not None,
+        }
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

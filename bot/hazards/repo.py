@@ -211,9 +211,19 @@ async def add_photos(
 ) -> None:
     for photo in photos:
         await db.execute(
-            "INSERT INTO hazard_photos (report_id, event_id, platform, file_id, added_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (report_id, event_id, photo.platform, photo.file_id, to_db(now)),
+            "INSERT INTO hazard_photos (report_id, event_id, platform, file_id, sha256, size,"
+            " mime, unsaved, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                report_id,
+                event_id,
+                photo.platform,
+                photo.file_id,
+                photo.sha256,
+                photo.size,
+                photo.mime,
+                int(photo.unsaved),
+                to_db(now),
+            ),
         )
 
 
@@ -281,10 +291,21 @@ async def events(db: Sql, report_id: int) -> list[Event]:
 
 async def photos(db: Sql, report_id: int) -> list[Photo]:
     rows = await db.fetchall(
-        "SELECT platform, file_id FROM hazard_photos WHERE report_id = ? ORDER BY id",
+        "SELECT platform, file_id, sha256, size, mime, unsaved FROM hazard_photos"
+        " WHERE report_id = ? ORDER BY id",
         (report_id,),
     )
-    return [Photo(row["platform"], row["file_id"]) for row in rows]
+    return [
+        Photo(
+            row["platform"],
+            row["file_id"],
+            row["sha256"],
+            row["size"],
+            row["mime"],
+            bool(row["unsaved"]),
+        )
+        for row in rows
+    ]
 
 
 async def search(db: Sql, filters: Filters, *, limit: int = -1, offset: int = 0) -> list[Report]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.hazards.model import Event, Report
+from bot.hazards.model import Event, Photo, Report
 from bot.timeutil import local, to_db
 from bot.users import User
 
@@ -64,6 +64,7 @@ def card_text(
     *,
     overdue: str | None,
     reporter: User | None,
+    photos: Sequence[Photo] = (),
 ) -> str:
     """The card; ``reporter`` is given only to those who may see the reporter's name and phone,
     and without it the history names no resident either."""
@@ -95,6 +96,8 @@ def card_text(
             )
         )
     lines.append(t("hazard.card.photos", count=report.photo_count))
+    if unsaved := sum(photo.unsaved for photo in photos):
+        lines.append(t("hazard.card.photos_unsaved", count=unsaved))
     lines.append(t("hazard.card.history"))
     names = reporter is not None
     lines += [history_line(t, event, tz, names=names) for event in history]
@@ -109,8 +112,11 @@ def record(
     overdue: str | None,
     history: Sequence[Event] = (),
     reporter: User | None = None,
+    photos: Sequence[Photo] = (),
 ) -> dict[str, Any]:
-    """A report for ``--json``: labels people read, plus the stable codes scripts match on."""
+    """A report for ``--json``: labels people read, plus the stable codes scripts match on.
+    ``photos`` lists our stored copies (sha256, size, type); one that could not be saved says
+    so in ``note``."""
     data: dict[str, Any] = {
         "ref": report.ref,
         "category": t(report.category.key),
@@ -127,7 +133,11 @@ def record(
         "department": t(report.department.key) if report.department else None,
         "duplicate_of": report.duplicate_of,
         "overdue": overdue,
-        "photos": report.photo_count,
+        "photo_count": report.photo_count,
+        "photos": [
+            {**photo.public(), "note": t("hazard.card.photo_unsaved") if photo.unsaved else None}
+            for photo in photos
+        ],
         "created_at": to_db(report.created_at),
         "created_local": local(report.created_at, tz),
     }

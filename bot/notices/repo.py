@@ -92,7 +92,8 @@ def image_to_json(image: Attachment | None) -> str | None:
             "name": image.name,
             "mime_type": image.mime_type,
             "data": base64.b64encode(image.data).decode() if image.data is not None else None,
-            "ref": [image.ref.platform, image.ref.file_id] if image.ref else None,
+            # [platform, file_id, sha256 of our copy]: the copy is read at sending time
+            "ref": [image.ref.platform, image.ref.file_id, image.ref.sha256] if image.ref else None,
         }
     )
 
@@ -101,9 +102,10 @@ def image_from_json(text: str | None) -> Attachment | None:
     if not text:
         return None
     raw = json.loads(text)
-    ref = (
-        FileRef(raw["ref"][0], raw["ref"][1], raw["name"], raw["mime_type"]) if raw["ref"] else None
-    )
+    ref = None
+    if raw["ref"]:
+        platform, file_id, *stored = raw["ref"]  # notices saved before the store had no sha256
+        ref = FileRef(platform, file_id, raw["name"], raw["mime_type"], "".join(stored))
     data = base64.b64decode(raw["data"]) if raw["data"] is not None else None
     return Attachment(raw["name"], data=data, ref=ref, mime_type=raw["mime_type"])
 

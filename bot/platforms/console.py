@@ -14,12 +14,15 @@ import codecs
 import json
 import os
 import shlex
+import struct
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.i18n import text as catalogue
+from bot.media import keep_photo
 from bot.messages import (
     Address,
     Attachment,
@@ -105,6 +108,32 @@ class SavedFile:
     name: str
     path: Path | None
     mime: str
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def tiny_png(name: str) -> bytes:
+    """A valid 1×1 PNG carrying ``name`` (so different names are different photos)."""
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1×1, 8-bit grey
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"tEXt", b"Title\x00" + name.encode("utf-8"))
+        + _chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + _chunk(b"IEND", b"")
+    )
+
+
+def _read(name: str) -> bytes:
+    """``/photo PATH`` reads that file when it exists; a bare name stands for a tiny PNG."""
+    path = Path(name).expanduser()
+    return path.read_bytes() if path.is_file() else tiny_png(name)
+
+
+async def fetch(ref: FileRef) -> bytes:
+    return await asyncio.to_thread(_read, ref.file_id)
 
 
 def save_attachment(folder: Path, attachment: Attachment) -> Path | None:
@@ -271,6 +300,8 @@ class Console:
                 incoming = parse_line(line, self.who)
                 if incoming is None:
                     continue
+                # A photo goes into our store before the router (and its transactions) sees it.
+                incoming = await keep_photo(self.app.media, incoming, fetch)
                 for reply in await self.router.handle(incoming):
                     self._write(self.own, reply)
                 await self.deliver_own_mail()

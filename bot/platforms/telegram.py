@@ -56,8 +56,10 @@ from telegram.ext import (
 from bot.db import DatabaseBusy
 from bot.i18n import LANGUAGES, pick_language, text
 from bot.inbox import InboxWorker, Received
-from bot.messages import Incoming, Reply
+from bot.media import keep_photo
+from bot.messages import FileRef, Incoming, Reply
 from bot.notices.delivery import quiet_hold
+from bot.platforms import telegram_media
 from bot.platforms.base import Transport
 from bot.platforms.postman import Postman
 from bot.platforms.support import Bounded
@@ -213,7 +215,9 @@ class TelegramPlatform:
             builder = builder.updater(None)
         self.application: TgApplication = builder.build()
         self.application.add_error_handler(self._on_error)
-        self.sender = Sender(self.bot, self._buttons, sleep, on_keyboard=self._owned)
+        self.sender = Sender(
+            self.bot, self._buttons, sleep, on_keyboard=self._owned, media=app.media
+        )
         self.transport: Transport = TelegramTransport(self.sender)
         self.postman = Postman(
             app.outbox,
@@ -439,6 +443,8 @@ class TelegramPlatform:
 
     async def _answer(self, incoming: Incoming, received: Received) -> None:
         """The router's answer, committed with the update's "handled" mark, then sent."""
+        # A photo is downloaded into our store first: no network wait inside the transaction.
+        incoming = await keep_photo(self.app.media, incoming, self._fetch, sleep=self._sleep)
         try:
             await self.router.answer(incoming, received.id)
         except DatabaseBusy:
@@ -461,6 +467,9 @@ class TelegramPlatform:
     def _owned(self, chat_id: str, message_id: int, user_id: str) -> None:
         """A keyboard sent in a group answers only the person it was for."""
         self._owners.remember((chat_id, message_id), int(user_id))
+
+    async def _fetch(self, ref: FileRef) -> bytes:
+        return await telegram_media.fetch(self.bot, ref)
 
     async def _pressed_button(self, query: CallbackQuery, received: Received) -> None:
         """Always answered; the keyboard shows the choice and goes, then the choice is routed."""

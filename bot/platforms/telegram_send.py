@@ -15,6 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.media import MediaStore, with_stored_bytes
 from bot.messages import Reply
 from bot.platforms.base import ChatUnreachable, TemporaryFailure
 from bot.platforms.support import PartsSent
@@ -60,8 +61,10 @@ class Sender:
         buttons: ButtonCodec,
         sleep: Sleep,
         on_keyboard: Callable[[str, int, str], None] | None = None,
+        media: MediaStore | None = None,
     ) -> None:
         self._bot = bot
+        self._media = media
         self._buttons = buttons
         self._sleep = sleep
         self._on_keyboard = on_keyboard  # (chat, message, user): a group keyboard is theirs
@@ -108,6 +111,8 @@ class Sender:
     ) -> list[Message]:
         """``retry``: waits and retries inside (an answer someone waits for). A reply tried
         again after a failure part-way resumes where it stopped."""
+        if self._media is not None:
+            reply = await with_stored_bytes(self._media, reply)
         markup = await self._keyboard(reply)
         answer = retry or reply.answers is not None  # someone waits for it: not paced as bulk
         parts: list[Callable[[], Awaitable[Message]]] = []
@@ -158,19 +163,29 @@ class Sender:
             )
         item = piece.attachment
         assert item is not None
-        source: bytes | str = item.data if item.data is not None else item.ref.file_id  # type: ignore[union-attr]
-        caption = piece.html or None
         send_file = bot.send_photo if piece.kind is Kind.PHOTO else bot.send_document
-        return send_file(
-            target,
-            source,
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            reply_parameters=answering,
-            filename=item.name or None,
-            rate_limit_args=pacing,
+
+        def send(source: bytes | str) -> Awaitable[Message]:
+            return send_file(
+                target,
+                source,
+                caption=piece.html or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=answering,
+                filename=item.name or None,
+                rate_limit_args=pacing,
+            )
+
+        cached = (
+            item.ref.file_id if item.ref is not None and item.ref.platform == PLATFORM else None
         )
+        if cached is None:
+            assert item.data is not None  # plan() keeps only what can be sent
+            return send(item.data)
+        if item.data is None:
+            return send(cached)
+        return _cached_first(send, cached, item.data)
 
     async def call(self, make: Callable[[], Awaitable[Any]], *, retry: bool) -> Any:
         """One Bot API call; with ``retry``, flood waits and network errors are tried again
@@ -192,6 +207,18 @@ class Sender:
                 log.info("telegram: %s, retrying in %.1fs", type(exc).__name__, wait)
             await self._sleep(wait)
         raise AssertionError("unreachable")
+
+
+async def _cached_first(
+    send: Callable[[bytes | str], Awaitable[Message]], file_id: str, data: bytes
+) -> Message:
+    """Telegram's file_id saves an upload; when Telegram no longer knows it (another bot's, or
+    gone), our stored bytes go instead."""
+    try:
+        return await send(file_id)
+    except BadRequest as exc:
+        log.info("telegram: cached file refused (%s); sending the stored copy", exc.message)
+        return await send(data)
 
 
 class TelegramTransport:

@@ -125,6 +125,7 @@ class Topic:
 SELECT_TOPIC = (
     "SELECT t.id, t.ref, t.committee_id, c.name AS committee, t.submitter_id,"
     " u.display_name AS submitter_name, t.title, t.details, t.photo_platform, t.photo_file_id,"
+    " t.photo_sha256,"
     " t.anonymous, t.status, t.meeting_date, m.ref AS merged_ref, t.note, t.created_at,"
     " (SELECT COUNT(*) FROM topic_supports s WHERE s.topic_id = t.id) AS supports"
     " FROM topics t JOIN topic_committees c ON c.id = t.committee_id"
@@ -143,7 +144,9 @@ _BY_AGE = " ORDER BY t.id"
 def topic_from_row(row: sqlite3.Row) -> Topic:
     photo = None
     if row["photo_file_id"]:
-        photo = FileRef(row["photo_platform"], row["photo_file_id"])
+        photo = FileRef(
+            row["photo_platform"], row["photo_file_id"], sha256=row["photo_sha256"] or ""
+        )
     return Topic(
         id=row["id"],
         ref=row["ref"],
@@ -276,8 +279,8 @@ class TopicService:
             ref = f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:04d}"
             await tx.execute(
                 "INSERT INTO topics (ref, committee_id, submitter_id, title, details,"
-                " photo_platform, photo_file_id, anonymous, request_id, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " photo_platform, photo_file_id, photo_sha256, anonymous, request_id, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     ref,
                     committee_id,
@@ -286,6 +289,7 @@ class TopicService:
                     details,
                     photo.platform if photo else None,
                     photo.file_id if photo else None,
+                    photo.sha256 or None if photo else None,
                     int(anonymous),
                     request_id,
                     to_db(now),

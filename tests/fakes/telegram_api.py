@@ -48,6 +48,8 @@ DEFAULT_LANGUAGE = "zh-hans"
 _JSON_TYPE = "application/json"
 _MAX_TEXT = 4096
 _MAX_CAPTION = 1024
+# What a photo file starts with (JPEG SOI and APP0), so the bot's media store accepts it.
+_JPEG_START = b"\xff\xd8\xff\xe0"
 _PHOTO_SIZES = ((90, 67), (320, 240), (800, 600), (1280, 960), (2560, 1920))
 
 # Methods that count against Telegram's broadcast limits.
@@ -878,7 +880,7 @@ class FakeBotApi:
         for index, (width, height) in enumerate(_PHOTO_SIZES[:sizes]):
             largest = index == sizes - 1
             size_id = base if largest else f"{base}-{width}"
-            blob = data if largest and data is not None else f"photo {size_id}".encode()
+            blob = data if largest and data is not None else _JPEG_START + size_id.encode()
             stored = self._store_file(blob, "photos", ".jpg", size_id)
             photo.append(
                 {
@@ -1081,6 +1083,12 @@ class FakeBotApi:
         message_id = self._last_message_id.get(chat_id, 0) + 1
         self._last_message_id[chat_id] = message_id
         return message_id
+
+    def forget_file(self, file_id: str) -> None:
+        """Telegram no longer knows this file_id (another bot's, or gone): getFile and sending
+        it answer 400, and its download path 404."""
+        stored = self._files.pop(file_id)
+        self._files_by_path.pop(stored.path, None)
 
     def _store_file(
         self, data: bytes, folder: str, suffix: str, file_id: str | None

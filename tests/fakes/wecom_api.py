@@ -41,6 +41,11 @@ class FakeWeCom:
     # path -> answers to give (in order) instead of the normal one
     scripted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     on_request: Callable[[Call], None] | None = None
+    # media_id -> bytes media/get serves (other ids get a stub); ids in ``expired_media`` are
+    # answered errcode 40007 by media/get and message/send, as WeCom does after 3 days.
+    media: dict[str, bytes] = field(default_factory=dict)
+    expired_media: set[str] = field(default_factory=set)
+    uploads: int = 0
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         response = self._answer(request)
@@ -73,15 +78,28 @@ class FakeWeCom:
             self.valid_tokens
         ):
             return httpx.Response(200, json={"errcode": 42001, "errmsg": "access_token expired"})
+        if self._expired(call):
+            return httpx.Response(200, json={"errcode": 40007, "errmsg": "invalid media_id"})
         if call.path == "/cgi-bin/media/upload":
-            return httpx.Response(200, json={"errcode": 0, "type": "image", "media_id": "m-1"})
+            self.uploads += 1
+            media_id = f"m-{self.uploads}"
+            self.media[media_id] = uploaded_file(request)
+            return httpx.Response(200, json={"errcode": 0, "type": "image", "media_id": media_id})
         if call.path == "/cgi-bin/media/get":
-            return httpx.Response(
-                200, content=b"\xff\xd8jpeg", headers={"content-type": "image/jpeg"}
-            )
+            data = self.media.get(call.params.get("media_id", ""), b"\xff\xd8jpeg")
+            return httpx.Response(200, content=data, headers={"content-type": "image/jpeg"})
         if call.path == "/cgi-bin/webhook/upload_media":
             return httpx.Response(200, json={"errcode": 0, "media_id": "robot-m-1"})
         return httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})
+
+    def _expired(self, call: Call) -> bool:
+        if call.path == "/cgi-bin/media/get":
+            return call.params.get("media_id") in self.expired_media
+        if call.path == "/cgi-bin/message/send" and call.body is not None:
+            kind = call.body.get("msgtype")
+            media = call.body.get(kind) if isinstance(kind, str) else None
+            return isinstance(media, dict) and media.get("media_id") in self.expired_media
+        return False
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -107,6 +125,16 @@ class FakeWeCom:
 
     def texts(self) -> list[str]:
         return [shown(body) for body in self.sent]
+
+
+def uploaded_file(request: httpx.Request) -> bytes:
+    """The file's bytes in a multipart media/upload body."""
+    boundary = request.headers["content-type"].partition("boundary=")[2].encode()
+    for part in request.content.split(b"--" + boundary):
+        head, sep, body = part.partition(b"\r\n\r\n")
+        if sep and b"filename=" in head:
+            return body.removesuffix(b"\r\n")
+    raise ValueError("no file in the upload")
 
 
 def shown(body: dict[str, Any]) -> str:

@@ -74,7 +74,12 @@ def test_console_report_then_list_then_set_reaches_the_reporter(tmp_path: Path) 
     assert report["committee"] == "三门"
     assert report["address"] == "三门小区 5号楼 2单元 一楼楼道"
     assert report["urgency"] == "一般" and report["status"] == "待受理"
-    assert report["photos"] == 1
+    # The console's stand-in photo is kept in the media store like any other.
+    assert report["photo_count"] == 1
+    (photo,) = report["photos"]
+    assert photo["mime"] == "image/png" and photo["saved"] is True
+    kept = tmp_path / "data" / "media" / photo["sha256"][:2] / photo["sha256"][2:]
+    assert kept.stat().st_size == photo["size"]
 
     moved = juwei(db, tmp_path, "reports", "set", ref, "已受理", "--note", "明天上门查看")
     assert moved.returncode == 0, moved.stderr

@@ -261,7 +261,13 @@ async def test_a_location_and_a_photo_reach_a_flow(tg: Harness) -> None:
     await tg.press(5, summary, "确认提交")
     [report] = FINISHED
     assert (report.place["latitude"], report.place["longitude"]) == (31.2046, 121.4906)
-    assert report.photos == [{"platform": "telegram", "file_id": "AgLargest"}]
+    [photo] = report.photos  # the platform reference, and our stored copy of the bytes
+    assert (photo["platform"], photo["file_id"], photo["mime"]) == (
+        "telegram",
+        "AgLargest",
+        "image/jpeg",
+    )
+    assert tg.platform.app.media.read(photo["sha256"]).endswith(b"AgLargest")
     assert button(received, "完成")["callback_data"] == DONE
 
 

@@ -98,6 +98,7 @@ TEXTS: dict[str, str] = {
     "input.photo.expected": "Please send a photo.",
     "input.photos.expected": 'Please send a photo (up to {max}), then reply "done".',
     "input.photos.count": "{count} photo(s)",
+    "input.photo.unsaved": "Photo not saved: it could not be downloaded. The form goes on and the record will say so; you may send it again.",
     "input.photos.received": 'Photo {count} received. Send more, or reply "done".',
     # -- join ------------------------------------------------------------------------------------
     "join.title": "Join a residents' committee",

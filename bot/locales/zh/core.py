@@ -98,6 +98,7 @@ TEXTS: dict[str, str] = {
     "input.photo.expected": "请发送一张照片。",
     "input.photos.expected": "请发送照片（最多 {max} 张），发完后回复「完成」。",
     "input.photos.count": "{count} 张",
+    "input.photo.unsaved": "照片未能保存：这张照片没能下载下来，填写照常继续，记录里会注明。方便的话可以再发一次。",
     "input.photos.received": "已收到第 {count} 张照片。可以继续发送，发完请回复「完成」。",
     # -- 加入居委会 ------------------------------------------------------------------------------
     "join.title": "加入居委会",

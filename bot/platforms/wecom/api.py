@@ -50,6 +50,7 @@ ERRORS: dict[int, str] = {
     81013: "the person is not in the app's visible range (UserID、部门ID、标签ID全部非法或无权限)",
     93000: "invalid robot webhook: wrong key, or the robot left the group (webhook地址不合法)",
 }
+INVALID_MEDIA_ID = 40007  # also what an expired media_id (3 days) gets
 TOKEN_EXPIRED = frozenset({40014, 42001, 42009})
 RETRY_LATER = frozenset({-1, 45009, 45033, 60020, *TOKEN_EXPIRED})
 UNREACHABLE = frozenset({40003, 60111, 81013, 93000})

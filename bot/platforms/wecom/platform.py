@@ -25,12 +25,13 @@ from bot.app import App
 from bot.db import DatabaseBusy
 from bot.i18n import text
 from bot.inbox import InboxWorker, Received
-from bot.messages import Attachment, Chat, ChatKind, Reply
+from bot.media import keep_photo, with_stored_bytes
+from bot.messages import Attachment, Chat, ChatKind, FileRef, Reply
 from bot.notices.delivery import quiet_hold
 from bot.platforms.base import ChatUnreachable, Transport
 from bot.platforms.postman import Postman
 from bot.platforms.support import PartsSent
-from bot.platforms.wecom.api import WeComApi
+from bot.platforms.wecom.api import INVALID_MEDIA_ID, WeComApi, WeComApiError
 from bot.platforms.wecom.callback import PLATFORM, CallbackEndpoint, to_incoming
 from bot.platforms.wecom.crypto import InvalidAesKey, WeComCrypto
 from bot.platforms.wecom.render import app_messages, robot_messages
@@ -46,6 +47,12 @@ STOP_GRACE_SECONDS = 10.0
 # WeCom waits 5 s for the 200: past this the callback is refused with 503 and WeCom retries.
 ACCEPT_WAIT_SECONDS = 1.5
 STORE_RETRY_SECONDS = 2.0  # a callback refused as busy is also kept trying in memory
+
+
+def _cached(attachment: Attachment) -> str | None:
+    """The WeCom media_id an attachment carries, if it came from WeCom."""
+    ref = attachment.ref
+    return ref.file_id if ref is not None and ref.platform == PLATFORM else None
 
 
 class WeComTransport:
@@ -64,6 +71,7 @@ class WeComTransport:
         self._parts = PartsSent()
 
     async def send(self, chat_id: str, reply: Reply) -> None:
+        reply = await with_stored_bytes(self._app.media, reply)
         if chat_id.startswith(CHAT_PREFIX):
             robot = self._robots.get(chat_id)
             if robot is None:
@@ -79,7 +87,7 @@ class WeComTransport:
 
     async def _to_person(self, user_id: str, reply: Reply) -> None:
         lang = await self._language(user_id)
-        media: list[tuple[str, str]] = []
+        media: list[tuple[str, Attachment]] = []
         notes: list[str] = []
         for kind, note_key, attachment in (
             ("image", "wecom.photo", reply.photo),
@@ -87,26 +95,34 @@ class WeComTransport:
         ):
             if attachment is None:
                 continue
-            media_id = await self._media_id(kind, attachment)
-            if media_id is None:
+            if _cached(attachment) is None and attachment.data is None:
                 notes.append(text(lang, note_key, name=attachment.name))
             else:
-                media.append((kind, media_id))
+                media.append((kind, attachment))
         messages = app_messages(reply, lang, rich=self._rich, task_id=uuid4().hex, notes=notes)
         parts: list[Callable[[], Awaitable[None]]] = [
             partial(self._api.send, user_id, message) for message in messages
         ]
-        parts += [partial(self._api.send_media, user_id, kind, mid) for kind, mid in media]
+        parts += [partial(self._send_media, user_id, kind, item) for kind, item in media]
         await self._parts.deliver(user_id, reply, parts)
 
-    async def _media_id(self, kind: str, attachment: Attachment) -> str | None:
-        if attachment.ref is not None and attachment.ref.platform == PLATFORM:
-            return attachment.ref.file_id
-        if attachment.data is not None:
-            return await self._api.upload(
-                kind, attachment.name, attachment.data, attachment.mime_type
-            )
-        return None
+    async def _send_media(self, user_id: str, kind: str, attachment: Attachment) -> None:
+        """The media_id we hold first (it saves an upload); once WeCom calls it invalid (they
+        expire after 3 days), our stored bytes are uploaded again."""
+        cached = _cached(attachment)
+        if cached is not None:
+            try:
+                await self._api.send_media(user_id, kind, cached)
+                return
+            except WeComApiError as exc:
+                if exc.code != INVALID_MEDIA_ID or attachment.data is None:
+                    raise
+                log.info("WeCom media_id no longer valid; uploading the stored copy")
+        assert attachment.data is not None
+        media_id = await self._api.upload(
+            kind, attachment.name, attachment.data, attachment.mime_type
+        )
+        await self._api.send_media(user_id, kind, media_id)
 
     async def _bytes(self, attachment: Attachment) -> bytes | None:
         if attachment.data is not None:
@@ -148,8 +164,15 @@ class WeComTransport:
 class WeComPlatform:
     name = PLATFORM
 
-    def __init__(self, router: Router, *, http: httpx.AsyncBaseTransport | None = None) -> None:
-        """``http`` replaces the network (tests hand in a fake WeCom)."""
+    def __init__(
+        self,
+        router: Router,
+        *,
+        http: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """``http`` replaces the network (tests hand in a fake WeCom); ``sleep`` waits between
+        tries of a photo download (tests count the waits instead)."""
         app = router.app
         settings = app.settings
         corp_id = settings.wecom_corp_id
@@ -165,6 +188,7 @@ class WeComPlatform:
             raise SettingsError("JUWEI_WECOM_CORP_ID: WeCom is not configured")
         self.app = app
         self.router = router
+        self._sleep = sleep
         self.api = WeComApi(
             base_url=settings.wecom_api_base,
             corp_id=corp_id,
@@ -296,6 +320,8 @@ class WeComPlatform:
         if incoming is None or greeted:  # nothing to answer (greet on the first visit only)
             await self.app.inbox.mark_handled(received.id)
             return
+        # A photo is downloaded into our store first: no network wait inside the transaction.
+        incoming = await keep_photo(self.app.media, incoming, self._fetch, sleep=self._sleep)
         try:
             await self.router.answer(incoming, received.id)
         except DatabaseBusy:
@@ -304,6 +330,9 @@ class WeComPlatform:
         await self.postman.deliver_due(chat_id=msg.from_user)
         if msg.event == "template_card_event" and msg.response_code:
             await self._close_card(msg.from_user, msg.response_code)
+
+    async def _fetch(self, ref: FileRef) -> bytes:
+        return await self.api.download(ref.file_id)
 
     async def _close_card(self, user_id: str, response_code: str) -> None:
         user = await self.app.users.find(PLATFORM, user_id)
