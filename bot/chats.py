@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.clock import Clock
+from bot.clock import Clock, to_db
 from bot.db import Database
 from bot.messages import Address, Chat, ChatKind
-from bot.timeutil import to_db
 
 
 class Tag(StrEnum):

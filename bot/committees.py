@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clock import Clock
+from bot.clock import Clock, to_db
 from bot.db import Database
-from bot.timeutil import to_db
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.clock import from_db, to_db
 from bot.db import Database
-from bot.timeutil import from_db, to_db
 
 
 @dataclass(frozen=True)

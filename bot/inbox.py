@@ -17,9 +17,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import Clock
+from bot.clock import Clock, to_db
 from bot.db import Database
-from bot.timeutil import to_db
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from bot.clock import from_db, to_db
 from bot.conversation_store import Key
 from bot.db import Database
 from bot.messages import Option
 from bot.parsing import normalise
-from bot.timeutil import from_db, to_db
 
 MENU_LIFETIME = timedelta(minutes=30)
 PENDING_KEPT = 20  # unanswered questions kept per person; older ones are dropped

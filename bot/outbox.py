@@ -14,10 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import Clock
+from bot.clock import Clock, from_db, to_db
 from bot.db import Database, Tx
 from bot.messages import Address, Attachment, FileRef, Link, Option, Reply
-from bot.timeutil import from_db, to_db
 
 
 def reply_to_json(reply: Reply) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from bot.clock import Clock
+from bot.clock import Clock, to_db
 from bot.db import Database, Tx
 from bot.messages import Address, Sender
 from bot.roles import Role
-from bot.timeutil import to_db
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from bot.clock import from_db, local
 from bot.context import Context
 from bot.events.model import Event, EventStatus, NewEvent, Outcome, Result, Signup, SignupStatus
 from bot.events.reminders import describe
@@ -22,7 +23,6 @@ from bot.menus import command_button
 from bot.messages import Option, Reply
 from bot.parsing import ChinesePhone, InputError
 from bot.roles import Role
-from bot.timeutil import from_db, local
 from conversations.steps import Answers, Choice, Flow, Number, Phone, Step, Text, When, fixed
 
 LINKED = "__linked__"  # the event came with the command (deep link, /events 12): not asked

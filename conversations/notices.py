@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.chats import Tag
+from bot.clock import from_db, local
 from bot.context import Context
 from bot.messages import Attachment, FileRef, Option
 from bot.notices.delivery import fan_out, render, send_time
@@ -21,7 +22,6 @@ from bot.notices.repo import Draft, Kind, NoticeRepo, Targets
 from bot.notices.schedule import Now
 from bot.parsing import InputError
 from bot.roles import Role
-from bot.timeutil import from_db, local
 from conversations.steps import Answers, Choice, Flow, Photos, Step, Text, When, fixed
 
 YES, NO = "yes", "no"

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from bot.clock import from_db, local, to_db
 from bot.context import Context
 from bot.messages import FileRef, Incoming, Option
 from bot.parsing import (
@@ -25,7 +26,6 @@ from bot.parsing import (
     read_datetime,
 )
 from bot.roles import Role
-from bot.timeutil import from_db, local, to_db
 
 Answers = Mapping[str, Any]
 M = TypeVar("M", bound=BaseModel)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.chats import Tag
+from bot.clock import local
 from bot.context import Context
 from bot.events.model import Event, EventStatus, Outcome, Result, Roster
 from bot.events.service import Events
 from bot.messages import Option
-from bot.timeutil import local
 from handlers.admin import committees_and_tags
 
 MAX_CHECKIN_BUTTONS = 20

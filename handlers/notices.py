@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.clock import local
 from bot.context import Context
 from bot.messages import Option
 from bot.notices import acks, campaign
@@ -10,7 +11,6 @@ from bot.notices.delivery import format_report, latest_occurrence, report
 from bot.notices.meetings import MeetingService
 from bot.notices.repo import Notice, NoticeRepo, Status, Targets
 from bot.notices.schedule import Recurring, Weekday, next_after, parse_weekdays
-from bot.timeutil import local
 from conversations.notices import RESCHEDULE
 
 

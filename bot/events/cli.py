@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 from bot.chats import ChatRecord, Tag
 from bot.cli import UsageError, committee_ids, with_app
+from bot.clock import local
 from bot.events.model import Event, NewEvent, Roster, RosterLine
 from bot.events.service import Events
 from bot.i18n import text
 from bot.messages import Address
 from bot.parsing import InputError, parse_datetime
 from bot.sheets import Sheet, naive_local
-from bot.timeutil import local
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.chats import ChatRecord, Tag
+from bot.clock import local
 from bot.events.ics import FILE_NAME, MIME_TYPE, calendar_file
 from bot.events.model import Event, Signup
 from bot.i18n import text
 from bot.messages import Attachment, Link, Reply
-from bot.timeutil import local
 from bot.users import User
 
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.chats import ChatRecord, Tag
+from bot.clock import from_db, to_db
 from bot.db import Tx
 from bot.events.model import (
     SELECT_EVENT,
@@ -34,7 +35,6 @@ from bot.events.model import (
     signup_from_row,
 )
 from bot.events.reminders import EventNotices
-from bot.timeutil import from_db, to_db
 from bot.users import User
 
 if TYPE_CHECKING:

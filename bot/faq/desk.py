@@ -10,12 +10,11 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.clock import Clock
+from bot.clock import Clock, to_db
 from bot.db import Database
 from bot.faq import index_cache
 from bot.faq.knowledge_base import Entry, KnowledgeBase
 from bot.faq.search import Answer, FaqIndex
-from bot.timeutil import to_db
 from bot.users import User
 
 

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.hazards.workdays import working_time_before
 from bot.roles import Role
 from bot.users import User
-from bot.workdays import working_time_before
 
 
 class Status(StrEnum):

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.clock import from_db, to_db
 from bot.db import Params
 from bot.hazards.model import Category, Department, Event, Photo, Place, Report, Status, make_ref
-from bot.timeutil import from_db, to_db
 
 
 class Sql(Protocol):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.chats import ChatRecord, Tag
+from bot.clock import local, to_db
 from bot.hazards import repo
 from bot.hazards.model import (
     FINAL,
@@ -32,7 +33,6 @@ from bot.hazards.repo import Filters, NewReport
 from bot.i18n import text
 from bot.messages import Option, Reply
 from bot.roles import Role
-from bot.timeutil import local, to_db
 from bot.users import User
 
 if TYPE_CHECKING:

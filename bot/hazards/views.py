@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import local, to_db
 from bot.hazards.model import Event, Photo, Report
-from bot.timeutil import local, to_db
 from bot.users import User
 
 Translate = Callable[..., str]  # t(key, **params), already bound to a language

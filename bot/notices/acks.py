@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from bot.clock import from_db, to_db
 from bot.i18n import text
 from bot.messages import Address, Reply
 from bot.notices.delivery import creator, format_report, report, send_time
 from bot.notices.repo import NoticeRepo
 from bot.outbox import reply_from_json
-from bot.timeutil import from_db, to_db
 from bot.users import User
 
 if TYPE_CHECKING:

@@ -13,11 +13,11 @@ from datetime import time
 from typing import TYPE_CHECKING
 
 from bot.chats import Tag
+from bot.clock import to_db
 from bot.db import Tx
 from bot.notices.repo import Draft, Kind, Notice, NoticeRepo, Status, Targets
 from bot.notices.schedule import Recurring, Weekday
 from bot.notices.tips import TIPS
-from bot.timeutil import to_db
 
 if TYPE_CHECKING:
     from bot.app import App

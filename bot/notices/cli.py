@@ -17,13 +17,13 @@ from pydantic import ValidationError
 from bot import i18n
 from bot.chats import TAG_WORDS, Tag
 from bot.cli import UsageError, committee_ids, with_app
+from bot.clock import local, to_db
 from bot.messages import Attachment
 from bot.notices import campaign
 from bot.notices.delivery import fan_out, format_report, latest_occurrence, report
 from bot.notices.repo import AnySchedule, Draft, Kind, Notice, NoticeRepo, Status, Targets
 from bot.notices.schedule import Now, Once, Recurring, next_after, occurrences, parse_weekdays
 from bot.settings import Settings
-from bot.timeutil import local, to_db
 
 if TYPE_CHECKING:
     from bot.app import App

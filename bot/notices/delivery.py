@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.chats import ChatRecord, Tag
+from bot.clock import from_db, local, to_db
 from bot.i18n import text
 from bot.messages import Address, Option, Reply
 from bot.notices import campaign
@@ -21,7 +22,6 @@ from bot.notices.campaign import CampaignTip
 from bot.notices.repo import Kind, Notice, NoticeRepo, Status
 from bot.notices.schedule import Now, Once, after_quiet_hours
 from bot.outbox import Parcel
-from bot.timeutil import from_db, local, to_db
 from bot.users import User
 
 if TYPE_CHECKING:

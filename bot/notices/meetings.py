@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.clock import from_db, local, to_db
 from bot.i18n import text
 from bot.notices.delivery import FanOut, fan_out
 from bot.notices.repo import Draft, Kind, Notice, NoticeRepo, Status, Targets
 from bot.notices.schedule import Now, Relative
-from bot.timeutil import from_db, local, to_db
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.chats import ChatRecord, ChatRepo, Tag
-from bot.clock import Clock
+from bot.clock import Clock, from_db, to_db
 from bot.db import Database, Tx
 from bot.messages import Attachment, FileRef
 from bot.notices.schedule import (
@@ -30,7 +30,6 @@ from bot.notices.schedule import (
     schedule_from_json,
     schedule_to_json,
 )
-from bot.timeutil import from_db, to_db
 
 AnySchedule = Now | Once | Recurring | Relative
 

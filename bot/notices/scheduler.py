@@ -24,13 +24,13 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.chats import Tag
+from bot.clock import from_db, local, to_db
 from bot.i18n import text
 from bot.messages import Reply
 from bot.notices import acks, campaign, delivery
 from bot.notices import repo as notices_module
 from bot.notices.repo import Notice, NoticeRepo, Status
 from bot.notices.schedule import WEEKDAYS, Relative, next_after, occurrences
-from bot.timeutil import from_db, local, to_db
 
 if TYPE_CHECKING:
     from bot.app import App

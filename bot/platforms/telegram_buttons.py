@@ -15,10 +15,9 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.clock import Clock
+from bot.clock import Clock, to_db
 from bot.db import Database
 from bot.messages import Option
-from bot.timeutil import to_db
 
 CALLBACK_LIMIT = 64
 TOKEN_MARK = "~"

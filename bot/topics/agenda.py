@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from bot.clock import local
 from bot.i18n import text
 from bot.sheets import csv_cell
-from bot.timeutil import local
 from bot.topics.service import Topic
 
 FORMATS = ("md", "csv", "json")

@@ -11,10 +11,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from bot.cli import UsageError, with_app
+from bot.clock import local
 from bot.i18n import text
 from bot.parsing import InputError
 from bot.roles import Role
-from bot.timeutil import local
 from bot.topics.agenda import FORMATS, Agenda, render
 from bot.topics.committees import CommitteeError, TopicCommittee, TopicCommittees
 from bot.topics.reviews import TopicReviews

@@ -5,9 +5,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from bot.clock import Clock
+from bot.clock import Clock, to_db
 from bot.db import Database
-from bot.timeutil import to_db
 
 
 class CommitteeError(Exception):

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bot.clock import Clock
+from bot.clock import Clock, to_db
 from bot.db import Database, Tx
 from bot.i18n import text
 from bot.messages import Option
 from bot.notify import Notifier
 from bot.roles import allows
-from bot.timeutil import to_db
 from bot.topics.service import (
     OPEN,
     REVIEWER,

@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.chats import ChatRepo, Tag
-from bot.clock import Clock
+from bot.clock import Clock, from_db, to_db
 from bot.db import Database, Tx
 from bot.i18n import LANGUAGES, text
 from bot.messages import Attachment, FileRef, Option, Reply
 from bot.notify import Notifier
 from bot.parsing import InputError, normalise, parse_datetime
 from bot.roles import Role, allows
-from bot.timeutil import from_db, to_db
 from bot.users import User
 
 if TYPE_CHECKING:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.app import App
+from bot.clock import to_db
 from bot.messages import Reply
 from bot.platforms.base import ChatUnreachable
-from bot.timeutil import to_db
 
 
 class Crash(BaseException):

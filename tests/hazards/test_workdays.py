@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import workdays
-from bot.workdays import is_workday, working_time_before
+from bot.hazards import workdays
+from bot.hazards.workdays import is_workday, working_time_before
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
