@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock, to_db
-from bot.db import Database
+from bot.db import Database, DatabaseBusy
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +197,12 @@ class InboxWorker:
                 return
             except asyncio.CancelledError:
                 raise
+            except DatabaseBusy:
+                # Another process holds the database: not this update's fault, so it is never
+                # set aside for it; it waits its turn however long the lock is held.
+                log.warning("%s: database busy; update %s waits", self._platform, received.id)
+                await self._sleep(self._pauses[0] if self._pauses else 1.0)
+                continue
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 log.exception("%s: handling update %s failed", self._platform, received.id)

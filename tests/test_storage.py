@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database, Migration, SchemaTooNew, backup, bundled_migrations, split_statements
+from bot.db import (
+    BUSY_TIMEOUT_MS,
+    Database,
+    DatabaseBusy,
+    Migration,
+    SchemaTooNew,
+    backup,
+    bundled_migrations,
+    split_statements,
+)
 from tests.conftest import PY, juwei_env
 
 
@@ -98,3 +107,46 @@ def test_migrate_and_backup_commands(tmp_path: Path) -> None:
     assert rows.fetchone() == (3,)
     again = run("backup", str(tmp_path / "b.db"))
     assert again.returncode == 2 and "已存在" in again.stderr
+
+
+async def test_statements_and_nested_transactions_join_the_open_one(tmp_path: Path) -> None:
+    """Inside transaction(), everything the task runs is part of it; a nested failure undoes
+    only its own statements; listeners hear of the work only after the outer commit."""
+    async with Database(tmp_path / "t.db") as db:
+        await db.execute("CREATE TABLE t (v TEXT)")
+        heard: list[str] = []
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as tx:
+                await db.execute("INSERT INTO t VALUES ('outer')")  # joins, no second lock
+                with pytest.raises(ValueError):
+                    async with db.transaction():
+                        await db.execute("INSERT INTO t VALUES ('inner')")
+                        raise ValueError("the inner step fails")
+                assert await db.scalar("SELECT group_concat(v) FROM t") == "outer"
+                tx.after_commit(lambda: heard.append("committed"))
+                raise RuntimeError("the whole answer fails")
+        assert await db.scalar("SELECT COUNT(*) FROM t") == 0 and heard == []
+        async with db.transaction() as tx:
+            await db.execute("INSERT INTO t VALUES ('kept')")
+            tx.after_commit(lambda: heard.append("committed"))
+            assert heard == []
+        assert heard == ["committed"]
+
+
+async def test_a_write_waits_only_as_long_as_asked_for_a_database_another_process_holds(
+    tmp_path: Path,
+) -> None:
+    async with Database(tmp_path / "t.db") as db:
+        await db.execute("CREATE TABLE t (v TEXT)")
+        holder = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(DatabaseBusy):
+                async with db.transaction(wait_at_most=0.1):
+                    pass
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        async with db.transaction(wait_at_most=0.1):  # free again; the busy timeout is restored
+            await db.execute("INSERT INTO t VALUES ('x')")
+        assert await db.scalar("PRAGMA busy_timeout") == BUSY_TIMEOUT_MS
