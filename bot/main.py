@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 from bot.app import App
 from bot.cli import UsageError, committee_ids, with_app
-from bot.db import SchemaTooNew, backup
+from bot.db import DatabaseUnusable, SchemaTooNew, backup
 from bot.demo import load_demo_data
 from bot.events import cli as cli_events
 from bot.faq import cli as cli_faq
@@ -90,6 +91,8 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         await asyncio.to_thread(backup, settings.db_path, args.path)
     except FileExistsError as exc:
         raise UsageError(f"{args.path} 已存在，不会覆盖 (already exists)") from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseUnusable(settings.db_path, exc) from None
     print(f"已备份到 {args.path}")
     return 0
 
@@ -185,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command: Command = args.func
         return asyncio.run(command(args, settings))
-    except (UsageError, SchemaTooNew) as exc:
+    except (UsageError, SchemaTooNew, DatabaseUnusable) as exc:
         print(f"juwei: {exc}", file=sys.stderr)
         return 2
     except SettingsError as exc:
