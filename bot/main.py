@@ -168,6 +168,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Libraries that log personal data below WARNING: aiosqlite every SQL statement with its
+# parameters (names, phones, descriptions), python-telegram-bot and httpx/httpcore every
+# update and request body. juwei's own loggers never log what people wrote.
+CHATTY_LIBRARIES = ("aiosqlite", "telegram", "httpx", "httpcore", "hpack", "uvicorn.access")
+
+
+def configure_logging(level: int | str) -> None:
+    """The one place logging is set up: juwei at the chosen level, chatty libraries at WARNING."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -180,11 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"juwei: 配置错误 (invalid setting) {exc}", file=sys.stderr)
         return 2
     quiet = args.command in ("console", "run") and not settings.configured_platforms
-    logging.basicConfig(
-        level=logging.WARNING if quiet else settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(logging.WARNING if quiet else settings.log_level)
     try:
         command: Command = args.func
         return asyncio.run(command(args, settings))
