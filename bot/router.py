@@ -17,7 +17,7 @@ from bot.conversation_store import Key
 from bot.i18n import pick_language, text
 from bot.menus import MenuMemory
 from bot.messages import Address, ChatKind, Incoming, Link, Reply
-from bot.parsing import normalise
+from bot.parsing import clean_incoming, normalise
 from bot.roles import Role, allows
 from conversations.engine import Engine
 from conversations.steps import Flow
@@ -86,6 +86,7 @@ class Router:
         return Context(self.app, incoming, user, lang, router=self)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        incoming = clean_incoming(incoming)
         try:
             ctx = await self.context(incoming)
         except Exception:

@@ -15,8 +15,10 @@ from bot.parsing import (
     match_option,
     normalise,
     parse_datetime,
+    parse_id,
     parse_int,
     parse_phone,
+    strip_controls,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -479,3 +481,32 @@ def test_match_option_by_number_returns_the_numbered_option(
 def test_match_option_returns_an_offered_option_or_none(options: list[Option], text: str) -> None:
     matched = match_option(text, options)
     assert matched is None or any(matched is option for option in options)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("楼道\x1b[31m堆物\x1b[0m", "楼道堆物"),
+        ("响铃\x07了\x00", "响铃了"),
+        ("标题\x1b]0;hacked\x07完", "标题完"),
+        ("第一行\r\n第二行\t制表", "第一行\n第二行\t制表"),
+        ("删除\x7f与\x9b31m", "删除与31m"),
+    ],
+)
+def test_strip_controls_keeps_only_what_people_read(typed: str, kept: str) -> None:
+    assert strip_controls(typed) == kept
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("12", 12), ("#12", 12), ("１２", 12), (" 7 ", 7), ("9223372036854775807", 2**63 - 1)],
+)
+def test_parse_id_reads_plain_and_full_width_digits(typed: str, value: int) -> None:
+    assert parse_id(typed) == value
+
+
+@pytest.mark.parametrize(
+    "typed", ["²", "ev²", "9223372036854775808", "9" * 40, "0", "-1", "1.5", "", "十二"]
+)
+def test_parse_id_refuses_superscripts_overflow_and_words(typed: str) -> None:
+    assert parse_id(typed) is None

@@ -19,6 +19,7 @@ from bot.events.service import Events
 from bot.i18n import text
 from bot.messages import Address
 from bot.parsing import InputError, parse_datetime
+from bot.sheets import append_row, csv_cell
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -102,7 +103,7 @@ def roster_csv(roster: Roster, tz: ZoneInfo) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(ROSTER_COLUMNS)
-    writer.writerows(roster_rows(roster, tz))
+    writer.writerows([csv_cell(v) for v in row] for row in roster_rows(roster, tz))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read the Chinese names
 
 
@@ -113,10 +114,12 @@ def roster_xlsx(roster: Roster, tz: ZoneInfo) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = f"#{roster.event.id}"
-    sheet.append([roster.event.title, _local_iso(roster.event.starts_at, tz), roster.event.place])
-    sheet.append(list(ROSTER_COLUMNS))
+    append_row(
+        sheet, [roster.event.title, _local_iso(roster.event.starts_at, tz), roster.event.place]
+    )
+    append_row(sheet, ROSTER_COLUMNS)
     for row in roster_rows(roster, tz):
-        sheet.append(row)
+        append_row(sheet, row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

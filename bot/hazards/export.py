@@ -21,7 +21,7 @@ from bot.hazards.model import Report
 from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
 from bot.i18n import text
-from bot.sheets import csv_cell
+from bot.sheets import append_row, csv_cell
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -104,18 +104,16 @@ def write_xlsx(
     ws = book.active
     assert ws is not None
     ws.title = sheet
-    ws.append(headers)
+    append_row(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
     for column in ws.iter_cols(min_row=2):
         for cell in column:
             if isinstance(cell.value, datetime):
                 cell.number_format = DATE_FORMAT
-            elif cell.data_type == "f":
-                cell.data_type = "s"  # typed text starting with "=": never a live formula
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
