@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from bot.conversation_store import Key
 from bot.db import Database
 from bot.messages import Option
-from bot.parsing import normalise
+from bot.parsing import normalise, parse_id
 from bot.timeutil import from_db, to_db
 
 MENU_LIFETIME = timedelta(minutes=30)
@@ -48,6 +48,7 @@ class MenuMemory:
             return None
         options = [Option(label, value) for label, value in json.loads(row["options"])]
         said = normalise(typed)
-        if said.isdigit() and 1 <= int(said) <= len(options):
-            return options[int(said) - 1].value
+        number = parse_id(said)
+        if number is not None and number <= len(options):
+            return options[number - 1].value
         return next((o.value for o in options if normalise(o.label) == said), None)

@@ -19,7 +19,7 @@ from bot.hazards.model import Category, Department, HazardError, Photo, Status
 from bot.hazards.repo import NewReport
 from bot.hazards.service import HazardService
 from bot.messages import Option, Reply
-from bot.parsing import InputError
+from bot.parsing import InputError, parse_id
 from bot.roles import Role
 from bot.timeutil import local
 from conversations.steps import Answers, Choice, Flow, Photos, Place, Step, Text, fixed
@@ -208,6 +208,7 @@ SAME_FLOW = Flow(
 
 # -- Moving a hazard report along, from its card's buttons: staff (and directors, to 已整改) give
 
+
 class MoveAnswers(BaseModel):
     report: int
     target: Status
@@ -217,13 +218,9 @@ class MoveAnswers(BaseModel):
     note: str | None = None
 
 
-def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
-
-
 async def move_begin(ctx: Context, args: tuple[str, ...]) -> dict[str, object] | None:
     """``(report id, target status)``: refuses unless this person may make that move now."""
-    report_id = _int(args[0]) if args else None
+    report_id = parse_id(args[0]) if args else None
     codes = {s.value for s in Status}
     target = Status(args[1]) if len(args) > 1 and args[1] in codes else None
     service = HazardService.of(ctx.app)
@@ -320,7 +317,7 @@ class ReopenAnswers(BaseModel):
 
 async def reopen_begin(ctx: Context, args: tuple[str, ...]) -> dict[str, object] | None:
     """Only the reporter of a report waiting for their answer may reopen it."""
-    report_id = _int(args[0]) if args else None
+    report_id = parse_id(args[0]) if args else None
     try:
         report = await HazardService.of(ctx.app).check_reporter(ctx.user, report_id or 0)
     except HazardError as exc:

@@ -19,7 +19,7 @@ from bot.notices.delivery import fan_out, render, send_time
 from bot.notices.meetings import MeetingService
 from bot.notices.repo import Draft, Kind, NoticeRepo, Targets
 from bot.notices.schedule import Now
-from bot.parsing import InputError
+from bot.parsing import InputError, parse_id
 from bot.roles import Role
 from bot.timeutil import from_db, local
 from conversations.steps import Answers, Choice, Flow, Photos, Step, Text, When, fixed
@@ -200,6 +200,7 @@ BROADCAST_FLOW = Flow(
 
 # -- /meeting (会议通知): title, time, place, which groups → announced now, reminded 1 day and
 
+
 class MeetingAnswers(BaseModel):
     title: str
     when: str  # UTC ISO, as the When step stores it
@@ -255,7 +256,7 @@ class RescheduleAnswers(BaseModel):
 
 async def begin_reschedule(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | None:
     """``/reschedule 3``: the meeting to move must exist and not be cancelled."""
-    meeting_id = int(args[0]) if args and args[0].isdigit() else None
+    meeting_id = parse_id(args[0]) if args else None
     meeting = await MeetingService(ctx.app).get(meeting_id) if meeting_id else None
     if meeting is None or meeting.cancelled:
         ctx.say("notices.meeting.not_found")

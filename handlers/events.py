@@ -7,6 +7,7 @@ from bot.context import Context
 from bot.events.model import Event, EventStatus, Outcome, Result, Roster
 from bot.events.service import Events
 from bot.messages import Option
+from bot.parsing import parse_id
 from bot.timeutil import local
 from handlers.admin import committees_and_tags
 
@@ -15,9 +16,7 @@ MAX_CHECKIN_BUTTONS = 20
 
 def _event_id(ctx: Context) -> int | None:
     args = ctx.incoming.args
-    if args and args[0].lstrip("#").isdigit():
-        return int(args[0].lstrip("#"))
-    return None
+    return parse_id(args[0]) if args else None
 
 
 async def _known_event(ctx: Context, usage: str) -> Event | None:
@@ -139,8 +138,8 @@ async def roster(ctx: Context) -> None:
 async def roster_action(ctx: Context) -> None:
     """The button of an event in /roster's list."""
     value = (ctx.incoming.choice or "").partition(":")[2]
-    if value.isdigit():
-        await show_roster(ctx, int(value))
+    if (event_id := parse_id(value)) is not None:
+        await show_roster(ctx, event_id)
     else:
         ctx.say("router.stale_button")
 
@@ -168,7 +167,8 @@ async def checkin_action(ctx: Context) -> None:
     """A check-in button of the roster."""
     value = (ctx.incoming.choice or "").partition(":")[2]
     service = Events.of(ctx.app)
-    code = await service.code_of(int(value)) if value.isdigit() else None
+    signup_id = parse_id(value)
+    code = await service.code_of(signup_id) if signup_id is not None else None
     if code is None:
         ctx.say("router.stale_button")
         return
