@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.app import App
+from bot.chats import Tag
 from bot.context import Context
 from bot.conversation_store import Key
 from bot.i18n import pick_language, text
@@ -43,6 +44,7 @@ class Command:
     heard_in_groups: bool = False  # its aliases count in groups unaddressed (收到 under a notice)
     payload: str | None = None  # deep-link name: /start <payload>_<arg>
     in_menu: bool = True
+    private: bool = False  # shows residents' names, phones or reports: answered only in private
 
     @property
     def needs(self) -> Role:
@@ -56,6 +58,9 @@ class Action:
     prefix: str
     handler: Handler
     role: Role = Role.RESIDENT
+    # A staff tool's button: pressed in a group other than a staff group (where the reports
+    # are announced, without names), it only points to this command in the private chat.
+    private: str | None = None
 
 
 class Router:
@@ -118,8 +123,7 @@ class Router:
         msg = ctx.incoming
         action = self.actions.get(msg.choice.partition(":")[0]) if msg.choice else None
         if action is not None:  # a card's button works whether or not a form is open
-            if self.permitted(ctx, action.role):
-                await action.handler(ctx)
+            await self._press(ctx, action)
             return
         if (msg.command is None or msg.command in FLOW_CONTROLS) and await self.engine.handle(ctx):
             return
@@ -128,8 +132,8 @@ class Router:
         if addressed and msg.text is not None and (pressed := await self._typed_button(ctx)):
             ctx.incoming = msg = replace(msg, text=None, choice=pressed)
             action = self.actions.get(pressed.partition(":")[0])
-            if action is not None and self.permitted(ctx, action.role):
-                await action.handler(ctx)
+            if action is not None:
+                await self._press(ctx, action)
             return
         if msg.command is not None:
             await self._command(ctx, msg.command, msg.args)
@@ -147,6 +151,19 @@ class Router:
             await self.fallback(ctx)
         else:
             ctx.say("router.not_understood")
+
+    async def _press(self, ctx: Context, action: Action) -> None:
+        if not self.permitted(ctx, action.role):
+            return
+        if action.private is not None and ctx.chat.is_group and not await self._staff_only(ctx):
+            self._private_tool(ctx, self.commands[action.private], ())
+            return
+        await action.handler(ctx)
+
+    async def _staff_only(self, ctx: Context) -> bool:
+        """A group tagged for staff and not for residents."""
+        record = await self.app.chats.find(ctx.chat.address)
+        return record is not None and Tag.STAFF in record.tags and Tag.RESIDENTS not in record.tags
 
     async def _command(self, ctx: Context, name: str, args: tuple[str, ...]) -> None:
         if name == "start" and args:
@@ -200,13 +217,38 @@ class Router:
                 self._move_to_private(ctx, command, args)
                 return
             await self.engine.start(ctx, flow, args)
+        elif command.private and ctx.chat.is_group:
+            self._private_tool(ctx, command, args)
         elif command.handler is not None:
+            # A deep link (/start reports_YH-…) hands the command its own arguments.
+            if args != ctx.incoming.args:
+                ctx.incoming = replace(ctx.incoming, args=args)
             await command.handler(ctx)
+
+    def _link(self, ctx: Context, command: Command, args: tuple[str, ...]) -> str | None:
+        """A deep link into the private chat at this command: with its arguments where the
+        platform's links can carry them, else the command alone."""
+        name = command.payload or command.name
+        url = self.app.deep_link(ctx.chat.platform, "_".join((name, *args))) if args else None
+        return url or self.app.deep_link(ctx.chat.platform, name)
+
+    def _private_tool(self, ctx: Context, command: Command, args: tuple[str, ...]) -> None:
+        """A staff tool showing personal data, used in a group (where people join and leave):
+        nothing of it is shown there, only the way into the private chat."""
+        url = self._link(ctx, command, args)
+        typed = " ".join((f"/{command.name}", *args))
+        if url:
+            ctx.say(
+                "router.private_tool",
+                command=typed,
+                links=[Link(ctx.t("router.open_private"), url)],
+            )
+        else:
+            ctx.say("router.private_tool_manual", command=typed)
 
     def _move_to_private(self, ctx: Context, command: Command, args: tuple[str, ...]) -> None:
         """Personal data is never asked for in a group: point to the private chat instead."""
-        payload = "_".join((command.payload or command.name, *args))
-        url = self.app.deep_link(ctx.chat.platform, payload)
+        url = self._link(ctx, command, args)
         title = ctx.t(command.flow.title) if command.flow else command.name
         if url:
             ctx.say(

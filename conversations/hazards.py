@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from bot.context import Context
 from bot.hazards import repo
-from bot.hazards.model import Category, Department, HazardError, Photo, Status
+from bot.hazards.model import Category, Department, HazardError, Photo, Status, may_view
 from bot.hazards.repo import NewReport
 from bot.hazards.service import HazardService
 from bot.messages import Option, Reply
@@ -225,7 +225,8 @@ async def move_begin(ctx: Context, args: tuple[str, ...]) -> dict[str, object] |
     target = Status(args[1]) if len(args) > 1 and args[1] in codes else None
     service = HazardService.of(ctx.app)
     report = await service.get(report_id) if report_id is not None else None
-    if report is None or target is None:
+    # Another committee's report is "not found", as on its card: not even its reference shows.
+    if report is None or target is None or not may_view(ctx.user, report):
         ctx.say("hazard.not_found", ref=args[0] if args else "")
         return None
     if target not in service.targets(ctx.user, report):

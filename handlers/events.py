@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.chats import Tag
 from bot.context import Context
 from bot.events.model import Event, EventStatus, Outcome, Result, Roster
 from bot.events.service import Events
@@ -30,15 +29,8 @@ async def _known_event(ctx: Context, usage: str) -> Event | None:
     return event
 
 
-async def may_see_names(ctx: Context) -> bool:
-    """Names and check-in codes are shown in a private chat or a staff group, nowhere else."""
-    if not ctx.chat.is_group:
-        return True
-    record = await ctx.app.chats.find(ctx.chat.address)
-    return record is not None and Tag.STAFF in record.tags
-
-
-def roster_text(ctx: Context, roster: Roster, *, names: bool = True) -> str:
+def roster_text(ctx: Context, roster: Roster) -> str:
+    """The roster with names and check-in codes: the router shows it only in a private chat."""
     event = roster.event
     lines = [ctx.t("events.roster.header", id=event.id, title=event.title)]
     lines.append(ctx.t("events.roster.when", when=local(event.starts_at, ctx.app.tz)))
@@ -58,9 +50,6 @@ def roster_text(ctx: Context, roster: Roster, *, names: bool = True) -> str:
             checked_in=roster.checked_in,
         )
     )
-    if not names:
-        lines.append(ctx.t("events.roster.names_in_private"))
-        return "\n".join(lines)
     if roster.confirmed:
         lines.append(ctx.t("events.roster.confirmed_title"))
     for n, line in enumerate(roster.confirmed, 1):
@@ -94,15 +83,14 @@ async def show_roster(ctx: Context, event_id: int) -> None:
     if roster is None:
         ctx.say("events.outcome.no_event")
         return
-    names = await may_see_names(ctx)
     buttons = [
         Option(
             ctx.t("events.roster.checkin_button", name=line.signup.name), f"evci:{line.signup.id}"
         )
         for line in roster.confirmed
-        if names and line.signup.checked_in_at is None
+        if line.signup.checked_in_at is None
     ][:MAX_CHECKIN_BUTTONS]
-    ctx.say("events.roster.body", body=roster_text(ctx, roster, names=names), options=buttons)
+    ctx.say("events.roster.body", body=roster_text(ctx, roster), options=buttons)
 
 
 async def roster(ctx: Context) -> None:
@@ -145,12 +133,16 @@ async def roster_action(ctx: Context) -> None:
 
 
 def say_checkin(ctx: Context, result: Result) -> None:
+    """The answer at the door; in a group (/checkin typed there) without the person's name."""
     signup, event = result.signup, result.event
+    grouped = ".group" if ctx.chat.is_group else ""
     if result.outcome is Outcome.CONFIRMED and signup is not None and event is not None:
-        ctx.say("events.checkin.done", name=signup.name, party=signup.party, title=event.title)
+        ctx.say(
+            f"events.checkin.done{grouped}", name=signup.name, party=signup.party, title=event.title
+        )
     elif result.outcome is Outcome.ALREADY and signup is not None and signup.checked_in_at:
         at = local(signup.checked_in_at, ctx.app.tz)[11:]
-        ctx.say("events.checkin.already", name=signup.name, at=at)
+        ctx.say(f"events.checkin.already{grouped}", name=signup.name, at=at)
     else:
         ctx.say(f"events.checkin.{result.outcome.value}")
 
