@@ -33,6 +33,8 @@ class WeComRobotSettings(BaseModel):
         if not value.get_secret_value().strip():
             raise ValueError("a robot needs its webhook key")
         return value
+
+
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -216,6 +218,10 @@ class Settings(BaseSettings):
             ("wecom", self.wecom_enabled),
         )
         return [name for name, on in enabled if on]
+
+    def reachable_platforms(self, *, console: bool) -> frozenset[str]:
+        """The configured platforms, and the console where one runs (it needs no settings)."""
+        return frozenset(self.configured_platforms) | ({"console"} if console else set())
 
 
 class SettingsError(Exception):

@@ -29,7 +29,7 @@ YES, NO = "yes", "no"
 
 async def target_options(ctx: Context, answers: Answers) -> Sequence[Option]:
     """Who can be reached, each with how many chats that is."""
-    groups = await ctx.app.chats.groups()
+    groups = [g for g in await ctx.app.chats.groups() if g.platform in ctx.app.platforms]
 
     def count(targets: Targets) -> int:
         if targets.everyone:
@@ -98,7 +98,7 @@ def _preview_after(name: str) -> Callable[[Context, Answers, Any], Awaitable[Non
             {k: v for k, v in complete.items() if not k.startswith("__")}
         )
         draft = _draft(ctx, model, None)
-        chats = [c for c in await draft.targets.chats(ctx.app.chats) if c.active]
+        chats = [c for c in await draft.targets.chats(ctx.app.chats, ctx.app.platforms) if c.active]
         now = ctx.app.clock.now()
         held = sum(send_time(ctx.app, c, urgent=draft.urgent, now=now) > now for c in chats)
         ctx.say("notices.broadcast.preview", count=len(chats))
@@ -116,7 +116,9 @@ def _preview_after(name: str) -> Callable[[Context, Answers, Any], Awaitable[Non
 
 async def check_chats(ctx: Context, answers: Answers, value: Any) -> None:
     """The chosen targets reach at least one chat the bot is in."""
-    if not [c for c in await Targets.parse(value).chats(ctx.app.chats) if c.active]:
+    if not [
+        c for c in await Targets.parse(value).chats(ctx.app.chats, ctx.app.platforms) if c.active
+    ]:
         raise InputError("notices.broadcast.no_chats")
 
 
