@@ -95,7 +95,7 @@ async def reports(ctx: Context) -> None:
         if report is None:
             ctx.say("hazard.not_found", ref=args[0])
         else:
-            await show_card(ctx, report.id)
+            await show_card(ctx, report.id, asked=args[0])
         return
     query = await _parse_words(ctx, args)
     if query is not None:
@@ -128,11 +128,12 @@ async def show_list(ctx: Context, query: ListQuery) -> None:
     ctx.reply(Reply("\n".join(lines), tuple(options)))
 
 
-async def show_card(ctx: Context, report_id: int) -> None:
+async def show_card(ctx: Context, report_id: int, *, asked: str | None = None) -> None:
+    """The card; ``asked`` is the reference as typed, said back when it is not theirs to see."""
     service = HazardService.of(ctx.app)
     report = await service.get(report_id)
     if report is None or not may_view(ctx.user, report):
-        ctx.say("hazard.not_found", ref=str(report_id))
+        ctx.say("hazard.not_found", ref=asked or str(report_id))
         return
     reporter = None
     # Never in a group, even a staff one: people join and leave groups.

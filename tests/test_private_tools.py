@@ -90,3 +90,5 @@ async def test_a_director_cannot_move_or_see_another_committees_report(app: App,
     pressed = shown(await other.press(f"hz:resolved:{report_id}"))
     assert typed == pressed == card == f"没有找到隐患报告 {report_id}。"
     assert ref not in typed + pressed
+    by_ref = shown(await other.send(f"/reports {ref}"))  # as for a reference that does not exist
+    assert by_ref == f"没有找到隐患报告 {ref}。" and ADDRESS not in by_ref
