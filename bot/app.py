@@ -37,6 +37,8 @@ class App:
     conversations: ConversationStore
     media: MediaStore
     deep_linkers: dict[str, DeepLinker] = field(default_factory=dict)
+    # The platforms whose chats this process's deployment reaches: broadcasts count only these.
+    platforms: frozenset[str] = frozenset()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -49,9 +51,17 @@ class App:
 
     @classmethod
     async def open(
-        cls, settings: Settings, clock: Clock | None = None, *, demo: bool = False
+        cls,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        demo: bool = False,
+        console: bool = True,
     ) -> App:
-        """Open the database, apply migrations, seed the first admins (and demo data if asked)."""
+        """Open the database, apply migrations, seed the first admins (and demo data if asked).
+
+        ``console``: the console's chats are reached (a console or a CLI command, whose
+        messages a console shows when it next runs); ``juwei run`` with a platform says no."""
         clock = clock or SystemClock()
         db = Database(settings.db_path)
         await db.open()
@@ -73,6 +83,7 @@ class App:
             notifier=Notifier(outbox, settings.default_language),
             conversations=ConversationStore(db),
             media=MediaStore(settings.media_dir),
+            platforms=settings.reachable_platforms(console=console),
         )
         await app.seed_admins()
         if demo:

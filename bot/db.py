@@ -40,6 +40,14 @@ class DatabaseBusy(Exception):
     """The database could not take a write in the time allowed (another process holds it)."""
 
 
+class DatabaseUnusable(Exception):
+    """The database file cannot be opened or written: a folder, a file that is not SQLite,
+    a read-only file, a path under a file."""
+
+    def __init__(self, path: Path, reason: object) -> None:
+        super().__init__(f"数据库 {path} 无法使用 (cannot use the database): {reason}")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -127,7 +135,7 @@ class Database:
         self._ambient: ContextVar[Tx | None] = ContextVar(f"tx-{id(self)}", default=None)
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(probe, self.path)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -298,6 +306,29 @@ class Database:
                 )
             applied.append(migration)
         return applied
+
+
+def probe(path: Path) -> None:
+    """Prove the file is a writable SQLite database, or raise DatabaseUnusable.
+
+    Done with plain sqlite3 before aiosqlite connects: a failed aiosqlite connection leaves
+    its thread running, and the process would never exit.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseUnusable(path, exc) from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Writing the header's user_version is the cheapest write: a read-only file fails
+        # here, once, instead of at a person's first message.
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.execute(f"PRAGMA user_version = {version}")
+    except sqlite3.Error as exc:
+        raise DatabaseUnusable(path, exc) from None
+    finally:
+        conn.close()
 
 
 def backup(source: Path, target: Path) -> None:

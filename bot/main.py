@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 from bot.app import App
 from bot.cli import Parser, UsageError, committee_ids, with_app
-from bot.db import SchemaTooNew, backup
+from bot.db import DatabaseUnusable, SchemaTooNew, backup
 from bot.demo import load_demo_data
 from bot.events import cli as cli_events
 from bot.faq import cli as cli_faq
@@ -98,6 +99,8 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         await asyncio.to_thread(backup, settings.db_path, args.path)
     except FileExistsError as exc:
         raise UsageError(f"{args.path} 已存在，不会覆盖 (already exists)") from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseUnusable(settings.db_path, exc) from None
     copied = await asyncio.to_thread(MediaStore(settings.media_dir).copy_to, media_copy)
     print(f"已备份到 {args.path}，照片等文件 {copied} 个备份到 {media_copy}")
     return 0
@@ -189,6 +192,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Libraries that log personal data below WARNING: aiosqlite every SQL statement with its
+# parameters (names, phones, descriptions), python-telegram-bot and httpx/httpcore every
+# update and request body. juwei's own loggers never log what people wrote.
+CHATTY_LIBRARIES = ("aiosqlite", "telegram", "httpx", "httpcore", "hpack", "uvicorn.access")
+
+
+def configure_logging(level: int | str) -> None:
+    """The one place logging is set up: juwei at the chosen level, chatty libraries at WARNING."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -201,15 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"juwei: 配置错误 (invalid setting) {exc}", file=sys.stderr)
         return 2
     quiet = args.command in ("console", "run") and not settings.configured_platforms
-    logging.basicConfig(
-        level=logging.WARNING if quiet else settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(logging.WARNING if quiet else settings.log_level)
     try:
         command: Command = args.func
         return asyncio.run(command(args, settings))
-    except (UsageError, SchemaTooNew) as exc:
+    except (UsageError, SchemaTooNew, DatabaseUnusable) as exc:
         print(f"juwei: {exc}", file=sys.stderr)
         return 2
     except SettingsError as exc:

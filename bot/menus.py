@@ -18,7 +18,7 @@ from bot.clock import from_db, to_db
 from bot.conversation_store import Key
 from bot.db import Database
 from bot.messages import Option
-from bot.parsing import normalise
+from bot.parsing import normalise, parse_id
 
 MENU_LIFETIME = timedelta(minutes=30)
 PENDING_KEPT = 20  # unanswered questions kept per person; older ones are dropped
@@ -33,9 +33,8 @@ def _load(raw: str) -> list[Option]:
 
 
 def _by_number(options: Sequence[Option], said: str) -> str | None:
-    if said.isdigit() and 1 <= int(said) <= len(options):
-        return options[int(said) - 1].value
-    return None
+    number = parse_id(said)
+    return options[number - 1].value if number is not None and number <= len(options) else None
 
 
 def _by_label(options: Sequence[Option], said: str) -> str | None:

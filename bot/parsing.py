@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator
 
-from bot.messages import Option
+from bot.messages import Incoming, Option
 
 
 class InputError(ValueError):
@@ -35,6 +35,61 @@ class InputError(ValueError):
 def normalise(text: str) -> str:
     """Fold the ways one answer can be typed: full-width forms, spacing, letter case."""
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+# --- what people type, on its way in -------------------------------------------------------------
+
+# ANSI/VT escape sequences (CSI ``ESC [ … letter``, OSC ``ESC ] … BEL``, two-byte ``ESC x``), then
+# any other control character but newline and tab: C0, DEL and C1. They colour or move a staff
+# terminal, and openpyxl refuses them in a spreadsheet cell.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """Typed text without escape sequences and control characters; line breaks become \\n."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def clean_incoming(msg: Incoming) -> Incoming:
+    """Everything a person typed in one message, stripped of control characters: the one place
+    on the way in, so nothing stored, shown or exported carries them."""
+    args = tuple(a for a in map(strip_controls, msg.args) if a)
+    text = strip_controls(msg.text) if msg.text is not None else None
+    choice = strip_controls(msg.choice) if msg.choice is not None else None
+    reply_to = strip_controls(msg.reply_to_text) if msg.reply_to_text is not None else None
+    location = msg.location
+    if location is not None and location.label:
+        location = replace(location, label=strip_controls(location.label))
+    command = strip_controls(msg.command) if msg.command is not None else None
+    return replace(
+        msg,
+        command=command,
+        chat=replace(msg.chat, title=strip_controls(msg.chat.title)),
+        user=replace(msg.user, name=strip_controls(msg.user.name)),
+        text=text,
+        args=args,
+        choice=choice,
+        location=location,
+        reply_to_text=reply_to,
+    )
+
+
+# --- ids typed in commands and links --------------------------------------------------------------
+
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger one overflows the query
+
+
+def parse_id(text: str) -> int | None:
+    """A row id as people type it after a command (``12``, ``#12``, ``１２``); None for anything
+    else, e.g. ``²`` (a digit to ``str.isdigit``) or a number past SQLite's integers."""
+    digits = text.strip().removeprefix("#").removeprefix("＃")
+    # isdecimal, not isdigit: int() reads full-width digits but raises on superscripts.
+    if not digits.isdecimal() or len(digits) > 19:
+        return None
+    value = int(digits)
+    return value if 0 < value <= MAX_ID else None
 
 
 # --- Chinese numerals -------------------------------------------------------------------------

@@ -48,7 +48,12 @@ COMMANDS: list[Command] = [
     Command("help", "help.help", start.help_, aliases=("帮助", "菜单", "help")),
     # -- directors and staff ------------------------------------------------------------------
     Command(
-        "reports", "hazard.help.reports", hazards.reports, role=Role.DIRECTOR, aliases=("隐患列表",)
+        "reports",
+        "hazard.help.reports",
+        hazards.reports,
+        role=Role.DIRECTOR,
+        aliases=("隐患列表",),
+        private=True,
     ),
     Command("report_update", "hazard.help.reports", flow=hazard_flows.MOVE_FLOW, in_menu=False),
     Command("report_reopen", "hazard.help.report", flow=hazard_flows.REOPEN_FLOW, in_menu=False),
@@ -56,7 +61,7 @@ COMMANDS: list[Command] = [
     Command("review", "topics.help.review", flow=topic_flows.REVIEW_FLOW, aliases=("审议议题",)),
     Command("answer", "help.answer", faq.answer_handover, role=Role.STAFF),
     Command("newevent", "help.newevent", flow=event_flows.NEW_EVENT_FLOW, aliases=("发布活动",)),
-    Command("roster", "help.roster", events.roster, role=Role.STAFF),
+    Command("roster", "help.roster", events.roster, role=Role.STAFF, private=True),
     Command("checkin", "help.checkin", events.checkin, role=Role.STAFF),
     Command("announce", "help.announce", events.announce, role=Role.STAFF),
     Command("eventmsg", "help.eventmsg", events.event_message, role=Role.STAFF),
@@ -81,7 +86,7 @@ COMMANDS: list[Command] = [
         role=Role.STAFF,
         in_menu=False,
     ),
-    Command("notices", "help.notices", notice_tools.notices, role=Role.STAFF),
+    Command("notices", "help.notices", notice_tools.notices, role=Role.STAFF, private=True),
     Command("campaign", "help.campaign", notice_tools.campaign_cmd, role=Role.STAFF),
     Command(
         "ack",
@@ -96,12 +101,12 @@ COMMANDS: list[Command] = [
 ACTIONS: list[Action] = [
     Action("lang", language.lang),
     Action("faq", faq.on_button),
-    Action("hz", hazards.on_button, Role.DIRECTOR),
+    Action("hz", hazards.on_button, Role.DIRECTOR, private="reports"),
     Action("hzok", hazards.on_verify),
     Action("tp", topics.action),
     Action("tpr", topics.review, role=Role.STAFF),
-    Action("evroster", events.roster_action, role=Role.STAFF),
-    Action("evci", events.checkin_action, role=Role.STAFF),
+    Action("evroster", events.roster_action, role=Role.STAFF, private="roster"),
+    Action("evci", events.checkin_action, role=Role.STAFF, private="roster"),
     Action("ack", notice_tools.ack_button),
     Action("meeting", notice_tools.meeting_action, role=Role.STAFF),
     Action(GO, start.go),

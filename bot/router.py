@@ -12,13 +12,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.app import App
+from bot.chats import Tag
 from bot.context import Context
 from bot.conversation_store import Key
 from bot.db import DatabaseBusy
 from bot.i18n import pick_language, text
 from bot.menus import MenuMemory
 from bot.messages import Address, ChatKind, Incoming, Link, Reply
-from bot.parsing import normalise
+from bot.parsing import clean_incoming, normalise
 from bot.roles import Role, allows
 from conversations.engine import Engine
 from conversations.steps import Flow
@@ -54,6 +55,7 @@ class Command:
     heard_in_groups: bool = False  # its aliases count in groups unaddressed (收到 under a notice)
     payload: str | None = None  # deep-link name: /start <payload>_<arg>
     in_menu: bool = True
+    private: bool = False  # shows residents' names, phones or reports: answered only in private
 
     @property
     def needs(self) -> Role:
@@ -67,6 +69,9 @@ class Action:
     prefix: str
     handler: Handler
     role: Role = Role.RESIDENT
+    # A staff tool's button: pressed in a group other than a staff group (where the reports
+    # are announced, without names), it only points to this command in the private chat.
+    private: str | None = None
 
 
 class Router:
@@ -101,6 +106,7 @@ class Router:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message. Its changes are one transaction (a savepoint of the caller's,
         inside ``answer``): a failure undoes them all and the person hears the error instead."""
+        incoming = clean_incoming(incoming)
         db = self.app.db
         wait = None if db.in_transaction else BUSY_WAIT_SECONDS
         try:
@@ -192,6 +198,21 @@ class Router:
         else:
             ctx.say("router.not_understood")
 
+    async def _press(self, ctx: Context, action: Action) -> None:
+        if not self.permitted(ctx, action.role):
+            return
+        if action.private is not None and ctx.chat.is_group and not await self._staff_only(ctx):
+            self._private_tool(ctx, self.commands[action.private], ())
+            return
+        # Pressed is answered: the question stops waiting, whatever the handler says.
+        await self.menus.settle(Engine.key(ctx), (ctx.incoming.choice or "",))
+        await action.handler(ctx)
+
+    async def _staff_only(self, ctx: Context) -> bool:
+        """A group tagged for staff and not for residents."""
+        record = await self.app.chats.find(ctx.chat.address)
+        return record is not None and Tag.STAFF in record.tags and Tag.RESIDENTS not in record.tags
+
     async def _command(self, ctx: Context, name: str, args: tuple[str, ...]) -> None:
         if name == "start" and args:
             command, args = self._deep_link(args[0])
@@ -206,12 +227,6 @@ class Router:
         elif not await self.engine.handle(ctx):  # an open flow asks to be finished first
             # No flow open, or it had timed out (the engine said so): the command runs.
             await self.run(ctx, command, args)
-
-    async def _press(self, ctx: Context, action: Action) -> None:
-        if self.permitted(ctx, action.role):
-            # Pressed is answered: the question stops waiting, whatever the handler says.
-            await self.menus.settle(Engine.key(ctx), (ctx.incoming.choice or "",))
-            await action.handler(ctx)
 
     async def _typed_button(self, ctx: Context) -> str | None:
         """Where buttons are numbered lines, a number typed outside a form presses one."""
@@ -252,13 +267,38 @@ class Router:
                 self._move_to_private(ctx, command, args)
                 return
             await self.engine.start(ctx, flow, args)
+        elif command.private and ctx.chat.is_group:
+            self._private_tool(ctx, command, args)
         elif command.handler is not None:
+            # A deep link (/start reports_YH-…) hands the command its own arguments.
+            if args != ctx.incoming.args:
+                ctx.incoming = replace(ctx.incoming, args=args)
             await command.handler(ctx)
+
+    def _link(self, ctx: Context, command: Command, args: tuple[str, ...]) -> str | None:
+        """A deep link into the private chat at this command: with its arguments where the
+        platform's links can carry them, else the command alone."""
+        name = command.payload or command.name
+        url = self.app.deep_link(ctx.chat.platform, "_".join((name, *args))) if args else None
+        return url or self.app.deep_link(ctx.chat.platform, name)
+
+    def _private_tool(self, ctx: Context, command: Command, args: tuple[str, ...]) -> None:
+        """A staff tool showing personal data, used in a group (where people join and leave):
+        nothing of it is shown there, only the way into the private chat."""
+        url = self._link(ctx, command, args)
+        typed = " ".join((f"/{command.name}", *args))
+        if url:
+            ctx.say(
+                "router.private_tool",
+                command=typed,
+                links=[Link(ctx.t("router.open_private"), url)],
+            )
+        else:
+            ctx.say("router.private_tool_manual", command=typed)
 
     def _move_to_private(self, ctx: Context, command: Command, args: tuple[str, ...]) -> None:
         """Personal data is never asked for in a group: point to the private chat instead."""
-        payload = "_".join((command.payload or command.name, *args))
-        url = self.app.deep_link(ctx.chat.platform, payload)
+        url = self._link(ctx, command, args)
         title = ctx.t(command.flow.title) if command.flow else command.name
         if url:
             ctx.say(

@@ -238,6 +238,10 @@ class Settings(BaseSettings):
         )
         return [name for name, on in enabled if on]
 
+    def reachable_platforms(self, *, console: bool) -> frozenset[str]:
+        """The configured platforms, and the console where one runs (it needs no settings)."""
+        return frozenset(self.configured_platforms) | ({"console"} if console else set())
+
 
 class SettingsError(Exception):
     """A bad setting, with one line that names it."""

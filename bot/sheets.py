@@ -2,7 +2,9 @@
 
 Every export the CLI writes goes through ``Sheet``: headers in bold and frozen, set column
 widths, times as date cells in local time, and typed text that would start a formula (WPS
-and Excel start one at = + - @) kept as text.
+and Excel start one at = + - @) kept as text. Control characters (an older database
+may hold some; they are stripped on the way in only since then) are stripped from every cell, so
+openpyxl never refuses one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.parsing import strip_controls
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 CSV_DATE_FORMAT = "%Y-%m-%d %H:%M"
@@ -24,8 +28,10 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 def csv_cell(value: object) -> object:
     """A csv value; typed text that would start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = strip_controls(value)
+        if value.startswith(FORMULA_START):
+            return "'" + value
     return value
 
 
@@ -63,12 +69,12 @@ class Sheet:
         ws = book.active
         assert ws is not None
         ws.title = _SHEET_NAME_BAD.sub(" ", self.title)[:31] or "Sheet1"
-        ws.append(self.headers)
+        ws.append([_cell(v) for v in self.headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center")
         for row in self.rows:
-            ws.append(row)
+            ws.append([_cell(v) for v in row])
         for column in ws.iter_cols(min_row=2):
             for cell in column:
                 if isinstance(cell.value, datetime):
@@ -82,3 +88,7 @@ class Sheet:
         buffer = io.BytesIO()
         book.save(buffer)
         return buffer.getvalue()
+
+
+def _cell(value: object) -> object:
+    return strip_controls(value) if isinstance(value, str) else value

@@ -18,7 +18,7 @@ from bot.conversation_store import ConversationStore, Key, State
 from bot.i18n import text
 from bot.messages import Address, Option, Reply
 from bot.outbox import Outbox
-from bot.parsing import InputError, match_option, normalise
+from bot.parsing import InputError, match_option, normalise, parse_id
 from conversations.steps import CANCEL, CONFIRM, DONE, EDIT, SKIP, Answers, Flow, Step
 
 log = logging.getLogger(__name__)
@@ -243,9 +243,10 @@ class Engine:
         said = normalise(ctx.incoming.text or "")
         own = list(await step.kind.options(ctx, state.answers))
         shown = self._with_controls(ctx, step, own)
-        if not said.isdigit() or not 1 <= int(said) <= len(shown):
+        number = parse_id(said)
+        if number is None or number > len(shown):
             return None
-        picked = shown[int(said) - 1]
+        picked = shown[number - 1]
         if picked.value in BUTTON_INTENTS:
             return BUTTON_INTENTS[picked.value]
         ctx.incoming = replace(ctx.incoming, text=None, choice=picked.value)

@@ -21,7 +21,7 @@ from bot.events.reminders import describe
 from bot.events.service import Events
 from bot.menus import command_button
 from bot.messages import Option, Reply
-from bot.parsing import ChinesePhone, InputError
+from bot.parsing import ChinesePhone, InputError, parse_id
 from bot.roles import Role
 from conversations.steps import Answers, Choice, Flow, Number, Phone, Step, Text, When, fixed
 
@@ -42,7 +42,8 @@ class Pick:
 
     @classmethod
     def decode(cls, value: str) -> Pick:
-        event_id, max_party, phone, signup_id = (int(part) for part in value.split(":"))
+        parts = [parse_id(part) or 0 for part in value.split(":")]  # 0: a forged or stale value
+        event_id, max_party, phone, signup_id = [*parts, 0, 0, 0, 0][:4]
         return cls(event_id, max_party, bool(phone), signup_id)
 
     @classmethod
@@ -168,7 +169,8 @@ async def begin_signup(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | 
             _say_none_open(ctx, await service.open_somewhere())
             return None
         return {}
-    event = await service.get(int(args[0])) if args[0].isdigit() else None
+    event_id = parse_id(args[0])
+    event = await service.get(event_id) if event_id is not None else None
     refusal = _refusal(ctx, event)
     if refusal is not None or event is None:
         say_outcome(ctx, Result(refusal or Outcome.NO_EVENT, event))

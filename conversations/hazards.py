@@ -14,11 +14,19 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bot.context import Context
-from bot.hazards.model import CATEGORY_WORDS, Category, Department, HazardError, Photo, Status
+from bot.hazards.model import (
+    CATEGORY_WORDS,
+    Category,
+    Department,
+    HazardError,
+    Photo,
+    Status,
+    may_view,
+)
 from bot.hazards.repo import NewReport
 from bot.hazards.service import HazardService
 from bot.messages import Option, Reply
-from bot.parsing import InputError
+from bot.parsing import InputError, parse_id
 from bot.roles import Role
 from conversations.steps import Answers, Choice, Flow, Photos, Place, Step, Text, YesNo, fixed
 
@@ -189,18 +197,15 @@ class MoveAnswers(BaseModel):
     note: str | None = None
 
 
-def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
-
-
 async def move_begin(ctx: Context, args: tuple[str, ...]) -> dict[str, object] | None:
     """``(report id, target status)``: refuses unless this person may make that move now."""
-    report_id = _int(args[0]) if args else None
+    report_id = parse_id(args[0]) if args else None
     codes = {s.value for s in Status}
     target = Status(args[1]) if len(args) > 1 and args[1] in codes else None
     service = HazardService.of(ctx.app)
     report = await service.get(report_id) if report_id is not None else None
-    if report is None or target is None:
+    # Another committee's report is "not found", as on its card: not even its reference shows.
+    if report is None or target is None or not may_view(ctx.user, report):
         ctx.say("hazard.not_found", ref=args[0] if args else "")
         return None
     if target not in service.targets(ctx.user, report):
@@ -292,7 +297,7 @@ class ReopenAnswers(BaseModel):
 
 async def reopen_begin(ctx: Context, args: tuple[str, ...]) -> dict[str, object] | None:
     """Only the reporter of a report waiting for their answer may reopen it."""
-    report_id = _int(args[0]) if args else None
+    report_id = parse_id(args[0]) if args else None
     try:
         report = await HazardService.of(ctx.app).check_reporter(ctx.user, report_id or 0)
     except HazardError as exc:

@@ -20,7 +20,7 @@ from bot.notices.delivery import fan_out, render, send_time
 from bot.notices.meetings import MeetingService
 from bot.notices.repo import Draft, Kind, NoticeRepo, Targets
 from bot.notices.schedule import Now
-from bot.parsing import InputError
+from bot.parsing import InputError, parse_id
 from bot.roles import Role
 from conversations.steps import Answers, Choice, Flow, Photos, Step, Text, When, fixed
 
@@ -29,7 +29,7 @@ YES, NO = "yes", "no"
 
 async def target_options(ctx: Context, answers: Answers) -> Sequence[Option]:
     """Who can be reached, each with how many chats that is."""
-    groups = await ctx.app.chats.groups()
+    groups = [g for g in await ctx.app.chats.groups() if g.platform in ctx.app.platforms]
 
     def count(targets: Targets) -> int:
         if targets.everyone:
@@ -100,7 +100,7 @@ def _preview_after(name: str) -> Callable[[Context, Answers, Any], Awaitable[Non
             {k: v for k, v in complete.items() if not k.startswith("__")}
         )
         draft = _draft(ctx, model, None)
-        chats = [c for c in await draft.targets.chats(ctx.app.chats) if c.active]
+        chats = [c for c in await draft.targets.chats(ctx.app.chats, ctx.app.platforms) if c.active]
         now = ctx.app.clock.now()
         held = sum(send_time(ctx.app, c, urgent=draft.urgent, now=now) > now for c in chats)
         ctx.say("notices.broadcast.preview", count=len(chats))
@@ -118,7 +118,9 @@ def _preview_after(name: str) -> Callable[[Context, Answers, Any], Awaitable[Non
 
 async def check_chats(ctx: Context, answers: Answers, value: Any) -> None:
     """The chosen targets reach at least one chat the bot is in."""
-    if not [c for c in await Targets.parse(value).chats(ctx.app.chats) if c.active]:
+    if not [
+        c for c in await Targets.parse(value).chats(ctx.app.chats, ctx.app.platforms) if c.active
+    ]:
         raise InputError("notices.broadcast.no_chats")
 
 
@@ -263,7 +265,7 @@ class RescheduleAnswers(BaseModel):
 
 async def begin_reschedule(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | None:
     """``/reschedule 3``: the meeting to move must exist and not be cancelled."""
-    meeting_id = int(args[0]) if args and args[0].isdigit() else None
+    meeting_id = parse_id(args[0]) if args else None
     meeting = await MeetingService(ctx.app).get(meeting_id) if meeting_id else None
     if meeting is None or meeting.cancelled:
         ctx.say("notices.meeting.not_found")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.chats import Tag
 from bot.clock import local
 from bot.context import Context
 from bot.events.model import Event, EventStatus, Outcome, Result, Roster
 from bot.events.service import Events
 from bot.messages import Option
+from bot.parsing import parse_id
 from handlers.admin import committees_and_tags
 
 MAX_CHECKIN_BUTTONS = 20
@@ -15,9 +15,7 @@ MAX_CHECKIN_BUTTONS = 20
 
 def _event_id(ctx: Context) -> int | None:
     args = ctx.incoming.args
-    if args and args[0].lstrip("#").isdigit():
-        return int(args[0].lstrip("#"))
-    return None
+    return parse_id(args[0]) if args else None
 
 
 async def _known_event(ctx: Context, usage: str) -> Event | None:
@@ -31,15 +29,8 @@ async def _known_event(ctx: Context, usage: str) -> Event | None:
     return event
 
 
-async def may_see_names(ctx: Context) -> bool:
-    """Names and check-in codes are shown in a private chat or a staff group, nowhere else."""
-    if not ctx.chat.is_group:
-        return True
-    record = await ctx.app.chats.find(ctx.chat.address)
-    return record is not None and Tag.STAFF in record.tags
-
-
-def roster_text(ctx: Context, roster: Roster, *, names: bool = True) -> str:
+def roster_text(ctx: Context, roster: Roster) -> str:
+    """The roster with names and check-in codes: the router shows it only in a private chat."""
     event = roster.event
     lines = [ctx.t("events.roster.header", id=event.id, title=event.title)]
     lines.append(ctx.t("events.roster.when", when=local(event.starts_at, ctx.app.tz)))
@@ -59,9 +50,6 @@ def roster_text(ctx: Context, roster: Roster, *, names: bool = True) -> str:
             checked_in=roster.checked_in,
         )
     )
-    if not names:
-        lines.append(ctx.t("events.roster.names_in_private"))
-        return "\n".join(lines)
     if roster.confirmed:
         lines.append(ctx.t("events.roster.confirmed_title"))
     for n, line in enumerate(roster.confirmed, 1):
@@ -95,15 +83,14 @@ async def show_roster(ctx: Context, event_id: int) -> None:
     if roster is None:
         ctx.say("events.outcome.no_event")
         return
-    names = await may_see_names(ctx)
     buttons = [
         Option(
             ctx.t("events.roster.checkin_button", name=line.signup.name), f"evci:{line.signup.id}"
         )
         for line in roster.confirmed
-        if names and line.signup.checked_in_at is None
+        if line.signup.checked_in_at is None
     ][:MAX_CHECKIN_BUTTONS]
-    ctx.say("events.roster.body", body=roster_text(ctx, roster, names=names), options=buttons)
+    ctx.say("events.roster.body", body=roster_text(ctx, roster), options=buttons)
 
 
 async def roster(ctx: Context) -> None:
@@ -139,19 +126,23 @@ async def roster(ctx: Context) -> None:
 async def roster_action(ctx: Context) -> None:
     """The button of an event in /roster's list."""
     value = (ctx.incoming.choice or "").partition(":")[2]
-    if value.isdigit():
-        await show_roster(ctx, int(value))
+    if (event_id := parse_id(value)) is not None:
+        await show_roster(ctx, event_id)
     else:
         ctx.say("router.stale_button")
 
 
 def say_checkin(ctx: Context, result: Result) -> None:
+    """The answer at the door; in a group (/checkin typed there) without the person's name."""
     signup, event = result.signup, result.event
+    grouped = ".group" if ctx.chat.is_group else ""
     if result.outcome is Outcome.CONFIRMED and signup is not None and event is not None:
-        ctx.say("events.checkin.done", name=signup.name, party=signup.party, title=event.title)
+        ctx.say(
+            f"events.checkin.done{grouped}", name=signup.name, party=signup.party, title=event.title
+        )
     elif result.outcome is Outcome.ALREADY and signup is not None and signup.checked_in_at:
         at = local(signup.checked_in_at, ctx.app.tz)[11:]
-        ctx.say("events.checkin.already", name=signup.name, at=at)
+        ctx.say(f"events.checkin.already{grouped}", name=signup.name, at=at)
     else:
         ctx.say(f"events.checkin.{result.outcome.value}")
 
@@ -168,7 +159,8 @@ async def checkin_action(ctx: Context) -> None:
     """A check-in button of the roster."""
     value = (ctx.incoming.choice or "").partition(":")[2]
     service = Events.of(ctx.app)
-    code = await service.code_of(int(value)) if value.isdigit() else None
+    signup_id = parse_id(value)
+    code = await service.code_of(signup_id) if signup_id is not None else None
     if code is None:
         ctx.say("router.stale_button")
         return

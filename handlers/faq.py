@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.faq.desk import FaqDesk
 from bot.faq.knowledge_base import Entry, format_answer
 from bot.messages import Option, Reply
+from bot.parsing import parse_id
 from bot.roles import Role
 from handlers import small_talk
 
@@ -95,11 +96,11 @@ async def on_button(ctx: Context) -> None:
     if what == "show":
         await _show_chosen(ctx, desk, qid_text)
         return
-    asked = await desk.question(int(qid_text)) if qid_text.isdigit() else None
-    if asked is None or asked[1] != ctx.user.id:
+    qid = parse_id(qid_text)
+    asked = await desk.question(qid) if qid is not None else None
+    if qid is None or asked is None or asked[1] != ctx.user.id:
         ctx.say("router.stale_button")
         return
-    qid = int(qid_text)
     if what == "pick" and (entry := await desk.entry(entry_id)) is not None:
         await desk.picked(qid, entry.id)
         _show(ctx, entry, qid)
@@ -159,10 +160,10 @@ async def answer_handover(ctx: Context) -> None:
     """``/answer <id> 答复`` (or as a reply to the hand-over message): relayed to the resident."""
     args = list(ctx.incoming.args)
     handover_id: int | None = None
-    if args and args[0].lstrip("#Qq").isdigit():
-        handover_id = int(args.pop(0).lstrip("#Qq"))
+    if args and args[0].lstrip("#Qq").isdecimal():
+        handover_id = parse_id(args.pop(0).lstrip("#Qq"))  # None past SQLite's integers
     elif ctx.incoming.reply_to_text and (found := HANDOVER_REF.search(ctx.incoming.reply_to_text)):
-        handover_id = int(found.group(1))
+        handover_id = parse_id(found.group(1))
     text = " ".join(args).strip()
     if handover_id is None or not text:
         ctx.say("faq.answer_usage")

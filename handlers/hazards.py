@@ -27,7 +27,7 @@ from bot.hazards.views import card_text, list_line
 from bot.i18n import LANGUAGES
 from bot.menus import MenuMemory
 from bot.messages import Attachment, FileRef, Option, Reply
-from bot.parsing import normalise, parse_yes_no
+from bot.parsing import normalise, parse_id, parse_yes_no
 from conversations.hazards import MOVE_FLOW, REOPEN_FLOW
 
 PAGE_SIZE = 5
@@ -61,9 +61,9 @@ class ListQuery:
         return cls(
             status=Status(status) if status in {s.value for s in Status} else None,
             category=Category(category) if category in {c.value for c in Category} else None,
-            committee_id=int(committee) if committee.isdigit() else None,
+            committee_id=parse_id(committee),
             overdue=overdue == "1",
-            page=int(page) if page.isdigit() else 1,
+            page=parse_id(page) or 1,
         )
 
 
@@ -84,8 +84,8 @@ async def _parse_words(ctx: Context, words: tuple[str, ...]) -> ListQuery | None
         category = next((c for c in Category if word == c.value or _matches(word, c.key)), None)
         if word in OVERDUE_WORDS:
             query["overdue"] = True
-        elif word.isdigit():
-            query["page"] = int(word)
+        elif (page := parse_id(word)) is not None:
+            query["page"] = page
         elif status is not None:
             query["status"] = status
         elif category is not None:
@@ -107,7 +107,7 @@ async def reports(ctx: Context) -> None:
         if report is None:
             ctx.say("hazard.not_found", ref=args[0])
         else:
-            await show_card(ctx, report.id)
+            await show_card(ctx, report.id, asked=args[0])
         return
     query = await _parse_words(ctx, args)
     if query is not None:
@@ -140,11 +140,12 @@ async def show_list(ctx: Context, query: ListQuery) -> None:
     ctx.reply(Reply("\n".join(lines), tuple(options)))
 
 
-async def show_card(ctx: Context, report_id: int) -> None:
+async def show_card(ctx: Context, report_id: int, *, asked: str | None = None) -> None:
+    """The card; ``asked`` is the reference as typed, said back when it is not theirs to see."""
     service = HazardService.of(ctx.app)
     report = await service.get(report_id)
     if report is None or not may_view(ctx.user, report):
-        ctx.say("hazard.not_found", ref=str(report_id))
+        ctx.say("hazard.not_found", ref=asked or str(report_id))
         return
     reporter = None
     # Never in a group, even a staff one: people join and leave groups.
@@ -193,9 +194,9 @@ async def on_button(ctx: Context) -> None:
     verb, rest = [*parts, "", ""][1:3]
     if verb == "list":
         await show_list(ctx, ListQuery.parse(rest))
-    elif verb == "card" and rest.isdigit():
-        await show_card(ctx, int(rest))
-    elif verb in {s.value for s in Status} and rest.isdigit():
+    elif verb == "card" and (report_id := parse_id(rest)) is not None:
+        await show_card(ctx, report_id)
+    elif verb in {s.value for s in Status} and parse_id(rest) is not None:
         await ctx.router.start_flow(ctx, MOVE_FLOW.name, (rest, verb))
     else:
         ctx.say("router.stale_button")
@@ -205,14 +206,15 @@ async def on_verify(ctx: Context) -> None:
     """The reporter's answer to 已整改到位?: yes closes the report, no asks why and reopens it."""
     parts = (ctx.incoming.choice or "").split(":", 2)
     answer, rest = [*parts, "", ""][1:3]
-    if answer not in ("yes", "no") or not rest.isdigit():
+    report_id = parse_id(rest)
+    if answer not in ("yes", "no") or report_id is None:
         ctx.say("router.stale_button")
         return
     if answer == "no":
         await ctx.router.start_flow(ctx, REOPEN_FLOW.name, (rest,))
         return
     try:
-        report = await HazardService.of(ctx.app).verify(ctx.user, int(rest))
+        report = await HazardService.of(ctx.app).verify(ctx.user, report_id)
     except HazardError as exc:
         ctx.reply(Reply(ctx.t(exc.key, **exc.params)))
         return

@@ -11,6 +11,7 @@ from bot.notices.delivery import format_report, latest_occurrence, report
 from bot.notices.meetings import MeetingService
 from bot.notices.repo import Notice, NoticeRepo, Status, Targets
 from bot.notices.schedule import Recurring, Weekday, next_after, parse_weekdays
+from bot.parsing import parse_id
 from conversations.notices import RESCHEDULE
 
 
@@ -51,8 +52,9 @@ async def notices(ctx: Context) -> None:
     """``/notices``: what is scheduled; ``/notices 12``: how notice 12 was delivered."""
     repo = NoticeRepo(ctx.app.db, ctx.app.clock)
     args = ctx.incoming.args
-    if args and args[0].isdigit():
-        notice = await repo.get(int(args[0]))
+    if args:
+        notice_id = parse_id(args[0])
+        notice = await repo.get(notice_id) if notice_id is not None else None
         occurrence = await latest_occurrence(ctx.app, notice.id) if notice else None
         result = await report(ctx.app, occurrence) if occurrence else None
         if result is None:
@@ -94,8 +96,9 @@ async def campaign_cmd(ctx: Context) -> None:
             "notices.campaign.days_set", days="、".join(ctx.t(f"notices.weekday.{d}") for d in days)
         )
         return
-    if action in ("tip", "提示") and len(args) >= 3 and args[1].isdigit():
-        if await campaign.edit_tip(ctx.app, int(args[1]), " ".join(args[2:])):
+    tip = parse_id(args[1]) if len(args) >= 3 else None
+    if action in ("tip", "提示") and tip is not None:
+        if await campaign.edit_tip(ctx.app, tip, " ".join(args[2:])):
             ctx.say("notices.campaign.tip_set", n=args[1])
         else:
             ctx.say("notices.campaign.no_tip", n=args[1])
@@ -152,7 +155,7 @@ async def ack_button(ctx: Context) -> None:
     if value == "preview":
         ctx.say("notices.ack_preview")
         return
-    await _acknowledge(ctx, int(value) if value.isdigit() else None, quiet=False)
+    await _acknowledge(ctx, parse_id(value), quiet=False)
 
 
 async def meetings(ctx: Context) -> None:
@@ -178,7 +181,7 @@ async def meetings(ctx: Context) -> None:
 async def cancel_meeting(ctx: Context) -> None:
     """``/cancelmeeting 3``: call the meeting off and tell its groups."""
     args = ctx.incoming.args
-    await _cancel(ctx, int(args[0]) if args and args[0].isdigit() else 0)
+    await _cancel(ctx, (parse_id(args[0]) if args else None) or 0)
 
 
 async def _cancel(ctx: Context, meeting_id: int) -> None:
@@ -193,7 +196,7 @@ async def meeting_action(ctx: Context) -> None:
     """Buttons under /meetings: move (starts /reschedule), cancel (asks first), cancel for sure."""
     parts = (ctx.incoming.choice or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
-    meeting_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+    meeting_id = (parse_id(parts[2]) if len(parts) > 2 else None) or 0
     if action == "move":
         await ctx.router.start_flow(ctx, RESCHEDULE.name, (str(meeting_id),))
     elif action == "cancel":

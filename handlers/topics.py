@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.messages import Option, Reply
-from bot.parsing import match_option
+from bot.parsing import match_option, parse_id
 from bot.roles import allows
 from bot.topics.committees import TopicCommittee, TopicCommittees
 from bot.topics.service import OPEN, REVIEWER, TRANSITIONS, Status, Topic, TopicError, TopicService
@@ -50,8 +50,9 @@ def card(ctx: Context, topic: Topic, supported: bool) -> Reply:
 
 
 async def _pick(ctx: Context, committees: list[TopicCommittee], said: str) -> TopicCommittee | None:
-    if said.isdigit() and 1 <= int(said) <= len(committees):
-        return committees[int(said) - 1]
+    number = parse_id(said)
+    if number is not None and number <= len(committees):
+        return committees[number - 1]
     found = await TopicCommittees(ctx.app.db, ctx.app.clock).by_name(said)
     if found is not None:
         return found
@@ -97,19 +98,20 @@ async def _show_committee(ctx: Context, committee: TopicCommittee) -> None:
 async def action(ctx: Context) -> None:
     """The ``tp:`` buttons."""
     _, kind, value = [*(ctx.incoming.choice or "").split(":", 2), "", ""][:3]
-    if not value.isdigit():
+    number = parse_id(value)
+    if number is None:
         ctx.say("router.stale_button")
         return
     if kind == "c":
-        committee = await TopicCommittees(ctx.app.db, ctx.app.clock).by_id(int(value))
+        committee = await TopicCommittees(ctx.app.db, ctx.app.clock).by_id(number)
         if committee is None or not committee.active:
             ctx.say("router.stale_button")
             return
         await _show_committee(ctx, committee)
     elif kind == "v":
-        await _show_one(ctx, int(value))
+        await _show_one(ctx, number)
     elif kind in ("s", "u"):
-        await _support(ctx, int(value), back=kind == "u")
+        await _support(ctx, number, back=kind == "u")
     else:
         ctx.say("router.stale_button")
 

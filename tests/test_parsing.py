@@ -16,10 +16,12 @@ from bot.parsing import (
     normalise,
     option_matches,
     parse_datetime,
+    parse_id,
     parse_int,
     parse_phone,
     parse_yes_no,
     read_datetime,
+    strip_controls,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -585,3 +587,32 @@ def test_event_times_read_a_bare_one_to_six_as_the_afternoon(
 def test_without_the_afternoon_rule_a_bare_hour_is_as_written() -> None:
     reading = read_datetime("12月12日3点", now=NOW, tz=SHANGHAI)
     assert reading.moment == at(2026, 12, 12, 3) and not reading.assumed_afternoon
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("楼道\x1b[31m堆物\x1b[0m", "楼道堆物"),
+        ("响铃\x07了\x00", "响铃了"),
+        ("标题\x1b]0;hacked\x07完", "标题完"),
+        ("第一行\r\n第二行\t制表", "第一行\n第二行\t制表"),
+        ("删除\x7f与\x9b31m", "删除与31m"),
+    ],
+)
+def test_strip_controls_keeps_only_what_people_read(typed: str, kept: str) -> None:
+    assert strip_controls(typed) == kept
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("12", 12), ("#12", 12), ("１２", 12), (" 7 ", 7), ("9223372036854775807", 2**63 - 1)],
+)
+def test_parse_id_reads_plain_and_full_width_digits(typed: str, value: int) -> None:
+    assert parse_id(typed) == value
+
+
+@pytest.mark.parametrize(
+    "typed", ["²", "ev²", "9223372036854775808", "9" * 40, "0", "-1", "1.5", "", "十二"]
+)
+def test_parse_id_refuses_superscripts_overflow_and_words(typed: str) -> None:
+    assert parse_id(typed) is None

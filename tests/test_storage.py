@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +21,8 @@ from bot.db import (
     bundled_migrations,
     split_statements,
 )
-from tests.conftest import PY, juwei_env
+from bot.main import main
+from tests.conftest import PY, juwei, juwei_env
 
 
 async def test_fresh_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Path) -> None:
@@ -150,3 +153,40 @@ async def test_a_write_waits_only_as_long_as_asked_for_a_database_another_proces
         async with db.transaction(wait_at_most=0.1):  # free again; the busy timeout is restored
             await db.execute("INSERT INTO t VALUES ('x')")
         assert await db.scalar("PRAGMA busy_timeout") == BUSY_TIMEOUT_MS
+
+
+@pytest.mark.parametrize("command", [("migrate",), ("hazards", "list"), ("console",)])
+@pytest.mark.parametrize("bad", ["random-bytes", "under-a-file", "a-folder"])
+def test_an_unusable_database_is_one_line_and_exit_2(
+    tmp_path: Path, command: tuple[str, ...], bad: str
+) -> None:
+    if bad == "random-bytes":
+        db = tmp_path / "random.db"
+        db.write_bytes(os.urandom(4096))
+    elif bad == "under-a-file":
+        (tmp_path / "file").write_text("not a folder")
+        db = tmp_path / "file" / "juwei.db"
+    else:
+        db = tmp_path / "folder"
+        db.mkdir()
+    done = juwei(db, *command, cwd=tmp_path)  # times out (fails) if it never exits
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and str(db) in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_a_read_only_database_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "juwei.db"
+    assert main(["migrate", "--db", str(db)]) == 0
+    real_connect = sqlite3.connect
+
+    def read_only(path: object, **kwargs: Any) -> sqlite3.Connection:
+        return real_connect(f"file:{path}?mode=ro", uri=True, **kwargs)
+
+    capsys.readouterr()
+    monkeypatch.setattr(sqlite3, "connect", read_only)  # tests run as root: chmod would not do
+    assert main(["migrate", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(db) in err and "readonly" in err

@@ -15,7 +15,7 @@ from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
 from bot.hazards.views import card_text, list_line, record
 from bot.i18n import LANGUAGES, text
-from bot.parsing import normalise
+from bot.parsing import normalise, strip_controls
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -83,7 +83,9 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
             )
         else:
             for n, report in enumerate(reports, 1):
-                print(list_line(t, n, report, service.rules.overdue(report, now)))
+                # Text stored before control characters were stripped on the way in must not
+                # colour or move the staff terminal.
+                print(strip_controls(list_line(t, n, report, service.rules.overdue(report, now))))
             if not reports:
                 print(t("hazard.list.empty"))
         return 0
@@ -122,7 +124,7 @@ async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
             card = card_text(
                 t, report, history, app.tz, overdue=overdue, reporter=reporter, photos=photos
             )
-            print(card)
+            print(strip_controls(card))
         return 0
 
     return await with_app(settings, work)

@@ -111,7 +111,7 @@ async def _targets_json(app: App, targets: Targets) -> dict[str, Any]:
     for committee_id in targets.committees:
         committee = await app.committees.resident_by_id(committee_id)
         names.append(committee.name if committee else str(committee_id))
-    chats = [c for c in await targets.chats(app.chats) if c.active]
+    chats = [c for c in await targets.chats(app.chats, app.platforms) if c.active]
     return {
         "everyone": targets.everyone,
         "tags": [t.value for t in targets.tags],

@@ -101,7 +101,7 @@ class FanOut:
 
 async def fan_out(app: App, notice: Notice, due: datetime) -> FanOut | None:
     """Queue one occurrence for every target chat; None when it was already sent or missed."""
-    chats = await notice.targets.chats(app.chats)
+    chats = await notice.targets.chats(app.chats, app.platforms)
     now = app.clock.now()
     queued = held = inactive = 0
     async with app.db.transaction() as tx:

@@ -10,7 +10,7 @@ import base64
 import json
 import sqlite3
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -74,13 +74,19 @@ class Targets(BaseModel):
             return cls(committees=(int(rest),))
         raise ValueError(value)
 
-    async def chats(self, repo: ChatRepo) -> list[ChatRecord]:
-        """The chats aimed at, inactive ones included (their deliveries are recorded as such)."""
+    async def chats(self, repo: ChatRepo, platforms: Collection[str]) -> list[ChatRecord]:
+        """The chats aimed at on the platforms reached (``App.platforms``), inactive ones
+        included (their deliveries are recorded as such). A chat on a platform no process
+        serves would wait for ever, and so would the sender's delivery report."""
         if self.empty:
             return []
         if self.everyone:
-            return await repo.groups(active_only=False)
-        return await repo.groups(tags=self.tags, committee_ids=self.committees, active_only=False)
+            found = await repo.groups(active_only=False)
+        else:
+            found = await repo.groups(
+                tags=self.tags, committee_ids=self.committees, active_only=False
+            )
+        return [chat for chat in found if chat.platform in platforms]
 
 
 def image_to_json(image: Attachment | None) -> str | None:

@@ -161,7 +161,8 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
 
 
 async def run_platforms(settings: Settings) -> int:
-    app = await App.open(settings)
+    # Only the configured platforms are served: demo console groups get nothing from here.
+    app = await App.open(settings, console=False)
     router = build_router(app)
     try:
         platforms = configured_platforms(router)

@@ -163,7 +163,9 @@ async def test_a_director_resolves_only_their_own_committees_reports(app, person
     await service.move(None, report.id, Status.ACCEPTED, "")
     gaoxiong = person("gaoxiong-director")
     refused = await gaoxiong.press(f"hz:resolved:{report.id}")
-    assert "不能把它改为「已整改」" in texts(refused)
+    # Another committee's report is not found at all: its reference and status stay hidden.
+    assert texts(refused) == texts(await gaoxiong.press(f"hz:card:{report.id}"))
+    assert f"没有找到隐患报告 {report.id}" in texts(refused) and report.ref not in texts(refused)
     sanmen = person("sanmen-director")
     refused = await sanmen.press(f"hz:rejected:{report.id}")
     assert "不能把它改为「不予受理」" in texts(refused)

@@ -37,7 +37,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_run_answers_start_serves_healthz_and_stops_on_a_signal(
     tmp_path: Path, fake_api: str, stop_signal: signal.Signals
@@ -97,3 +96,41 @@ def test_a_rejected_token_is_one_clear_line_without_the_token(
     assert done.returncode == 2
     assert "JUWEI_TELEGRAM_TOKEN" in done.stderr.splitlines()[-1]
     assert "WRONG-secret" not in done.stderr
+
+
+def test_debug_log_of_a_running_bot_holds_no_phone_or_name(tmp_path: Path, fake_api: str) -> None:
+    """python-telegram-bot logs every update and httpx every request at DEBUG: kept quiet."""
+    control = fake_api.removesuffix("/bot") + "/_control"
+    env = juwei_env(tmp_path / "juwei.db") | {
+        "JUWEI_TELEGRAM_TOKEN": TOKEN,
+        "JUWEI_TELEGRAM_BASE_URL": fake_api,
+        "JUWEI_HTTP_PORT": str(_free_port()),
+        "JUWEI_LOG_LEVEL": "DEBUG",
+    }
+    loaded = subprocess.run([PY, "-m", "bot", "demo-data"], env=env, cwd=tmp_path, timeout=60)
+    assert loaded.returncode == 0  # the committees to join
+    bot = subprocess.Popen(
+        [PY, "-m", "bot", "run"], stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+    )
+    try:
+        with httpx.Client(timeout=5) as http:
+
+            def sent() -> list[str]:
+                answer = http.get(f"{control}/calls", params={"method": "sendMessage"})
+                return [str(c["result"]["text"]) for c in answer.json()["result"]]
+
+            for said in ("/join", "1", "王秀英", "13912345678"):
+                before = len(sent())
+                message = {"user_id": 8, "text": said, "first_name": "秀英"}
+                http.post(f"{control}/text", json=message)
+                _until(lambda before=before: len(sent()) > before)  # type: ignore[misc]
+            assert any("13912345678" in text for text in sent()), sent()  # it really ran
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(10) == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+        _, stderr = bot.communicate(timeout=5)
+    assert "DEBUG" in stderr
+    for personal in ("13912345678", "王秀英", "秀英"):
+        assert personal not in stderr

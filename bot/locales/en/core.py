@@ -19,6 +19,8 @@ TEXTS: dict[str, str] = {
     "router.not_allowed": 'This needs the "{role}" role. Please contact the subdistrict office if you need it.',
     "router.go_private": '"{title}" asks for personal details; tap the button to continue in a private chat.',
     "router.open_private": "Continue in private chat",
+    "router.private_tool": "{command} shows residents' personal details, so it answers only in a private chat. Tap the button to see it there.",
+    "router.private_tool_manual": "{command} shows residents' personal details, so it answers only in a private chat: message me privately and send {command}.",
     "router.go_private_manual": '"{title}" asks for personal details; please message me privately and send /{command}.',
     "router.stale_button": "That button has expired. Send /help to see what you can do.",
     "router.unknown_command": "There is no /{command} command. Send /help to see the commands.",

@@ -19,6 +19,8 @@ TEXTS: dict[str, str] = {
     "router.not_allowed": "这个功能需要「{role}」权限。如有需要，请联系街道工作人员。",
     "router.go_private": "「{title}」需要填写个人信息，请点下面的按钮到私聊里继续。",
     "router.open_private": "到私聊中继续",
+    "router.private_tool": "{command} 会显示居民的个人信息，只在私聊中回复。请点下面的按钮到私聊里查看。",
+    "router.private_tool_manual": "{command} 会显示居民的个人信息，只在私聊中回复：请私聊我并发送 {command}。",
     "router.go_private_manual": "「{title}」需要填写个人信息，请私聊我并发送 /{command}。",
     "router.stale_button": "这个按钮已经失效了。发送 /help 查看可以做什么。",
     "router.unknown_command": "没有 /{command} 这个命令。发送 /help 查看可用的命令。",

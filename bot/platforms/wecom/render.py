@@ -3,10 +3,16 @@
 Options become card buttons where WeCom's button_interaction card can carry them (at most six
 short, distinct buttons), else a numbered list, which the engine reads by number or label.
 Long texts are cut at line ends into pieces WeCom accepts.
+
+A reply's text carries what residents wrote (a report's description, a name), and the bot's
+own texts use no markup: the only markup sent is what this module adds (links, the urgent
+colour). So the text's markup characters are replaced by their full-width look-alikes, which
+read the same to people and are no markup to WeCom (it has no escape for them in markdown).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
 from typing import Any
@@ -20,6 +26,23 @@ CARD_BUTTONS = 6
 CARD_BUTTON_CHARS = 10
 CARD_KEY_BYTES = 1024
 CARD_TEXT_CHARS = 160  # sub_title_text
+
+
+# App text messages render <a href> tags; markdown also has [label](url), **bold**, `code`,
+# <font color>, and # headings and > quotes at a line's start.
+_TAGS = str.maketrans({"<": "＜", ">": "＞"})
+_MARKDOWN = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "｀"})
+_LINE_START = re.compile(r"^(\s*)#", re.MULTILINE)
+
+
+def plain_text(text: str) -> str:
+    """Text for an app text message: no tag in it can become a link."""
+    return text.translate(_TAGS)
+
+
+def plain_markdown(text: str) -> str:
+    """Text for a markdown message: no link, colour, emphasis, heading or quote."""
+    return _LINE_START.sub(r"\1＃", text.translate(_MARKDOWN))
 
 
 def _size(text: str) -> int:
@@ -80,7 +103,7 @@ def _text_links(links: Sequence[Link]) -> list[str]:
 
 
 def _markdown_links(links: Sequence[Link]) -> list[str]:
-    return [f"[{k.label}]({k.url})" for k in links]
+    return [f"[{plain_markdown(k.label)}]({k.url.replace(')', '%29')})" for k in links]
 
 
 def _urgent_markdown(lang: str) -> str:
@@ -102,14 +125,16 @@ def app_messages(
     listed = [] if as_card else numbered(reply.options)
     messages: list[dict[str, Any]]
     if markdown:
-        lines = [_urgent_markdown(lang), body, *listed, *_markdown_links(reply.links)]
+        shown = [plain_markdown(line) for line in (body, *listed)]
+        lines = [_urgent_markdown(lang), *shown, *_markdown_links(reply.links)]
         messages = [
             {"msgtype": "markdown", "markdown": {"content": piece}}
             for piece in split_text("\n".join(lines))
         ]
     else:
         urgent = [catalogue(lang, "wecom.urgent") + body] if reply.urgent else [body]
-        lines = [*urgent, *listed, *_text_links(reply.links)]
+        shown = [plain_text(line) for line in (*urgent, *listed)]
+        lines = [*shown, *_text_links(reply.links)]
         messages = [
             {"msgtype": "text", "text": {"content": piece}}
             for piece in split_text("\n".join(lines))
@@ -133,7 +158,7 @@ def robot_messages(
     body = "\n".join([reply.text, *numbered(reply.options)]).strip()
     if reply.urgent and mentions:
         lines = [
-            catalogue(lang, "wecom.urgent") + body,
+            plain_text(catalogue(lang, "wecom.urgent") + body),
             *(f"{k.label}: {k.url}" for k in reply.links),
         ]
         pieces = split_text("\n".join(lines))
@@ -147,9 +172,12 @@ def robot_messages(
         ]
     if reply.links or reply.urgent:
         lines = [_urgent_markdown(lang)] if reply.urgent else []
-        lines += [body, *_markdown_links(reply.links)]
+        lines += [plain_markdown(body), *_markdown_links(reply.links)]
         return [
             {"msgtype": "markdown", "markdown": {"content": piece}}
             for piece in split_text("\n".join(lines), ROBOT_MARKDOWN_BYTES)
         ]
-    return [{"msgtype": "text", "text": {"content": piece}} for piece in split_text(body)]
+    # Robots' text shows tags as written today; kept inert should WeCom ever render them.
+    return [
+        {"msgtype": "text", "text": {"content": piece}} for piece in split_text(plain_text(body))
+    ]
