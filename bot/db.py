@@ -87,10 +87,15 @@ def split_statements(script: str) -> list[str]:
 
 
 class Tx:
-    """Statements inside one transaction; handed out by ``Database.transaction``."""
+    """Statements inside one transaction; handed out by ``Database.transaction``.
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    They run on the calling thread: inside a write transaction this process holds, a statement
+    never waits for another process, and a hop to aiosqlite's thread and back costs more than
+    the statement itself (a message makes a dozen of them).
+    """
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
         self.open = True
         self._after_commit: list[Callable[[], None]] = []
         self._savepoints = 0
@@ -99,55 +104,65 @@ class Tx:
         """Run ``callback`` once the outermost transaction has committed (never on rollback)."""
         self._after_commit.append(callback)
 
-    # Each await here is one hand-off to aiosqlite's thread; a message makes a dozen of them,
-    # so every call is a single hand-off (no separate fetch or close round trips).
-
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; an insert returns the new row's id (0 when nothing was inserted,
         e.g. ON CONFLICT DO NOTHING), anything else the number of rows changed."""
-        cursor = await self._conn.execute(sql, params)
-        if sql.lstrip()[:6].upper() == "INSERT":
-            # lastrowid keeps the previous insert's id when this one inserted nothing.
-            return (cursor.lastrowid or 0) if cursor.rowcount > 0 else 0
-        return cursor.rowcount
+        return _changed(sql, self._raw.execute(sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+        self._raw.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        rows = await self._conn.execute_fetchall(sql, params)
-        return next(iter(rows), None)
+        row: sqlite3.Row | None = self._raw.execute(sql, params).fetchone()
+        return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
+        return self._raw.execute(sql, params).fetchall()
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
 
+def _changed(sql: str, cursor: sqlite3.Cursor | aiosqlite.Cursor) -> int:
+    if sql.lstrip()[:6].upper() == "INSERT":
+        # lastrowid keeps the previous insert's id when this one inserted nothing.
+        return (cursor.lastrowid or 0) if cursor.rowcount > 0 else 0
+    return cursor.rowcount
+
+
+def _reads_only(sql: str) -> bool:
+    """A plain SELECT never waits for another process (WAL): it may run on the calling thread."""
+    return sql.lstrip()[:6].upper() == "SELECT"
+
+
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
+        self._sync: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
         # One per database: tests and tools open several in one process.
         self._ambient: ContextVar[Tx | None] = ContextVar(f"tx-{id(self)}", default=None)
 
     async def open(self) -> None:
         await asyncio.to_thread(probe, self.path)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        # The same connection is also used from the event loop's thread (see Tx); every use
+        # is serialised by self._lock, so the two threads never touch it at once.
+        conn = await aiosqlite.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = NORMAL")
         self._conn = conn
+        self._sync = conn._conn  # aiosqlite's own sqlite3 connection
 
     async def close(self) -> None:
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+            self._sync = None
 
     async def __aenter__(self) -> Database:
         await self.open()
@@ -155,6 +170,12 @@ class Database:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    @property
+    def _raw(self) -> sqlite3.Connection:
+        if self._sync is None:
+            raise RuntimeError("database is not open")
+        return self._sync
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -183,14 +204,14 @@ class Database:
             return
         deadline = None if wait_at_most is None else time.monotonic() + wait_at_most
         await self._acquire(deadline)
-        tx = Tx(self.conn)
+        tx = Tx(self._raw)
         token = self._ambient.set(tx)
         try:
-            await self._begin(deadline)
+            await self._begin(deadline)  # may wait for another process: on aiosqlite's thread
             try:
                 yield tx
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                self._raw.execute("ROLLBACK")
                 raise
             else:
                 await self.conn.execute("COMMIT")
@@ -231,37 +252,40 @@ class Database:
     async def _savepoint(self, tx: Tx) -> AsyncIterator[None]:
         tx._savepoints += 1
         name = f"sp{tx._savepoints}"
-        await self.conn.execute(f"SAVEPOINT {name}")
+        self._raw.execute(f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
-            await self.conn.execute(f"ROLLBACK TO {name}")
-            await self.conn.execute(f"RELEASE {name}")
+            self._raw.execute(f"ROLLBACK TO {name}")
+            self._raw.execute(f"RELEASE {name}")
             raise
         else:
-            await self.conn.execute(f"RELEASE {name}")
-
-    async def _run(self, call: Callable[[Tx], Any]) -> Any:
-        current = self._ambient.get()
-        if current is not None and current.open:
-            return await call(current)
-        async with self._lock:
-            return await call(Tx(self.conn))
+            self._raw.execute(f"RELEASE {name}")
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        result: int = await self._run(lambda tx: tx.execute(sql, params))
-        return result
+        current = self._ambient.get()
+        if current is not None and current.open:
+            return await current.execute(sql, params)
+        async with self._lock:
+            # Outside a transaction a write may wait for another process's lock: on the thread.
+            return _changed(sql, await self.conn.execute(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = await self._run(lambda tx: tx.fetchone(sql, params))
-        return row
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        rows: list[sqlite3.Row] = await self._run(lambda tx: tx.fetchall(sql, params))
-        return rows
+        current = self._ambient.get()
+        if current is not None and current.open:
+            return await current.fetchall(sql, params)
+        async with self._lock:
+            if _reads_only(sql):
+                return self._raw.execute(sql, params).fetchall()
+            return list(await self.conn.execute_fetchall(sql, params))
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
-        return await self._run(lambda tx: tx.scalar(sql, params))
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
 
     # -- migrations -------------------------------------------------------------------------
 

@@ -19,10 +19,12 @@ async def test_an_update_is_recorded_once_by_its_platform_id(app: App) -> None:
 
 async def test_one_persons_updates_in_order_and_people_side_by_side(app: App) -> None:
     gates = {key: asyncio.Event() for key in ("a1", "a2", "b1")}
+    began = {key: asyncio.Event() for key in gates}
     started: list[str] = []
 
     async def handle(received: Received) -> None:
         started.append(received.update_key)
+        began[received.update_key].set()
         await gates[received.update_key].wait()
         await app.inbox.mark_handled(received.id)
 
@@ -31,13 +33,13 @@ async def test_one_persons_updates_in_order_and_people_side_by_side(app: App) ->
         received = await app.inbox.put("wecom", key, person, "")
         assert received is not None
         worker.submit(received)
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await asyncio.wait_for(asyncio.gather(began["a1"].wait(), began["b1"].wait()), 5)
     assert started == ["a1", "b1"]  # b is not held up by a; a's second waits for the first
-    gates["a1"].set()
     gates["b1"].set()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert not began["a2"].is_set()
+    gates["a1"].set()
+    await asyncio.wait_for(began["a2"].wait(), 5)
     assert started == ["a1", "b1", "a2"]
     gates["a2"].set()
     await worker.idle()
