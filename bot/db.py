@@ -3,7 +3,9 @@
 One connection is shared by the whole process, so statements of concurrent tasks would
 interleave inside each other's transactions; a lock serialises them. Several processes
 (the bot, CLI commands, consoles) share the file through SQLite's own locking: write
-transactions start with BEGIN IMMEDIATE and wait up to the busy timeout.
+transactions start with BEGIN IMMEDIATE. Statements run on the event loop's thread and never
+wait there; one that finds another process holding the lock is run again on aiosqlite's thread,
+which waits up to the busy timeout (or the caller's ``wait_at_most``).
 
 A transaction is ambient: while a task is inside ``transaction()``, every statement it runs
 through the ``Database`` (and every nested ``transaction()``, as a savepoint) joins it. So one
@@ -131,9 +133,14 @@ def _changed(sql: str, cursor: sqlite3.Cursor | aiosqlite.Cursor) -> int:
     return cursor.rowcount
 
 
-def _reads_only(sql: str) -> bool:
-    """A plain SELECT never waits for another process (WAL): it may run on the calling thread."""
-    return sql.lstrip()[:6].upper() == "SELECT"
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+async def _rows(cursor: sqlite3.Cursor | aiosqlite.Cursor) -> Iterable[sqlite3.Row]:
+    if isinstance(cursor, sqlite3.Cursor):
+        return cursor.fetchall()
+    return await cursor.fetchall()
 
 
 class Database:
@@ -151,7 +158,8 @@ class Database:
         # is serialised by self._lock, so the two threads never touch it at once.
         conn = await aiosqlite.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Statements run on the loop's thread first and never wait there (see _wait_for).
+        await conn.execute("PRAGMA busy_timeout = 0")
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = NORMAL")
@@ -214,7 +222,7 @@ class Database:
                 self._raw.execute("ROLLBACK")
                 raise
             else:
-                await self.conn.execute("COMMIT")
+                await self._now_or_waiting("COMMIT", (), None)
         finally:
             tx.open = False
             self._ambient.reset(token)
@@ -232,21 +240,39 @@ class Database:
             raise DatabaseBusy(f"{self.path}: busy (this process)") from None
 
     async def _begin(self, deadline: float | None) -> None:
-        if deadline is None:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            return
-        # SQLite waits for another process's lock up to the busy timeout: shorten it for this
-        # one BEGIN, then put it back.
-        wait_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        await self._now_or_waiting("BEGIN IMMEDIATE", (), deadline)
+
+    async def _now_or_waiting(
+        self, sql: str, params: Params, deadline: float | None
+    ) -> sqlite3.Cursor | aiosqlite.Cursor:
+        """Run a statement on this thread without waiting; only when another process holds
+        the lock, wait for it on aiosqlite's thread (up to ``deadline``, else the busy timeout).
+
+        Most statements find the database free, and a hop to the thread and back costs more
+        than the statement; a statement SQLite refuses as busy has done nothing yet.
+        """
+        try:
+            return self._raw.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                raise
+        return await self._wait_for(sql, params, deadline)
+
+    async def _wait_for(self, sql: str, params: Params, deadline: float | None) -> aiosqlite.Cursor:
+        wait_ms = (
+            BUSY_TIMEOUT_MS
+            if deadline is None
+            else max(1, int((deadline - time.monotonic()) * 1000))
+        )
         await self.conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
         try:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            return await self.conn.execute(sql, params)
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if deadline is not None and _busy(exc):
                 raise DatabaseBusy(f"{self.path}: {exc}") from None
             raise
         finally:
-            await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await self.conn.execute("PRAGMA busy_timeout = 0")
 
     @asynccontextmanager
     async def _savepoint(self, tx: Tx) -> AsyncIterator[None]:
@@ -267,8 +293,7 @@ class Database:
         if current is not None and current.open:
             return await current.execute(sql, params)
         async with self._lock:
-            # Outside a transaction a write may wait for another process's lock: on the thread.
-            return _changed(sql, await self.conn.execute(sql, params))
+            return _changed(sql, await self._now_or_waiting(sql, params, None))
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
@@ -279,9 +304,8 @@ class Database:
         if current is not None and current.open:
             return await current.fetchall(sql, params)
         async with self._lock:
-            if _reads_only(sql):
-                return self._raw.execute(sql, params).fetchall()
-            return list(await self.conn.execute_fetchall(sql, params))
+            cursor = await self._now_or_waiting(sql, params, None)
+            return list(await _rows(cursor))
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
