@@ -20,11 +20,12 @@ from bot.inspections.campaigns import Campaign, Campaigns, Node, parse_node
 from bot.inspections.checklists import MAX_ITEMS, items_for
 from bot.inspections.places import PlaceError, Register
 from bot.inspections.reminders import announce
-from bot.messages import Option, Reply
-from bot.parsing import InputError
+from bot.messages import Incoming, Option, Reply
+from bot.parsing import InputError, normalise, option_matches
 from bot.roles import Role
 from conversations.steps import Answer, Answers, Choice, Flow, InputKind, Photos, Step, Text, fixed
 
+PLACES_SHOWN = 8  # buttons; the rest are found by typing part of a name
 RESULTS = fixed(
     ("pass", "inspections.result.pass"),
     ("fail", "inspections.result.fail"),
@@ -61,6 +62,31 @@ async def place_options(ctx: Context, answers: Answers) -> Sequence[Option]:
         )
         for p in await rounds.remaining(ctx.app, campaign, ctx.user)
     ]
+
+
+class PlaceChoice(Choice):
+    """The first few remaining places as buttons; a typed part of a name searches them all."""
+
+    async def options(self, ctx: Context, answers: Answers) -> Sequence[Option]:
+        every = await self.source(ctx, answers)
+        shown = list(every[:PLACES_SHOWN])
+        chosen = next((o for o in every if o.value == answers.get("place")), None)
+        if chosen is not None and chosen not in shown:
+            shown.append(chosen)  # found by typing: the summary still names it
+        return shown
+
+    async def parse(self, ctx: Context, answers: Answers, current: Any, msg: Incoming) -> Answer:
+        if msg.text is not None and not normalise(msg.text).isdigit():
+            found = option_matches(msg.text, await self.source(ctx, answers))
+            if len(found) == 1:
+                return Answer(found[0].value)
+            if len(found) > 1:
+                raise InputError(
+                    "input.choice.ambiguous",
+                    typed=msg.text.strip(),
+                    options=" / ".join(o.label for o in found[:PLACES_SHOWN]),
+                )
+        return await super().parse(ctx, answers, current, msg)
 
 
 async def begin(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | None:
@@ -200,7 +226,7 @@ INSPECT_FLOW = Flow(
         ),
         Step(
             "place",
-            Choice(place_options),
+            PlaceChoice(place_options),
             "inspections.ask_place",
             "inspections.place",
             check=check_place,

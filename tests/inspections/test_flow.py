@@ -4,6 +4,7 @@ one's own committee, inspecting again after the hazards close, and /inspection f
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from bot.app import App
 from bot.hazards.model import Category, Status
@@ -163,3 +164,43 @@ async def test_rounds_refuse_another_committees_place_even_when_asked_directly(a
     else:
         raise AssertionError("saved another committee's place")
     assert await app.db.scalar("SELECT COUNT(*) FROM inspections") == 0
+
+
+async def test_many_places_show_a_few_buttons_and_any_is_found_by_typing(app: App, person) -> None:  # type: ignore[no-untyped-def]
+    register = Register(app)
+    for n in range(1, 13):
+        await register.add("三门", "居民楼/门栋", f"三门小区 {n}号楼", f"三门路 100弄 {n}号")
+    await Campaigns(app).add(
+        "楼道堆物排摸", date(2026, 7, 1), date(2026, 8, 31), ["居民楼/门栋"], [], []
+    )
+    director = person("sanmen-director")
+    shown = (await director.send("/inspect"))[-1].options
+    assert len(shown) == 8
+    assert "楼道无堆物" in texts(await director.send("12号楼"))  # not among the buttons
+    for _ in range(3):
+        await director.send("合格")
+    summary = texts(await director.send("合格"))
+    assert "场所：居民楼/门栋｜三门小区 12号楼｜三门路 100弄 12号" in summary
+    assert "已保存「三门小区 12号楼」" in texts(await director.send("确认提交"))
+
+
+async def test_a_campaign_with_its_own_checklist_asks_those_items(app: App, person) -> None:  # type: ignore[no-untyped-def]
+    from bot.inspections.checklists import ChecklistError, parse
+
+    await register_venues(app)
+    own = parse("九小场所:\n  - 灭火器在有效期内\n  - 液化气钢瓶不超过一瓶\n")
+    await Campaigns(app).add(
+        "液化气专项", date(2026, 7, 1), date(2026, 8, 31), ["九小场所"], [], [], own
+    )
+    director = person("sanmen-director")
+    await director.send("/inspect")
+    await director.send("1")
+    assert "液化气钢瓶不超过一瓶" in texts(await director.send("合格"))
+    summary = texts(await director.send("不适用"))
+    assert "第 2 项：不适用" in summary and "第 3 项" not in summary
+    try:
+        parse("九小场所: 灭火器")
+    except ChecklistError as exc:
+        assert "1–8 条" in str(exc)
+    else:
+        raise AssertionError("a list that is not a list was taken")
