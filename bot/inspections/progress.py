@@ -31,7 +31,8 @@ class PlaceStatus:
     place: Place
     checked_at: datetime | None = None
     inspector: str = ""
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # of the latest inspection
+    earlier: list[Finding] = field(default_factory=list)  # of inspections before it
 
     @property
     def checked(self) -> bool:
@@ -40,6 +41,11 @@ class PlaceStatus:
     @property
     def reports(self) -> list[Finding]:
         return [f for f in self.findings if f.report_ref is not None]
+
+    @property
+    def every_report(self) -> list[Finding]:
+        """The hazard reports of every inspection of the place in this campaign."""
+        return [f for f in self.earlier if f.report_ref is not None] + self.reports
 
     @property
     def open_again(self) -> bool:
@@ -93,14 +99,16 @@ async def statuses(
         "SELECT id, place_id, inspector, at FROM inspections WHERE campaign_id = ? ORDER BY at, id",
         (campaign.id,),
     )
-    latest: dict[int, int] = {}
+    place_of: dict[int, int] = {}  # inspection -> place, for those counted
+    latest: dict[int, int] = {}  # place -> its latest inspection
     for row in rows:
         at = from_db(row["at"])
         status = found.get(row["place_id"])
         if status is None or (until is not None and at >= until):
             continue
-        status.checked_at, status.inspector, status.findings = at, row["inspector"], []
-        latest[row["id"]] = row["place_id"]
+        status.checked_at, status.inspector = at, row["inspector"]
+        latest[row["place_id"]] = row["id"]
+        place_of[row["id"]] = row["place_id"]
     items = await app.db.fetchall(
         "SELECT ii.inspection_id, ii.item, ii.note, h.ref, h.status FROM inspection_items ii"
         " JOIN inspections i ON i.id = ii.inspection_id"
@@ -109,14 +117,15 @@ async def statuses(
         (campaign.id,),
     )
     for row in items:
-        place_id = latest.get(row["inspection_id"])
+        place_id = place_of.get(row["inspection_id"])
         if place_id is None:
             continue
-        found[place_id].findings.append(
-            Finding(
-                row["item"], row["note"], row["ref"], Status(row["status"]) if row["ref"] else None
-            )
+        finding = Finding(
+            row["item"], row["note"], row["ref"], Status(row["status"]) if row["ref"] else None
         )
+        status = found[place_id]
+        latest_one = latest[place_id] == row["inspection_id"]
+        (status.findings if latest_one else status.earlier).append(finding)
     return list(found.values())
 
 
@@ -134,14 +143,14 @@ async def coverage(
         rows = by_committee.get(committee_id, [])
         if not rows:
             continue  # nothing of these kinds registered there
-        reports = [f for s in rows for f in s.reports]
+        reports = [f for s in rows for f in s.every_report]
         result.append(
             Coverage(
                 committee_id=committee_id,
                 committee=name,
                 places=len(rows),
                 checked=sum(s.checked for s in rows),
-                failed_items=sum(len(s.findings) for s in rows),
+                failed_items=sum(len(s.findings) + len(s.earlier) for s in rows),
                 hazards=len(reports),
                 hazards_closed=sum(f.report_status is Status.CLOSED for f in reports),
                 target=target,

@@ -118,6 +118,15 @@ async def test_a_place_is_inspected_again_only_after_its_hazards_close(app: App,
     )  # the reporter's 已整改到位
     reopened = await director.send("/inspect")
     assert [o.label for o in reopened[-1].options] == ["九小场所｜三门小吃店｜三门路 12号"]
+    await director.send("1")
+    for _ in range(4):
+        await director.send("合格")
+    assert "合格 4 项" in texts(await director.send("确认提交"))
+    (sanmen,) = await coverage(app, (await Campaigns(app).all())[0])
+    # the first round's hazard still counts for the campaign, now closed
+    assert (sanmen.checked, sanmen.failed_items, sanmen.hazards, sanmen.hazards_closed) == (
+        1, 1, 1, 1,
+    )  # fmt: skip
 
 
 async def test_staff_start_a_campaign_in_chat_and_the_directors_group_hears_of_it(
