@@ -186,7 +186,8 @@ async def finish(ctx: Context, answers: InspectAnswers, instance: str) -> None:
 
 def _item_steps(index: int) -> tuple[Step, ...]:
     def asked(a: Answers) -> bool:
-        return int(a.get("__items") or 0) > index
+        # Reads the place first: until it is chosen the number of steps is not known.
+        return a.get("place") is not None and int(a.get("__items") or 0) > index
 
     def failed(a: Answers) -> bool:
         return asked(a) and a.get(f"check_{index}") == "fail"
