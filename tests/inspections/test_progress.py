@@ -136,3 +136,38 @@ async def test_staff_see_progress_in_chat(app: App, person) -> None:  # type: ig
     shown = texts(await person("staff").send("/progress"))
     assert "三门：已检查 1/3（33%），发现隐患 1 起，已结案 0 起" in shown
     assert "高雄：已检查 0/1（0%）" in shown
+
+
+async def test_node_reminders_are_scheduled_every_morning(app: App) -> None:
+    from bot.notices.scheduler import Scheduler
+    from bot.platforms.runner import system_jobs
+
+    scheduler = Scheduler(app, paused=True)
+    system_jobs(scheduler)
+    await scheduler.start()
+    try:
+        due = scheduler.jobs()["system:inspection-nodes"].astimezone(app.tz)
+    finally:
+        await scheduler.stop()
+    assert (due.hour, due.minute) == (9, 30)
+
+
+def test_the_chart_writes_each_committees_coverage_under_its_bar(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.hazards import chart
+
+    drawn: list[list[str]] = []
+
+    def draw(categories, committees, *args):  # type: ignore[no-untyped-def]
+        drawn.append([b.label for b in committees])
+        return b""
+
+    monkeypatch.setattr(chart, "_draw", draw)
+    bars = [chart.Bar("三门", 2), chart.Bar("高雄", 0), chart.Bar("西二", 1)]
+    totals = {"new": 3, "urgent": 0, "closed": 0, "open": 3, "overdue": 0}
+    period = ("2026-07-11", "2026-07-18")
+    chart.weekly_chart([], bars, lang="zh", period=period, totals=totals, font="X",
+                       coverage={"三门": 67, "高雄": 0})  # fmt: skip
+    assert drawn[-1] == ["三门\n排摸 67%", "高雄\n排摸 0%", "西二"]
+    chart.weekly_chart([], bars, lang="zh", period=period, totals=totals, numbered=True,
+                       coverage={"三门": 67})  # fmt: skip
+    assert drawn[-1] == ["A\nchecked 67%", "B", "C"]
