@@ -18,6 +18,7 @@ from bot.demo import load_demo_data
 from bot.events import cli as cli_events
 from bot.faq import cli as cli_faq
 from bot.hazards import cli as cli_reports
+from bot.inspections import cli as cli_inspections
 from bot.media import MediaStore
 from bot.notices import cli as cli_notices
 from bot.platforms.console import FILES_DIR, Console, ConsoleIdentity
@@ -36,6 +37,7 @@ FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
     cli_topics.add_commands,
     cli_events.add_commands,
     cli_notices.add_commands,
+    cli_inspections.add_commands,
 ]
 
 

@@ -8,10 +8,11 @@ from bot.roles import Role
 from bot.router import Action, Command, Router
 from conversations import events as event_flows
 from conversations import hazards as hazard_flows
+from conversations import inspections as inspection_flows
 from conversations import join
 from conversations import notices as notice_flows
 from conversations import topics as topic_flows
-from handlers import admin, events, faq, hazards, language, start, topics
+from handlers import admin, events, faq, hazards, inspections, language, start, topics
 from handlers import notices as notice_tools
 
 COMMANDS: list[Command] = [
@@ -57,8 +58,27 @@ COMMANDS: list[Command] = [
     ),
     Command("report_update", "hazard.help.reports", flow=hazard_flows.MOVE_FLOW, in_menu=False),
     Command("report_reopen", "hazard.help.report", flow=hazard_flows.REOPEN_FLOW, in_menu=False),
+    Command(
+        "inspect",
+        "inspections.help.inspect",
+        flow=inspection_flows.INSPECT_FLOW,
+        aliases=("排摸", "排摸检查"),
+    ),
     Command("bind", "help.bind", admin.bind, role=Role.DIRECTOR),
     Command("review", "topics.help.review", flow=topic_flows.REVIEW_FLOW, aliases=("审议议题",)),
+    Command(
+        "inspection",
+        "inspections.help.inspection",
+        flow=inspection_flows.NEW_CAMPAIGN_FLOW,
+        aliases=("发起专项行动",),
+    ),
+    Command(
+        "progress",
+        "inspections.help.progress",
+        inspections.progress,
+        role=Role.STAFF,
+        aliases=("排摸进度", "专项行动进度"),
+    ),
     Command("answer", "help.answer", faq.answer_handover, role=Role.STAFF),
     Command("newevent", "help.newevent", flow=event_flows.NEW_EVENT_FLOW, aliases=("发布活动",)),
     Command("roster", "help.roster", events.roster, role=Role.STAFF, private=True),
@@ -103,6 +123,7 @@ ACTIONS: list[Action] = [
     Action("faq", faq.on_button),
     Action("hz", hazards.on_button, Role.DIRECTOR, private="reports"),
     Action("hzok", hazards.on_verify),
+    Action("insp", inspections.on_button, Role.DIRECTOR),
     Action("tp", topics.action),
     Action("tpr", topics.review, role=Role.STAFF),
     Action("evroster", events.roster_action, role=Role.STAFF, private="roster"),

@@ -92,17 +92,26 @@ def weekly_chart(
     totals: dict[str, int],
     font: str | None = None,
     numbered: bool = False,
+    coverage: dict[str, int] | None = None,
 ) -> Picture:
     """This week's reports by category (with last week beside them) and by committee.
 
     ``font`` None looks for a CJK font; ``numbered`` forces the numbered bars (as when
-    there is none).
+    there is none). ``coverage``: the percent of places checked per committee in the running
+    inspection campaigns, written under each committee's bar.
     """
+    checked = [(coverage or {}).get(b.label) for b in committees]
     family = None if numbered else (font or cjk_font())
     if family is None:
         lang = "en"
         categories = [Bar(str(n), b.count, b.before) for n, b in enumerate(categories, 1)]
         committees = [Bar(committee_mark(n), b.count, b.before) for n, b in enumerate(committees)]
+    committees = [
+        Bar(f"{b.label}\n{text(lang, 'hazard.chart.coverage', percent=share)}", b.count, b.before)
+        if share is not None
+        else b
+        for b, share in zip(committees, checked, strict=True)
+    ]
     return Picture(_draw(categories, committees, lang, period, totals, family), family)
 
 

@@ -18,6 +18,8 @@ from bot.hazards.chart import Bar, committee_mark, weekly_chart
 from bot.hazards.model import FINAL, OPEN, Category, Status
 from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
+from bot.inspections.campaigns import Campaigns
+from bot.inspections.progress import coverage
 from bot.messages import Attachment, Reply
 
 if TYPE_CHECKING:
@@ -132,6 +134,7 @@ async def weekly_summary(app: App, *, numbered: bool = False) -> Reply:
     ]
     if not week:
         lines.append(say("hazard.digest.none"))
+    coverage = await _campaign_lines(app, lines)
 
     picture = await asyncio.to_thread(
         weekly_chart,
@@ -141,6 +144,7 @@ async def weekly_summary(app: App, *, numbered: bool = False) -> Reply:
         period=period,
         totals=totals,
         numbered=numbered,
+        coverage=coverage,
     )
     if picture.font is None:  # numbered bars: the text says which is which
         categories = "、".join(f"{n} {say(c.key)}" for n, c in enumerate(Category, 1))
@@ -148,6 +152,36 @@ async def weekly_summary(app: App, *, numbered: bool = False) -> Reply:
         lines.append(say("hazard.digest.chart", labels=categories, committees=committees))
     photo = Attachment(say("hazard.digest.chart_name"), data=picture.png, mime_type="image/png")
     return Reply("\n".join(lines), photo=photo)
+
+
+async def _campaign_lines(app: App, lines: list[str]) -> dict[str, int]:
+    """A line per running inspection campaign (专项行动); the share of places checked per
+    committee over all of them, for the chart."""
+    say = app.notifier.group_text
+    running = await Campaigns(app).running()
+    if running:
+        lines.append(say("inspections.weekly.head"))
+    places: Counter[str] = Counter()
+    checked: Counter[str] = Counter()
+    for campaign in running:
+        rows = await coverage(app, campaign)
+        for row in rows:
+            places[row.committee] += row.places
+            checked[row.committee] += row.checked
+        total = sum(r.places for r in rows)
+        done = sum(r.checked for r in rows)
+        lines.append(
+            say(
+                "inspections.weekly.line",
+                title=campaign.title,
+                checked=done,
+                places=total,
+                percent=round(100 * done / total) if total else 100,
+                hazards=sum(r.hazards for r in rows),
+                closed=sum(r.hazards_closed for r in rows),
+            )
+        )
+    return {name: round(100 * checked[name] / n) for name, n in places.items() if n}
 
 
 async def send_digests(app: App, kind: Kind, *, weekly: Reply | None = None) -> int:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 
 from bot.app import App
 from bot.hazards.digest import send_digests
+from bot.inspections.reminders import remind_nodes
 from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.platforms.base import Transport
 from bot.platforms.postman import Postman
@@ -53,7 +54,8 @@ class _QuietServer(uvicorn.Server):
 
 
 def system_jobs(scheduler: Scheduler) -> None:
-    """Staff digests on the scheduler: overdue hazard reports daily, a summary on Mondays."""
+    """Staff digests on the scheduler: overdue hazard reports daily, a summary on Mondays;
+    inspection campaigns' time-node reminders daily."""
     app = scheduler.app
     scheduler.add_system_job(
         "hazard-daily", hour=8, minute=30, func=lambda: send_digests(app, "daily")
@@ -65,6 +67,7 @@ def system_jobs(scheduler: Scheduler) -> None:
         minute=0,
         func=lambda: send_digests(app, "weekly"),
     )
+    scheduler.add_system_job("inspection-nodes", hour=9, minute=30, func=lambda: remind_nodes(app))
 
 
 def configured_platforms(router: Router) -> list[Platform]:

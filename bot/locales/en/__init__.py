@@ -1,12 +1,13 @@
 """English texts: one module per feature, merged here into one catalogue."""
 
-from bot.locales.en import core, events, faq, hazards, notices, telegram, topics, wecom
+from bot.locales.en import core, events, faq, hazards, inspections, notices, telegram, topics, wecom
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
     **events.TEXTS,
     **faq.TEXTS,
     **hazards.TEXTS,
+    **inspections.TEXTS,
     **notices.TEXTS,
     **telegram.TEXTS,
     **topics.TEXTS,

@@ -171,6 +171,7 @@ TEXTS: dict[str, str] = {
     "hazard.chart.last_week": "last week",
     "hazard.chart.change": "change",
     "hazard.chart.none": "no new reports this week",
+    "hazard.chart.coverage": "checked {percent}%",
     "hazard.chart.totals": "{new} new ({urgent} urgent) · {closed} closed · {open} open ({overdue} overdue)",
     "hazard.chart.category.ebike": "E-bikes",
     "hazard.chart.category.rental": "Group rentals",

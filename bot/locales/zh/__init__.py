@@ -1,12 +1,13 @@
 """简体中文文案：各功能一个模块，在这里合成一个目录。"""
 
-from bot.locales.zh import core, events, faq, hazards, notices, telegram, topics, wecom
+from bot.locales.zh import core, events, faq, hazards, inspections, notices, telegram, topics, wecom
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
     **events.TEXTS,
     **faq.TEXTS,
     **hazards.TEXTS,
+    **inspections.TEXTS,
     **notices.TEXTS,
     **telegram.TEXTS,
     **topics.TEXTS,

@@ -171,6 +171,7 @@ TEXTS: dict[str, str] = {
     "hazard.chart.last_week": "上周",
     "hazard.chart.change": "较上周",
     "hazard.chart.none": "本周无新上报",
+    "hazard.chart.coverage": "排摸 {percent}%",
     "hazard.chart.totals": "本周新上报 {new} 条（紧急 {urgent}）· 结案 {closed} · 未办结 {open}（超时 {overdue}）",
     "hazard.chart.category.ebike": "电动自行车",
     "hazard.chart.category.rental": "群租房",
