@@ -5,11 +5,11 @@ one-line JSON summary. A naive character-overlap ranker runs on the same questio
 and the index is also timed at a few hundred entries (the knowledge base repeated).
 
 Three question files: ``faq_questions.yaml`` (the development set, with 30 questions marked as
-held out), ``faq_questions_residents.yaml`` (a second held-out set in residents' own colloquial and
-Shanghainese wording, never used for tuning) and ``faq_questions_blind.yaml`` (a third, written
-before the knowledge base was read, never used for tuning). Each gets its own line of figures;
-``--questions`` runs other files. ``--cold`` also times ``juwei faq ask`` in fresh processes,
-with and without the index cache on disk.
+held out), ``faq_questions_residents.yaml`` (a second held-out set in residents' own colloquial
+and Shanghainese wording; its failures guided a later round of tuning) and
+``faq_questions_blind.yaml`` (a third, written before the knowledge base was read, never used for
+tuning). Each gets its own line of figures; ``--questions`` runs other files. ``--cold`` also
+times ``juwei faq ask`` in fresh processes, with and without the index cache on disk.
 """
 
 from __future__ import annotations

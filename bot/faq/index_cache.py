@@ -4,8 +4,8 @@ Building costs about a second (the trimmed jieba dictionary, then BM25F over eve
 is most of the time ``juwei faq ask`` takes. The pickled index is keyed by a hash of everything
 it is made from: the knowledge-base files (shipped and staff-added), the word lists, the search
 code and its pinyin table, plus the jieba and Python versions. Any change gives a new key and a
-rebuild; a file that cannot be read is ignored and rebuilt. The cache folder is as trusted as the database
-next to it (pickle runs code on load), so it must not be writable by anyone else.
+rebuild; a file that cannot be read is ignored and rebuilt. The cache folder is as trusted as the
+database next to it (pickle runs code on load), so it must not be writable by anyone else.
 """
 
 from __future__ import annotations
