@@ -4,11 +4,12 @@ Run from the repository root: ``python bench/faq.py``. Prints one row per questi
 one-line JSON summary. A naive character-overlap ranker runs on the same questions as a baseline,
 and the index is also timed at a few hundred entries (the knowledge base repeated).
 
-Two question files: ``faq_questions.yaml`` (the development set, with 30 questions marked as held
-out) and ``faq_questions_residents.yaml`` (a second held-out set in residents' own colloquial and
-Shanghainese wording, never used for tuning). Each gets its own line of figures; ``--questions``
-runs other files. ``--cold`` also times ``juwei faq ask`` in fresh processes, with and without
-the index cache on disk.
+Three question files: ``faq_questions.yaml`` (the development set, with 30 questions marked as
+held out), ``faq_questions_residents.yaml`` (a second held-out set in residents' own colloquial
+and Shanghainese wording; its failures guided a later round of tuning) and
+``faq_questions_blind.yaml`` (a third, written before the knowledge base was read, never used for
+tuning). Each gets its own line of figures; ``--questions`` runs other files. ``--cold`` also
+times ``juwei faq ask`` in fresh processes, with and without the index cache on disk.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from bot.faq.search import FaqIndex  # noqa: E402
 QUESTION_FILES = [
     Path(__file__).with_name("faq_questions.yaml"),
     Path(__file__).with_name("faq_questions_residents.yaml"),
+    Path(__file__).with_name("faq_questions_blind.yaml"),
 ]
+HELD_OUT_SUFFIXES = ("_residents", "_blind")
 TIMING_REPEATS = 20
 SCALED_ENTRIES = 300
 
@@ -47,13 +50,20 @@ SCALED_ENTRIES = 300
 def load_questions(path: Path) -> list[tuple[str, str | None, bool]]:
     """(question, expected id or None for off-topic, whether it is held out).
 
-    In a file whose name ends in ``_residents`` every question is held out."""
+    In a file whose name ends in ``_residents`` or ``_blind`` every question is held out."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    all_held_out = path.stem.endswith("_residents")
+    all_held_out = path.stem.endswith(HELD_OUT_SUFFIXES)
     return [
         (str(item["q"]), item["expected"], all_held_out or item.get("set") == "holdout")
         for item in data["questions"]
     ]
+
+
+def no_entry_questions(path: Path) -> set[str]:
+    """Questions on the FAQ's topics that no entry answers (``no_entry: true``): like off-topic
+    ones they must not be answered with confidence, but they are counted apart."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {str(item["q"]) for item in data["questions"] if item.get("no_entry")}
 
 
 def _chars(text: str) -> set[str]:
@@ -132,7 +142,9 @@ def evaluate(
         raise SystemExit(f"unknown expected ids in {path.name}: {sorted(unknown)}")
 
     labelled = [(q, e, h) for q, e, h in questions if e is not None]
-    off_topic = [q for q, e, _ in questions if e is None]
+    no_entry = no_entry_questions(path)
+    off_topic = [q for q, e, _ in questions if e is None and q not in no_entry]
+    unanswerable = [q for q, e, _ in questions if e is None and q in no_entry]
     top1 = top3 = base_top1 = confident = confident_right = 0
     holdout_total = holdout_top1 = 0
     reciprocal: list[float] = []
@@ -164,14 +176,20 @@ def evaluate(
             f"{expected:24} {got:24} {query}"
         )
 
-    print("\noff-topic questions (must not be confident):")
-    off_confident = 0
-    for query in off_topic:
-        answer = index.answer(query)
-        times.extend(timed_ms(partial(index.answer, query), TIMING_REPEATS))
-        off_confident += answer.confident
-        got = answer.best.id if answer.best else "-"
-        print(f"   {answer.score:5.2f} {'YES' if answer.confident else 'no':4}  {got:24} {query}")
+    def not_confident(heading: str, group: list[str]) -> int:
+        print(f"\n{heading} (must not be confident):")
+        confident = 0
+        for query in group:
+            answer = index.answer(query)
+            times.extend(timed_ms(partial(index.answer, query), TIMING_REPEATS))
+            confident += answer.confident
+            got = answer.best.id if answer.best else "-"
+            flag = "YES" if answer.confident else "no"
+            print(f"   {answer.score:5.2f} {flag:4}  {got:24} {query}")
+        return confident
+
+    off_confident = not_confident("off-topic questions", off_topic)
+    no_entry_confident = not_confident("questions no entry answers", unanswerable)
 
     n = max(1, len(labelled))
     figures = {
@@ -187,6 +205,8 @@ def evaluate(
         "confident_precision": round(confident_right / max(1, confident), 3),
         "confident_wrong": confident - confident_right,
         "off_topic_confident": off_confident,
+        "no_entry": len(unanswerable),
+        "no_entry_confident": no_entry_confident,
         "baseline_top1": round(base_top1 / n, 3),
     }
     return figures, times, base_times
@@ -238,7 +258,8 @@ def main() -> None:
             f" (held-out {figures['top1_holdout']:.1%} of {figures['holdout_questions']}),"
             f" top-3 {figures['top3']:.1%},"
             f" confident wrong {figures['confident_wrong']},"
-            f" off-topic confident {figures['off_topic_confident']} of {figures['off_topic']}"
+            f" off-topic confident {figures['off_topic_confident']} of {figures['off_topic']},"
+            f" no-entry confident {figures['no_entry_confident']} of {figures['no_entry']}"
         )
     print(json.dumps(summary, ensure_ascii=False))
 

@@ -2,10 +2,10 @@
 
 Building costs about a second (the trimmed jieba dictionary, then BM25F over every entry), which
 is most of the time ``juwei faq ask`` takes. The pickled index is keyed by a hash of everything
-it is made from: the knowledge-base files (shipped and staff-added), the word lists and the
-search code, plus the jieba and Python versions. Any change gives a new key and a rebuild; a
-file that cannot be read is ignored and rebuilt. The cache folder is as trusted as the database
-next to it (pickle runs code on load), so it must not be writable by anyone else.
+it is made from: the knowledge-base files (shipped and staff-added), the word lists, the search
+code and its pinyin table, plus the jieba and Python versions. Any change gives a new key and a
+rebuild; a file that cannot be read is ignored and rebuilt. The cache folder is as trusted as the
+database next to it (pickle runs code on load), so it must not be writable by anyone else.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from bot.faq import knowledge_base, search, synonyms
+from bot.faq import knowledge_base, search, synonyms, typos
 from bot.faq.knowledge_base import PACKAGE_KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
 from bot.faq.search import FaqIndex
 
@@ -50,8 +50,9 @@ def cache_key(local_dir: Path) -> str:
     """A hash of the knowledge files, the word lists, the search code and the library versions."""
     digest = hashlib.sha256()
     digest.update(f"{_FORMAT}|{sys.version_info[:2]}|{_jieba_version()}".encode())
-    for module in (search, synonyms, knowledge_base):
+    for module in (search, synonyms, typos, knowledge_base):
         digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(typos.PINYIN_TABLE.read_bytes())
     for folder in (PACKAGE_KNOWLEDGE_DIR, local_dir):
         files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
         for path in files:

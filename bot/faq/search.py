@@ -1,13 +1,14 @@
 """Find the FAQ entry that answers a resident's free-text question.
 
-Text is normalised (full-width -> half-width, traditional -> simplified, synonyms -> one canonical
-word, punctuation dropped) and scored twice with BM25F over each entry's question, alternatives,
-tags and answer: once on jieba words, once on character bigrams, which survive typos and odd
-segmentations. A few dozen entries are too few for IDF alone to tell 采光 from 以后, so word
-weights are also scaled by how specific a word is in general Chinese (jieba's dictionary
-frequencies). Scores are divided by the best score the query could reach, so 1.0 means every
-query term matched strongly and thresholds mean the same for short and long questions; an entry
-whose closest phrasing asks about more than the query mentions is held back slightly.
+Text is normalised (full-width -> half-width, traditional -> simplified, pinyin-keyboard typos ->
+the word meant, synonyms -> one canonical word, punctuation dropped) and scored twice with BM25F
+over each entry's question, alternatives, tags and answer: once on jieba words, once on
+character bigrams, which survive typos and odd segmentations. A few dozen entries are too few
+for IDF alone to tell 采光 from 以后, so word weights are also scaled by how specific a word is in
+general Chinese (jieba's dictionary frequencies). Scores are divided by the best score the query
+could reach, so 1.0 means every query term matched strongly and thresholds mean the same for short
+and long questions; an entry whose closest phrasing asks about more than the query mentions is
+held back slightly.
 """
 
 from __future__ import annotations
@@ -33,16 +34,22 @@ from bot.faq.synonyms import (
     SYNONYM_GROUPS,
     TRADITIONAL_TO_SIMPLIFIED,
 )
+from bot.faq.typos import HomophoneFixer
 
 import_jieba()  # first, so that the plain import below finds it loaded
 
 import jieba  # noqa: E402
 
-# Calibrated with bench/faq.py plus 35 unrelated questions: at 0.30 with a 0.04 lead about 60%
-# of residents' paraphrased questions are answered directly, about 99% of those correctly, and
-# unrelated ones stay below it (天气, 护照: near 0); the rest get "did you mean" choices instead.
+# Calibrated with bench/faq.py's development and residents' sets plus 35 unrelated questions: at
+# 0.30 unrelated ones stay below it (天气, 护照: near 0). The lead over the runner-up was 0.04;
+# every confident wrong answer there led by less than 0.10 (two neighbouring entries, such as the
+# vote threshold and its worked example), so a wrong pick costs a "did you mean" list, not a wrong
+# answer: about 60% of residents' questions are still answered directly. A near-complete match
+# (0.80: every query word found in one entry) needs only the old 0.04 lead.
 CONFIDENT_SCORE = 0.30
-CONFIDENT_MARGIN = 0.04
+CONFIDENT_MARGIN = 0.10
+SURE_SCORE = 0.80
+SURE_MARGIN = 0.04
 
 _K1 = 1.2
 # How much an entry is held back when its own phrasings ask about more than the query does
@@ -99,6 +106,9 @@ def _alternation(keys: Iterable[str]) -> re.Pattern[str]:
 
 _PHRASE_RE = _alternation(PHRASE_REWRITES)
 _CANONICAL_RE = _alternation(_CANONICAL)
+# A count of households (12户, 十八户, 十二家) asks for the worked example of a vote, whatever
+# the number: the count becomes one shared word. 一户 is left alone (一户人家不同意 is no count).
+_HOUSEHOLDS = re.compile(r"(?:\d{1,3}|[两二三四五六七八九]?十[一二三四五六七八九]?)(?:户|家)")
 # Shanghainese question particle at the end of a clause ("好装伐"); jieba glues it to the verb.
 _TRAILING_FA = re.compile(r"伐(?=\s|$)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -153,6 +163,24 @@ def _jieba() -> jieba.Tokenizer:
         return _segmenter
 
 
+_fixer_lock = threading.Lock()
+_fixer: HomophoneFixer | None = None
+
+
+def _homophones() -> HomophoneFixer:
+    """The typo repair over the canonical and domain words, built on first use."""
+    global _fixer
+    segmenter = _jieba()
+    with _fixer_lock:
+        if _fixer is None:
+            _fixer = HomophoneFixer(
+                vocabulary=[*_CANONICAL, *DOMAIN_WORDS],
+                known_chars=_vocabulary_characters(),
+                is_word=lambda run: segmenter.FREQ.get(run, 0) > 0,
+            )
+        return _fixer
+
+
 def segmenter_state() -> tuple[dict[str, int], int]:
     """The tokenizer's dictionary (word -> frequency) and frequency total, for the disk cache."""
     tokenizer = _jieba()
@@ -172,8 +200,10 @@ def install_segmenter(freq: dict[str, int], total: int) -> None:
 
 
 def normalize(text: str) -> str:
-    """Fold width, case, script and synonyms; punctuation becomes spaces."""
+    """Fold width, case, script, homophone typos and synonyms; punctuation becomes spaces."""
     text = unicodedata.normalize("NFKC", text).lower().translate(TRADITIONAL_TO_SIMPLIFIED)
+    text = _homophones().fix(text)
+    text = _HOUSEHOLDS.sub(" 户数举例 ", text)
     # Twice: a dialect word rewritten in the first pass can complete a phrase for the second
     # (要多少钞票 -> 要多少钱 -> 造价).
     for _ in range(2):
@@ -373,5 +403,8 @@ class FaqIndex:
             return Answer(best=None, score=0.0, confident=False, alternatives=[])
         top, rest = matches[0], matches[1:]
         runner_up = rest[0].score if rest else 0.0
-        confident = top.score >= CONFIDENT_SCORE and top.score - runner_up >= CONFIDENT_MARGIN
+        lead = top.score - runner_up
+        confident = (top.score >= CONFIDENT_SCORE and lead >= CONFIDENT_MARGIN) or (
+            top.score >= SURE_SCORE and lead >= SURE_MARGIN
+        )
         return Answer(best=top.entry, score=top.score, confident=confident, alternatives=rest)

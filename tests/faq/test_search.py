@@ -253,3 +253,38 @@ def test_the_trimmed_dictionary_segments_the_knowledge_base_as_the_full_one() ->
     for entry in load_knowledge().entries:
         for text in (entry.question, *entry.alternatives):
             assert list(trimmed.cut(text, HMM=False)) == list(full.cut(text, HMM=False)), text
+
+
+# --- typos, household counts and close calls ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("加状电梯要多久", "加装电梯"), ("公机金能用来装电梯伐", "住房公积金")],
+)
+def test_pinyin_keyboard_typos_are_read_as_the_word_meant(typed: str, meant: str) -> None:
+    assert meant in normalize(typed)
+
+
+def test_a_real_word_that_sounds_like_a_domain_word_is_left_alone() -> None:
+    # 家装 (home decoration) sounds like 加装 but is a word of its own.
+    assert "加装电梯" not in normalize("家装噪音扰民")
+
+
+def test_a_typo_in_the_key_word_still_finds_the_entry(index: FaqIndex) -> None:
+    best = index.answer("公机金能用来装电梯伐").best
+    assert best is not None and best.id == "provident-use"
+
+
+def test_a_household_count_asks_for_the_worked_example(index: FaqIndex) -> None:
+    assert index.search("我们门洞十八户，要几户同意", k=1)[0].entry.id == "vote-example"
+    assert index.search("要几户同意才好装电梯", k=1)[0].entry.id == "vote-threshold"
+
+
+def test_a_question_between_two_close_entries_offers_choices(index: FaqIndex) -> None:
+    # Approval and the whole procedure both fit; a lead of a few hundredths (enough before) is
+    # too small to pick one outright.
+    answer = index.answer("加梯要审批几个部门流程怎么走")
+    assert not answer.confident
+    offered = {answer.best.id if answer.best else "", *(m.entry.id for m in answer.alternatives)}
+    assert {"process-approval", "process-steps"} <= offered
