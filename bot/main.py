@@ -20,6 +20,7 @@ from bot.hazards import cli as cli_reports
 from bot.media import MediaStore
 from bot.notices import cli as cli_notices
 from bot.platforms.console import FILES_DIR, Console, ConsoleIdentity
+from bot.polls import cli as cli_polls
 from bot.registry import build_router
 from bot.roles import Role
 from bot.settings import Settings, SettingsError, load_settings
@@ -35,6 +36,7 @@ FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
     cli_topics.add_commands,
     cli_events.add_commands,
     cli_notices.add_commands,
+    cli_polls.add_commands,
 ]
 
 

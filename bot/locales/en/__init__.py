@@ -1,6 +1,6 @@
 """English texts: one module per feature, merged here into one catalogue."""
 
-from bot.locales.en import core, events, faq, hazards, notices, telegram, topics, wecom
+from bot.locales.en import core, events, faq, hazards, notices, polls, telegram, topics, wecom
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
@@ -8,6 +8,7 @@ TEXTS: dict[str, str] = {
     **faq.TEXTS,
     **hazards.TEXTS,
     **notices.TEXTS,
+    **polls.TEXTS,
     **telegram.TEXTS,
     **topics.TEXTS,
     **wecom.TEXTS,

@@ -1,6 +1,6 @@
 """简体中文文案：各功能一个模块，在这里合成一个目录。"""
 
-from bot.locales.zh import core, events, faq, hazards, notices, telegram, topics, wecom
+from bot.locales.zh import core, events, faq, hazards, notices, polls, telegram, topics, wecom
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
@@ -8,6 +8,7 @@ TEXTS: dict[str, str] = {
     **faq.TEXTS,
     **hazards.TEXTS,
     **notices.TEXTS,
+    **polls.TEXTS,
     **telegram.TEXTS,
     **topics.TEXTS,
     **wecom.TEXTS,
