@@ -103,9 +103,9 @@ async def begin(ctx: Context, args: tuple[str, ...]) -> dict[str, Any] | None:
         return {"poll": poll.id, "kind": poll.kind}
     try:
         poll, household = await service.household_by_code(ctx.user, said)
-    except PollError as exc:
+    except PollError as exc:  # nothing opens: /poll CODE again, or /poll to type it
         ctx.reply(Reply(ctx.t(exc.key, **exc.params)))
-        return {"kind": BUILDING} if exc.key == "polls.code_wrong" else None
+        return None
     code = {
         "poll": str(poll.id),
         "household": str(household.id),

@@ -75,7 +75,6 @@ async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     if args.kind == BUILDING:
         if not args.building or not args.households or not args.committee:
             raise UsageError(text(lang, "polls.cli.building_needs"))
-        households = read_households(args.households)
     elif args.options is None:
         raise UsageError(text(lang, "polls.cli.simple_needs"))
 
@@ -86,6 +85,7 @@ async def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError(text(lang, "polls.cli.one_committee"))
         service = Polls.of(app)
         if args.kind == BUILDING:
+            households = read_households(args.households)
             poll = await service.create_building(
                 title=args.title.strip(),
                 committee_id=chosen[0],
