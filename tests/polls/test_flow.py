@@ -209,3 +209,9 @@ async def test_a_simple_poll_takes_one_answer_per_resident_and_counts_each_optio
     stranger = texts(await person("nobody").send(f"/poll {poll.id}"))
     assert "面向三门居民区" in stranger
     assert await service.option_counts(poll) == [("周六上午", 1), ("周日下午", 0)]
+
+
+async def test_the_faq_answer_on_vote_thresholds_points_to_consultations(app, person) -> None:
+    said = texts(await person("asker").send("需要多少业主同意才能装电梯"))
+    assert "2/3" in said and "3/4" in said
+    assert "意见征询" in said and "/poll" in said
