@@ -6,7 +6,7 @@ gives staff and the poll's director the totals, thresholds and the rooms still t
 from __future__ import annotations
 
 from bot.context import Context
-from bot.messages import Reply
+from bot.messages import Link, Reply
 from bot.polls.service import ALWAYS, BUILDING, Poll, Polls, sees_answers, sees_totals
 from bot.polls.views import status_text, totals_text
 from bot.roles import Role, allows
@@ -24,8 +24,9 @@ async def poll(ctx: Context) -> None:
     if word in RESULT_WORDS:
         await result(ctx, args[1:])
         return
-    if ctx.chat.is_group and args:
-        ctx.say("polls.private_only")  # a code typed in a group is not read, nor repeated
+    if ctx.chat.is_group:  # a code typed in a group is not read, nor repeated
+        url = ctx.app.deep_link(ctx.chat.platform, "poll")
+        ctx.say("polls.private_only", links=[Link(ctx.t("polls.open_link"), url)] if url else [])
         return
     await ctx.router.run_command(ctx, "poll_answer", args)
 
