@@ -44,13 +44,20 @@ async def _run(settings: Settings, work: Any, *, demo: bool = False) -> int:
 
 def deadline_of(app: App, said: str) -> datetime:
     """A date alone is the whole of that day (answers until 23:59); a time is taken as written."""
+    now = app.clock.now().astimezone(app.tz)
     try:
         day = date.fromisoformat(said.strip())
     except ValueError:
         try:
-            moment = parse_datetime(said, now=app.clock.now().astimezone(app.tz), tz=app.tz)
+            try:
+                moment = parse_datetime(said, now=now, tz=app.tz)
+            except InputError as exc:
+                if exc.key != "input.datetime.no_time":
+                    raise
+                moment = parse_datetime(f"{said} 23:59", now=now, tz=app.tz)  # 7月25日: all day
         except InputError as exc:
-            raise UsageError(f"--deadline {said!r}: {text('zh', exc.key, **exc.params)}") from exc
+            message = text("zh", exc.key, **exc.params)
+            raise UsageError(f"--deadline {said!r}: {message}") from exc
     else:
         moment = datetime.combine(day, time(23, 59), tzinfo=app.tz)
     if moment <= app.clock.now():

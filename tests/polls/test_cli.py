@@ -60,6 +60,11 @@ def test_five_households_answer_by_console_and_the_result_passes_with_601_missin
     shown = juwei(db, "polls", "result", str(added["id"]))
     assert "参与：5/6 户" in shown.stdout and "未答复：601" in shown.stdout
 
+    # Who answered what is for staff at the terminal, room by room.
+    answers = json.loads(juwei(db, "polls", "answers", str(added["id"]), "--json").stdout)
+    by_room = {row["room"]: (row["owner"], row["answer"]) for row in answers}
+    assert by_room["101"] == ("张三", "不同意") and by_room["601"] == ("王五", None)
+
 
 def test_codes_print_for_the_letters_as_csv_and_xlsx_with_owners(tmp_path: Path) -> None:
     db = tmp_path / "juwei.db"
@@ -129,3 +134,11 @@ def test_a_past_deadline_and_an_unknown_poll_are_refused(tmp_path: Path) -> None
     assert past.returncode == 2 and "已经过去" in past.stderr
     missing = juwei(db, "polls", "result", "9")
     assert missing.returncode == 2 and "没有编号为 9 的意见征询" in missing.stderr
+
+
+async def test_a_deadline_date_alone_takes_answers_through_that_whole_day(app) -> None:
+    from bot.polls.cli import deadline_of
+
+    for said in ("2026-07-25", "7月25日"):
+        assert deadline_of(app, said).astimezone(app.tz).isoformat() == "2026-07-25T23:59:00+08:00"
+    assert deadline_of(app, "7月25日下午6点").astimezone(app.tz).hour == 18
