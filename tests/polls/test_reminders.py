@@ -87,3 +87,29 @@ async def test_juwei_run_sweeps_the_consultations_every_ten_minutes(app: App) ->
     finally:
         await scheduler.stop()
     assert upcoming is not None and upcoming.minute % 10 == 0 and upcoming.second == 0
+
+
+async def test_a_simple_poll_put_to_a_group_is_reminded_there_with_its_count(
+    app: App, clock: FakeClock
+) -> None:
+    from datetime import timedelta
+
+    from bot.messages import Address
+
+    clock.set(at(18, 10))
+    group = await app.chats.find(Address("console", "gaoxiong-residents"))
+    assert group is not None
+    await Polls.of(app).create_simple(
+        title="活动时间选哪天",
+        committee_id=None,
+        options=["周六", "周日"],
+        chat_ids=[group.id],
+        deadline=at(20, 18),
+        totals_public="after",
+        by="test",
+    )
+    clock.set(at(19, 18) + timedelta(minutes=5))
+    assert await reminders.sweep(app) == 1
+    [reminder] = [p.reply.text for p in await take_mail(app, "gaoxiong-residents")]
+    assert "活动时间选哪天" in reminder and "0 人参与" in reminder and "/poll 1" in reminder
+    assert await group_mail(app) == []  # 三门's group was not asked
