@@ -11,8 +11,9 @@ from conversations import hazards as hazard_flows
 from conversations import inspections as inspection_flows
 from conversations import join
 from conversations import notices as notice_flows
+from conversations import polls as poll_flows
 from conversations import topics as topic_flows
-from handlers import admin, events, faq, hazards, inspections, language, start, topics
+from handlers import admin, events, faq, hazards, inspections, language, polls, start, topics
 from handlers import notices as notice_tools
 
 COMMANDS: list[Command] = [
@@ -42,6 +43,10 @@ COMMANDS: list[Command] = [
     Command("topics", "topics.help.topics", topics.topics, aliases=("议题列表", "查看议题")),
     Command("support", "topics.help.support", topics.support),
     Command("unsupport", "topics.help.unsupport", topics.unsupport),
+    Command("poll", "polls.help.poll", polls.poll, aliases=("意见征询", "征询意见")),
+    Command(
+        "poll_answer", "polls.help.poll", flow=poll_flows.POLL_FLOW, payload="poll", in_menu=False
+    ),
     Command("faq", "help.faq", faq.faq, aliases=("问答", "常见问题")),
     Command("join", "help.join", flow=join.FLOW, aliases=("加入居委会", "加入")),
     Command("lang", "help.lang", language.lang, aliases=("语言", "language")),

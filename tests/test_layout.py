@@ -12,7 +12,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "conversations")
-FEATURES = frozenset({"hazards", "events", "topics", "notices", "faq", "inspections"})
+FEATURES = frozenset({"hazards", "events", "topics", "notices", "faq", "inspections", "polls"})
 PLATFORM_LIBRARIES = ("telegram", "httpx", "starlette", "uvicorn", "bot.platforms")
 ENTRY_POINTS = frozenset({"bot.main", "bot.__main__"})
 CORE_LIMIT = 25
@@ -156,7 +156,7 @@ def test_every_feature_package_says_what_it_is_and_where_its_flow_lives() -> Non
     for feature in sorted(FEATURES):
         doc = ast.get_docstring(ast.parse((REPO / "bot" / feature / "__init__.py").read_text()))
         assert doc, feature
-    for feature in ("hazards", "events", "topics", "notices", "inspections"):
+    for feature in ("hazards", "events", "topics", "notices", "inspections", "polls"):
         doc = ast.get_docstring(ast.parse((REPO / "bot" / feature / "__init__.py").read_text()))
         assert doc is not None
         assert f"conversations/{feature}.py" in doc and f"handlers/{feature}.py" in doc

@@ -94,11 +94,12 @@ class Scheduler:
         name: str,
         *,
         day_of_week: str | None = None,
-        hour: int,
-        minute: int,
+        hour: int | str,
+        minute: int | str,
         func: JobFunc,
     ) -> None:
-        """Run ``func`` daily (or on the named days: ``mon``, ``mon,thu``) at a local time."""
+        """Run ``func`` daily (or on the named days: ``mon``, ``mon,thu``) at a local time;
+        cron fields as text repeat it (``hour="*", minute="*/10"``: every 10 minutes)."""
         if day_of_week is not None:
             days = [d.strip() for d in day_of_week.lower().split(",")]
             if not days or any(d not in WEEKDAYS for d in days):

@@ -25,6 +25,7 @@ from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.platforms.base import Transport
 from bot.platforms.postman import Postman
 from bot.platforms.web import build_web_app
+from bot.polls.reminders import sweep as poll_reminders
 from bot.registry import build_router
 from bot.router import Router
 from bot.settings import Settings, SettingsError
@@ -55,7 +56,8 @@ class _QuietServer(uvicorn.Server):
 
 def system_jobs(scheduler: Scheduler) -> None:
     """Staff digests on the scheduler: overdue hazard reports daily, a summary on Mondays;
-    inspection campaigns' time-node reminders daily."""
+    inspection campaigns' time-node reminders daily, and
+    consultations' reminders and results every 10 minutes."""
     app = scheduler.app
     scheduler.add_system_job(
         "hazard-daily", hour=8, minute=30, func=lambda: send_digests(app, "daily")
@@ -68,6 +70,7 @@ def system_jobs(scheduler: Scheduler) -> None:
         func=lambda: send_digests(app, "weekly"),
     )
     scheduler.add_system_job("inspection-nodes", hour=9, minute=30, func=lambda: remind_nodes(app))
+    scheduler.add_system_job("polls", hour="*", minute="*/10", func=lambda: poll_reminders(app))
 
 
 def configured_platforms(router: Router) -> list[Platform]:

@@ -1,6 +1,17 @@
 """English texts: one module per feature, merged here into one catalogue."""
 
-from bot.locales.en import core, events, faq, hazards, inspections, notices, telegram, topics, wecom
+from bot.locales.en import (
+    core,
+    events,
+    faq,
+    hazards,
+    inspections,
+    notices,
+    polls,
+    telegram,
+    topics,
+    wecom,
+)
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
@@ -9,6 +20,7 @@ TEXTS: dict[str, str] = {
     **hazards.TEXTS,
     **inspections.TEXTS,
     **notices.TEXTS,
+    **polls.TEXTS,
     **telegram.TEXTS,
     **topics.TEXTS,
     **wecom.TEXTS,

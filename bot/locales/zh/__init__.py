@@ -1,6 +1,17 @@
 """简体中文文案：各功能一个模块，在这里合成一个目录。"""
 
-from bot.locales.zh import core, events, faq, hazards, inspections, notices, telegram, topics, wecom
+from bot.locales.zh import (
+    core,
+    events,
+    faq,
+    hazards,
+    inspections,
+    notices,
+    polls,
+    telegram,
+    topics,
+    wecom,
+)
 
 TEXTS: dict[str, str] = {
     **core.TEXTS,
@@ -9,6 +20,7 @@ TEXTS: dict[str, str] = {
     **hazards.TEXTS,
     **inspections.TEXTS,
     **notices.TEXTS,
+    **polls.TEXTS,
     **telegram.TEXTS,
     **topics.TEXTS,
     **wecom.TEXTS,
