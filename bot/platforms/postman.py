@@ -126,6 +126,7 @@ class Postman:
             )
             if not parcels:
                 break
+            last_batch = len(parcels) < BATCH  # nothing more was due: no second look needed
             for index, parcel in enumerate(parcels):
                 if self._limiter.overall_wait() > timedelta(0):
                     await self._outbox.release([p.id for p in parcels[index:]])
@@ -144,6 +145,8 @@ class Postman:
                 if (later := await self._deliver(parcel)) is not None:
                     waiting[parcel.address.chat_id] = later
                 handled += 1
+            if last_batch:
+                break
         return handled
 
     async def _deliver(self, parcel: Parcel) -> datetime | None:

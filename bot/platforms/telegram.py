@@ -231,6 +231,7 @@ class TelegramPlatform:
         self._sleep = sleep
         self._told_busy = Bounded(REMEMBERED)
         self._storing: set[asyncio.Task[None]] = set()
+        self._fresh: dict[int, Update] = {}  # stored by this process, not yet handled
         self.routes: list[BaseRoute] = []
         if self.webhook_url:
             path = urlparse(self.webhook_url).path or "/telegram"
@@ -367,6 +368,7 @@ class TelegramPlatform:
         if received is None:
             log.info("telegram: update %s already taken in; ignored", update.update_id)
             return
+        self._fresh[received.id] = update  # parsed already: the worker need not parse it again
         self.worker.submit(received)
 
     async def _store_polled(self, update: Update) -> None:
@@ -426,7 +428,9 @@ class TelegramPlatform:
 
     async def _handle(self, received: Received) -> None:
         """One update from the inbox."""
-        update = Update.de_json(json.loads(received.payload), self.bot)
+        update = self._fresh.pop(received.id, None) or Update.de_json(
+            json.loads(received.payload), self.bot
+        )
         if update is None or self._me is None:
             await self.app.inbox.mark_handled(received.id)
         elif update.my_chat_member is not None:
