@@ -118,7 +118,7 @@ class Postman:
         # the rest follow it then, in order (an answer in parts, a notice and its reminder).
         waiting: dict[str, datetime] = {}
         while True:
-            if (wait := self._limiter.overall_wait()) > timedelta(0):
+            if chat_id is None and (wait := self._limiter.overall_wait()) > timedelta(0):
                 self._pause = wait.total_seconds()
                 break
             parcels = await self._outbox.claim(
@@ -128,22 +128,29 @@ class Postman:
                 break
             last_batch = len(parcels) < BATCH  # nothing more was due: no second look needed
             for index, parcel in enumerate(parcels):
-                if self._limiter.overall_wait() > timedelta(0):
-                    await self._outbox.release([p.id for p in parcels[index:]])
-                    break
-                if (until := waiting.get(parcel.address.chat_id)) is not None:
+                chat = parcel.address.chat_id
+                if (until := waiting.get(chat)) is not None:
                     await self._outbox.postpone(parcel.id, until)
                     continue
-                if self._hold is not None and (until := await self._hold(parcel)) is not None:
-                    await self._outbox.postpone(parcel.id, until)
-                    continue
-                chat_wait = self._limiter.chat_wait(parcel.address.chat_id)
-                if chat_wait > timedelta(0):
-                    await self._outbox.postpone(parcel.id, self._clock.now() + chat_wait)
-                    continue
-                self._limiter.record(parcel.address.chat_id)
+                # An answer to someone who just wrote is not bulk: the platform's pacing and
+                # quiet hours are for notices and broadcasts.
+                if parcel.reply.answers is None:
+                    if (wait := self._limiter.overall_wait()) > timedelta(0):
+                        if chat_id is None:
+                            await self._outbox.release([p.id for p in parcels[index:]])
+                            break
+                        await self._outbox.postpone(parcel.id, self._clock.now() + wait)
+                        continue
+                    if self._hold is not None and (until := await self._hold(parcel)) is not None:
+                        await self._outbox.postpone(parcel.id, until)
+                        continue
+                    chat_wait = self._limiter.chat_wait(chat)
+                    if chat_wait > timedelta(0):
+                        await self._outbox.postpone(parcel.id, self._clock.now() + chat_wait)
+                        continue
+                    self._limiter.record(chat)
                 if (later := await self._deliver(parcel)) is not None:
-                    waiting[parcel.address.chat_id] = later
+                    waiting[chat] = later
                 handled += 1
             if last_batch:
                 break

@@ -119,6 +119,23 @@ async def test_telegram_overall_30_a_second(app, clock: FakeClock) -> None:
     assert {row["attempts"] for row in rows} == {1}  # held back is not a failed attempt
 
 
+async def test_answers_are_not_paced_as_bulk_and_use_none_of_its_budget(
+    app, clock: FakeClock
+) -> None:
+    """Someone who just wrote waits for the answer: the 30-a-second budget is for notices."""
+    for n in range(40):
+        reply = Reply("答复", answers="")
+        await app.outbox.put(Address("telegram", str(n)), reply, dedup_key=f"a{n}")
+    for n in range(35):
+        await app.outbox.put(Address("telegram", f"g{n}"), Reply("通知"), dedup_key=f"b{n}")
+    recorder = Recorder(platform="telegram")
+    postman = Postman(app.outbox, app.chats, recorder, worker="tg")
+    assert await postman.deliver_due() == 70  # all 40 answers, and 30 notices
+    assert [r.text for _, r in recorder.sent].count("答复") == 40
+    clock.advance(timedelta(seconds=1))
+    assert await postman.deliver_due() == 5
+
+
 async def test_a_wecom_robot_takes_20_a_minute(app, clock: FakeClock) -> None:
     for n in range(22):
         await app.outbox.put(Address("wecom", "robot-1"), Reply("通知"), dedup_key=f"w{n}")
