@@ -201,14 +201,18 @@ async def report(app: App, occurrence_id: int) -> Report | None:
         bool(occurrence["ack"]),
     )
     rows = await app.db.fetchall(
+        # The acknowledgements are counted per chat once (a subquery per delivery would read
+        # every 收到 of the occurrence again for each of thousands of groups).
         "SELECT d.platform, d.chat_id, d.skipped, b.status, b.error, c.title,"
-        " (SELECT COUNT(*) FROM notice_acks a WHERE a.occurrence_id = d.occurrence_id"
-        "  AND a.platform = d.platform AND a.chat_id = d.chat_id) AS acks"
+        " COALESCE(a.n, 0) AS acks"
         " FROM notice_deliveries d"
         " LEFT JOIN outbox b ON b.dedup_key = d.outbox_key"
         " LEFT JOIN chats c ON c.platform = d.platform AND c.external_id = d.chat_id"
+        " LEFT JOIN (SELECT platform, chat_id, COUNT(*) AS n FROM notice_acks"
+        "  WHERE occurrence_id = ? GROUP BY platform, chat_id) a"
+        "  ON a.platform = d.platform AND a.chat_id = d.chat_id"
         " WHERE d.occurrence_id = ? ORDER BY d.id",
-        (occurrence_id,),
+        (occurrence_id, occurrence_id),
     )
     for row in rows:
         title = row["title"] or f"{row['platform']}:{row['chat_id']}"
