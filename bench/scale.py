@@ -481,6 +481,26 @@ class Command:
     output: str = "/dev/null"  # where stdout goes
     fresh: bool = False  # runs on a fresh copy of the database (it writes)
     timed: bool = False  # compared by time without a target of its own (the exports)
+    code: str = ""  # run this Python instead of ``python -m bot ARGS``
+
+
+# The weekly summary without its chart: start-up, opening the database and the week's figures.
+# (The chart is drawn with matplotlib, whose import alone is a constant second or more.)
+WEEK_FIGURES = """
+import asyncio
+from bot.app import App
+from bot.hazards.digest import week_figures
+from bot.settings import load_settings
+
+async def main():
+    app = await App.open(load_settings())
+    try:
+        print(await week_figures(app))
+    finally:
+        await app.close()
+
+asyncio.run(main())
+"""
 
 
 def commands(built: Built, work: Path) -> list[Command]:
@@ -508,6 +528,7 @@ def commands(built: Built, work: Path) -> list[Command]:
             timed=True,
         ),
         Command("hazards digest --weekly", ("hazards", "digest", "--weekly"), 0.5, fresh=True),
+        Command("weekly digest figures (no chart)", (), 0.5, code=WEEK_FIGURES),
         Command("hazards digest --daily", ("hazards", "digest", "--daily"), 1.0, fresh=True),
         Command("events list --all", ("events", "list", "--all"), 1.0),
         Command("events roster (csv)", ("events", "roster", big, "--format", "csv"), 1.0),
@@ -568,7 +589,8 @@ def measure(command: Command, db: Path, work: Path) -> Measured:
         source.close()
         db = copy
     done = subprocess.run(
-        [PY, "-c", _MEASURE, command.output, PY, "-m", "bot", *command.args],
+        [PY, "-c", _MEASURE, command.output, PY]
+        + (["-c", command.code] if command.code else ["-m", "bot", *command.args]),
         capture_output=True,
         text=True,
         cwd=work,

@@ -8,8 +8,10 @@ and per week mean a retry or a second process never posts twice.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from bot.chats import Tag
@@ -69,36 +71,58 @@ def _trend(say: Callable[..., str], now: int, before: int) -> str:
     return say(key, change=abs(change))
 
 
+@dataclass(frozen=True)
+class WeekFigures:
+    """What the weekly summary says, counted in SQL: only the two weeks' reports are read
+    (the index on filing time), plus counts by status over all of them."""
+
+    start: datetime
+    end: datetime
+    week: repo.Filed
+    last_week: repo.Filed
+    by_status: Counter[Status]
+    closed: int  # reached a final status this week
+    overdue: int
+
+
+async def week_figures(app: App) -> WeekFigures:
+    service = HazardService.of(app)
+    now = app.clock.now()
+    start, last_start = now - timedelta(days=7), now - timedelta(days=14)
+    return WeekFigures(
+        start=start,
+        end=now,
+        week=await repo.filed_between(app.db, start),
+        last_week=await repo.filed_between(app.db, last_start, start),
+        by_status=await repo.by_status(app.db),
+        closed=await repo.closed_since(app.db, start),
+        overdue=await service.count(Filters(overdue_cutoffs=service.overdue_cutoffs())),
+    )
+
+
 async def weekly_summary(app: App, *, numbered: bool = False) -> Reply:
     """Counts by status (all reports), by category (with last week's) and committee (this
     week), with a chart; ``numbered`` draws the chart's numbered stand-in bars."""
-    service = HazardService.of(app)
     say = app.notifier.group_text
-    now = app.clock.now()
-    start, last_start = now - timedelta(days=7), now - timedelta(days=14)
-    # Only the two weeks are read, and counted in SQL: the whole table is years of reports.
-    week = await repo.filed_between(app.db, start)
-    last_week = await repo.filed_between(app.db, last_start, start)
-    by_status = await repo.by_status(app.db)
-    overdue = await service.count(Filters(overdue_cutoffs=service.overdue_cutoffs()))
-
+    figures = await week_figures(app)
+    week, by_status = figures.week, figures.by_status
     period = (
-        start.astimezone(app.tz).strftime("%Y-%m-%d"),
-        now.astimezone(app.tz).strftime("%Y-%m-%d"),
+        figures.start.astimezone(app.tz).strftime("%Y-%m-%d"),
+        figures.end.astimezone(app.tz).strftime("%Y-%m-%d"),
     )
     totals = {
         "new": week.total,
         "urgent": week.urgent,
-        "closed": await repo.closed_since(app.db, start),
+        "closed": figures.closed,
         "open": sum(by_status[s] for s in OPEN),
-        "overdue": overdue,
+        "overdue": figures.overdue,
     }
     lines = [
         say("hazard.digest.weekly_head", start=period[0], end=period[1]),
         say("hazard.digest.weekly_totals", **totals),
     ]
     by_category = week.by_category
-    before = last_week.by_category
+    before = figures.last_week.by_category
     by_committee = week.by_committee
     lines.append(say("hazard.digest.by_status"))
     rows = [(say(s.key), by_status[s]) for s in Status if by_status[s]]
