@@ -108,24 +108,37 @@ class _XlsxRows:
 
         self._ws = ws
         self._cell = WriteOnlyCell
+        # One styled date cell per column, reused row after row: openpyxl writes each row
+        # before the next is appended, and styling a new cell for every date costs more.
+        self._dates: dict[int, Any] = {}
         self.count = 0
 
-    def _value(self, value: Any) -> Any:
-        if isinstance(value, datetime):
-            cell = self._cell(self._ws, value)
+    def _date(self, column: int, value: datetime) -> Any:
+        cell = self._dates.get(column)
+        if cell is None:
+            cell = self._dates[column] = self._cell(self._ws)
             cell.number_format = DATE_FORMAT
-            return cell
-        if isinstance(value, str) and value.startswith("=") and len(value) > 1:
-            cell = self._cell(self._ws, value)
-            cell.data_type = "s"  # typed text starting with "=": never a live formula
-            return cell
-        return value
+        cell.value = value
+        return cell
+
+    def _text(self, value: str) -> Any:
+        cell = self._cell(self._ws, value)
+        cell.data_type = "s"  # typed text starting with "=": never a live formula
+        return cell
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
-        value = self._value
         append = self._ws.append
         for row in rows:
-            append([value(v) for v in row])
+            append(
+                [
+                    self._date(n, v)
+                    if isinstance(v, datetime)
+                    else self._text(v)
+                    if isinstance(v, str) and v.startswith("=") and len(v) > 1
+                    else v
+                    for n, v in enumerate(row)
+                ]
+            )
             self.count += 1
 
 

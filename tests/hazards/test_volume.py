@@ -199,6 +199,8 @@ def test_export_streamed_in_chunks_keeps_headers_dates_and_every_row(
     assert rows[0][:3] == ("编号", "上报时间", "类别") and ws["A1"].font.b
     assert [r[0] for r in rows[1:]] == refs  # oldest first, none twice, none lost
     assert rows[1][1] == datetime(2026, 7, 1, 11, 0)  # a date cell in Shanghai time
+    filed = [datetime(2026, 7, 1, 11 + min(n, 3), 0) for n in range(7)]  # the last 4 at once
+    assert [r[1] for r in rows[1:]] == filed and all(r[12] is None for r in rows[1:])
     assert ws["B2"].is_date and ws["B2"].number_format == "yyyy-mm-dd hh:mm"
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:Q8"
     assert ws.column_dimensions["H"].width == 48
