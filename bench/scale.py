@@ -610,8 +610,25 @@ def best_of(command: Command, db: Path, work: Path, times: int) -> Measured:
     )
 
 
-# Figures of the same commands before this work (2026-12-01, full size), for the table.
-BEFORE: dict[str, tuple[float, float]] = {}
+# The same commands before this work (2026-12-01, full size, same database, best of 2 on the
+# shared machine under load): wall seconds, CPU seconds, peak MB.
+BEFORE: dict[str, tuple[float, float, float]] = {
+    "start-up floor: juwei migrate": (1.42, 0.61, 50),
+    "hazards list": (8.48, 3.75, 236),  # printed all 100,000
+    "hazards list --json": (47.96, 16.12, 751),  # all 100,000
+    "hazards list --overdue": (1.97, 0.82, 54),
+    "hazards export --format csv": (22.77, 6.50, 349),
+    "hazards export --format xlsx": (143.57, 35.52, 866),
+    "hazards digest --weekly": (22.71, 4.13, 276),
+    "hazards digest --daily": (3.35, 0.91, 56),
+    "events list --all": (1.94, 0.67, 52),
+    "events roster (csv)": (1.05, 0.73, 71),
+    "events roster (xlsx)": (6.66, 2.07, 116),
+    "notices list": (13.70, 3.54, 127),
+    "notices report": (4.96, 1.40, 56),
+    "notices add --everyone (fan-out)": (4.57, 1.65, 60),
+    "faq gaps": (1.59, 0.63, 50),
+}
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Iterator[str]:
@@ -665,8 +682,9 @@ def main() -> int:
             repeat = args.repeat if timed and not command.fresh else 1
             result = best_of(command, db, work, repeat)
             met = result.rc == 0
-            met &= command.target_s is None or result.seconds < command.target_s
             met &= command.target_mb is None or result.peak_mb < command.target_mb
+            met_cpu = met and (command.target_s is None or result.cpu < command.target_s)
+            met &= command.target_s is None or result.seconds < command.target_s
             all_met &= met
             target = " ".join(
                 part
@@ -684,8 +702,11 @@ def main() -> int:
                     f"{result.cpu:.2f}",
                     f"{result.peak_mb:.0f}",
                     target or "—",
-                    ("yes" if met else "NO") + ("" if result.rc == 0 else f" (exit {result.rc})"),
-                    f"{before[0]:.2f} s, {before[1]:.0f} MB" if before else "—",
+                    _yes(met) + ("" if result.rc == 0 else f" (exit {result.rc})"),
+                    _yes(met_cpu) if command.target_s else "",
+                    f"{before[0]:.2f} s ({before[1]:.2f} CPU), {before[2]:.0f} MB"
+                    if before
+                    else "—",
                 ]
             )
             summary[command.name] = {
@@ -693,6 +714,7 @@ def main() -> int:
                 "cpu": round(result.cpu, 3),
                 "peak_mb": round(result.peak_mb, 1),
                 "met": met,
+                "met_cpu": met_cpu,
             }
             if result.rc != 0:
                 print(f"{command.name}: exit {result.rc}: {result.stderr.strip()}")
@@ -702,12 +724,21 @@ def main() -> int:
         if isinstance(csv_s, float) and isinstance(xlsx_s, float):
             ratio = xlsx_s / csv_s
             rows.append(
-                ["export xlsx / csv time", f"{ratio:.2f}×", "", "", "≤ 2×", _yes(ratio <= 2), "—"]
+                [
+                    "export xlsx / csv time",
+                    f"{ratio:.2f}×",
+                    "",
+                    "",
+                    "≤ 2×",
+                    _yes(ratio <= 2),
+                    "",
+                    "—",
+                ]
             )
             all_met &= ratio <= 2
             summary["export xlsx / csv"] = {"ratio": round(ratio, 2), "met": ratio <= 2}
         for line in _table(
-            ["command", "seconds", "CPU s", "peak MB", "target", "met?", "before"], rows
+            ["command", "seconds", "CPU s", "peak MB", "target", "met?", "on CPU?", "before"], rows
         ):
             print(line)
         print(json.dumps({"bench": "scale", "quick": args.quick, "commands": summary}))
