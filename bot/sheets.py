@@ -2,9 +2,10 @@
 
 Every export the CLI writes goes through ``Sheet``: headers in bold and frozen, set column
 widths, times as date cells in local time, and typed text that would start a formula (WPS
-and Excel start one at = + - @) kept as text. Control characters (an older database
-may hold some; they are stripped on the way in only since then) are stripped from every cell, so
-openpyxl never refuses one.
+and Excel start one at = + - @) kept as text. Rows are streamed into the file (openpyxl's
+write-only mode, csv row by row), so ten years of reports export in flat memory. Control
+characters (an older database may hold some; they are stripped on the way in only since then)
+are stripped from every cell, so openpyxl never refuses one.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO, Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.parsing import strip_controls
@@ -44,51 +47,129 @@ def naive_local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
     return None if moment is None else moment.astimezone(tz).replace(tzinfo=None)
 
 
+class SheetWriter(Protocol):
+    """Rows going into a spreadsheet as they come: ``Sheet.writer`` hands one out."""
+
+    def extend(self, rows: Iterable[Sequence[Any]]) -> None: ...
+
+
 @dataclass
 class Sheet:
+    """A spreadsheet: ``rows`` for one written whole (``csv()``, ``xlsx()``), or none and
+    ``writer()`` to stream rows into a file a chunk at a time — the same layout either way."""
+
     title: str
     headers: list[str]
     widths: list[int]  # in characters, one per column
-    rows: list[list[Any]]
+    rows: list[list[Any]] = field(default_factory=list)
 
     def csv(self) -> bytes:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(self.headers)
-        for row in self.rows:
-            writer.writerow([_csv_value(v) for v in row])
-        # UTF-8 with a BOM: how Excel and WPS recognise a UTF-8 csv.
-        return buffer.getvalue().encode("utf-8-sig")
-
-    def xlsx(self) -> bytes:
-        from openpyxl import Workbook  # only when a workbook is written
-        from openpyxl.styles import Alignment, Font
-        from openpyxl.utils import get_column_letter
-
-        book = Workbook()
-        ws = book.active
-        assert ws is not None
-        ws.title = _SHEET_NAME_BAD.sub(" ", self.title)[:31] or "Sheet1"
-        ws.append([_cell(v) for v in self.headers])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(horizontal="center")
-        for row in self.rows:
-            ws.append([_cell(v) for v in row])
-        for column in ws.iter_cols(min_row=2):
-            for cell in column:
-                if isinstance(cell.value, datetime):
-                    cell.number_format = DATE_FORMAT
-                elif cell.data_type == "f":
-                    cell.data_type = "s"  # typed text starting with "=": never a live formula
-        for index, width in enumerate(self.widths, 1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
         buffer = io.BytesIO()
-        book.save(buffer)
+        with self.writer("csv", buffer) as out:
+            out.extend(self.rows)
         return buffer.getvalue()
 
+    def xlsx(self) -> bytes:
+        buffer = io.BytesIO()
+        with self.writer("xlsx", buffer) as out:
+            out.extend(self.rows)
+        return buffer.getvalue()
 
-def _cell(value: object) -> object:
-    return strip_controls(value) if isinstance(value, str) else value
+    @contextmanager
+    def writer(self, fmt: str, target: BinaryIO) -> Iterator[SheetWriter]:
+        """Streams rows into ``target``: csv row by row, xlsx through openpyxl's write-only
+        mode; either way memory stays flat however many rows there are."""
+        if fmt == "csv":
+            with _csv_writer(self, target) as csv_out:
+                yield csv_out
+        else:
+            with _xlsx_writer(self, target) as xlsx_out:
+                yield xlsx_out
+
+
+class _CsvRows:
+    def __init__(self, text: TextIO) -> None:
+        self._writer = csv.writer(text)
+
+    def extend(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._writer.writerows([_csv_value(v) for v in row] for row in rows)
+
+
+@contextmanager
+def _csv_writer(sheet: Sheet, target: BinaryIO) -> Iterator[_CsvRows]:
+    # UTF-8 with a BOM: how Excel and WPS recognise a UTF-8 csv.
+    text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=False)
+    try:
+        rows = _CsvRows(text)
+        rows.extend([sheet.headers])
+        yield rows
+        text.flush()
+    finally:
+        text.detach()  # the caller's file stays open
+
+
+class _XlsxRows:
+    def __init__(self, ws: Any) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        self._ws = ws
+        self._cell = WriteOnlyCell
+        # One styled date cell per column, reused row after row: openpyxl writes each row
+        # before the next is appended, and styling a new cell for every date costs more.
+        self._dates: dict[int, Any] = {}
+        self.count = 0
+
+    def _date(self, column: int, value: datetime) -> Any:
+        cell = self._dates.get(column)
+        if cell is None:
+            cell = self._dates[column] = self._cell(self._ws)
+            cell.number_format = DATE_FORMAT
+        cell.value = value
+        return cell
+
+    def _text(self, value: str) -> Any:
+        cell = self._cell(self._ws, value)
+        cell.data_type = "s"  # typed text starting with "=": never a live formula
+        return cell
+
+    def _value(self, column: int, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return self._date(column, value)
+        if isinstance(value, str):
+            value = strip_controls(value)
+            if value.startswith("=") and len(value) > 1:
+                return self._text(value)
+        return value
+
+    def extend(self, rows: Iterable[Sequence[Any]]) -> None:
+        append = self._ws.append
+        for row in rows:
+            append([self._value(n, v) for n, v in enumerate(row)])
+            self.count += 1
+
+
+@contextmanager
+def _xlsx_writer(sheet: Sheet, target: BinaryIO) -> Iterator[_XlsxRows]:
+    from openpyxl import Workbook  # only when a workbook is written
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(_SHEET_NAME_BAD.sub(" ", sheet.title)[:31] or "Sheet1")
+    # Write-only: widths and the frozen header are set before the first row is written.
+    for index, width in enumerate(sheet.widths, 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    header = []
+    for title in sheet.headers:
+        cell = WriteOnlyCell(ws, title)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+        header.append(cell)
+    ws.append(header)
+    rows = _XlsxRows(ws)
+    yield rows
+    last = get_column_letter(max(1, len(sheet.headers)))
+    ws.auto_filter.ref = f"A1:{last}{rows.count + 1}"
+    book.save(target)

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from bot import main as main_module
 from bot.main import main
+from tests.conftest import PY, juwei_env
 from tests.hazards.test_cli import seed
 
 
@@ -114,3 +117,17 @@ def test_notices_list_speaks_chinese(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0 and "通知「今晚检修电梯。」已完成" in out
     assert "宣传「夏季消防安全提醒」进行中" in out
     assert "broadcast" not in out and "done" not in out and "active" not in out
+
+
+def test_staff_tools_start_without_the_chat_router_and_know_the_consoles_folder() -> None:
+    from bot.platforms.console import FILES_DIR
+
+    done = subprocess.run(
+        [PY, "-c", "import sys, bot.main; print('bot.registry' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        env=juwei_env(Path("unused.db")),
+        timeout=60,
+    )
+    assert done.stdout.strip() == "False", done.stderr
+    assert main_module.FILES_DIR == FILES_DIR

@@ -180,9 +180,8 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     async def work(app: App) -> int:
         service = Events.of(app)
         events = await service.listing(include_past=args.all)
-        found = [
-            event_json(event, app.tz, taken=await service.seats_taken(event.id)) for event in events
-        ]
+        taken = await service.seats_taken_of(event.id for event in events)
+        found = [event_json(event, app.tz, taken=taken.get(event.id, 0)) for event in events]
         if args.json:
             print(json.dumps(found, ensure_ascii=False))
             return 0

@@ -144,15 +144,26 @@ async def cmd_reload(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    if args.limit < 1:
+        raise UsageError("--limit 至少为 1 (must be at least 1)")
+
     async def work(app: App) -> int:
-        rows = await _desk(app).gaps(args.limit)
+        desk = _desk(app)
+        rows = await desk.gaps(args.limit)
         if args.json:
             print(json.dumps(rows, ensure_ascii=False))
         else:
             for row in rows:
                 reason = "没帮助" if row["reason"] == "unhelpful" else "未答上"
                 print(f"#{row['id']} [{reason}] {row['question']}")
-            print(f"共 {len(rows)} 条")
+            if len(rows) < args.limit:
+                print(f"共 {len(rows)} 条")
+            else:  # thousands of questions: say how many are not shown
+                total = await desk.gap_count()
+                more = (
+                    f"，还有 {total - len(rows)} 条，用 --limit 查看" if total > len(rows) else ""
+                )
+                print(f"共 {total} 条，以上是最新的 {len(rows)} 条{more}")
         return 0
 
     return await with_app(settings, work)
@@ -187,6 +198,6 @@ def add_commands(sub: Any, db: argparse.ArgumentParser) -> None:
     reload.set_defaults(func=cmd_reload)
 
     gaps = actions.add_parser("gaps", parents=[db], help="未答上或没帮助的提问 (gaps)")
-    gaps.add_argument("--limit", type=int, default=50)
+    gaps.add_argument("--limit", type=int, default=50, help="the newest N (default 50)")
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(func=cmd_gaps)

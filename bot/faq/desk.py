@@ -204,6 +204,15 @@ class FaqDesk:
         )
         return changed == 1
 
+    async def gap_count(self) -> int:
+        """How many questions are gaps (what ``gaps`` lists, all of them)."""
+        value = await self._db.scalar(
+            "SELECT COUNT(*) FROM faq_questions q"
+            " LEFT JOIN faq_feedback f ON f.question_id = q.id"
+            " WHERE q.entry_id IS NULL OR f.helpful = 0"
+        )
+        return int(value)
+
     async def gaps(self, limit: int = 50) -> list[dict[str, object]]:
         """Questions the knowledge base did not answer, or answered unhelpfully, newest first."""
         rows = await self._db.fetchall(

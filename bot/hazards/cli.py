@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.cli import UsageError, committee_ids, with_app
-from bot.hazards.model import Category, Department, HazardError, Status
+from bot.hazards.model import Category, Department, HazardError, Report, Status
 from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
 from bot.hazards.views import card_text, list_line, record
@@ -62,35 +65,88 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+DEFAULT_LIMIT = 50  # newest first: what a person reads at a terminal
+
+
+class _JsonArray:
+    """One JSON array written an element at a time, laid out as ``json.dumps(indent=2)``
+    lays out the whole list, so ``--all`` never holds every report at once."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.count = 0
+
+    def write(self, items: list[dict[str, Any]]) -> None:
+        parts = []
+        for item in items:
+            body = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            parts.append(("[\n  " if self.count == 0 else ",\n  ") + body)
+            self.count += 1
+        self.out.write("".join(parts))
+
+    def close(self) -> None:
+        self.out.write("\n]\n" if self.count else "[]\n")
+
+
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit 至少为 1 (must be at least 1)")
+
     async def work(app: App) -> int:
         service = HazardService.of(app)
         t = partial(text, settings.default_language)
         now = app.clock.now()
-        reports = await service.search(await _filters(app, args, service))
-        if args.json:
-            _print_json(
-                [
-                    record(
-                        t,
-                        r,
-                        app.tz,
-                        overdue=service.rules.overdue(r, now),
-                        photos=await service.photos(r),
-                    )
-                    for r in reports
-                ]
-            )
+        filters = await _filters(app, args, service)
+        limit = args.limit or DEFAULT_LIMIT
+        if args.all:
+            chunks = service.stream(filters)
         else:
-            for n, report in enumerate(reports, 1):
+            chunks = _one(await service.search(filters, limit=limit))
+        array = _JsonArray(sys.stdout) if args.json else None
+        shown = 0
+        async for reports in chunks:
+            if array is not None:
+                photos = await service.photos_of(reports)
+                array.write(
+                    [
+                        record(
+                            t,
+                            r,
+                            app.tz,
+                            overdue=service.rules.overdue(r, now),
+                            photos=photos.get(r.id, ()),
+                        )
+                        for r in reports
+                    ]
+                )
+            else:
                 # Text stored before control characters were stripped on the way in must not
                 # colour or move the staff terminal.
-                print(strip_controls(list_line(t, n, report, service.rules.overdue(report, now))))
-            if not reports:
-                print(t("hazard.list.empty"))
+                lines = [
+                    strip_controls(list_line(t, shown + n, r, service.rules.overdue(r, now)))
+                    for n, r in enumerate(reports, 1)
+                ]
+                sys.stdout.write("\n".join(lines) + "\n")
+            shown += len(reports)
+        if array is not None:
+            array.close()
+        elif not shown:
+            print(t("hazard.list.empty"))
+        if not args.all and shown == limit:
+            more = await service.count(filters) - shown
+            if more > 0:  # on stderr under --json, so the output stays one JSON array
+                print(t("hazard.list.more", count=more), file=sys.stderr if args.json else None)
         return 0
 
-    return await with_app(settings, work)
+    try:
+        return await with_app(settings, work)
+    except BrokenPipeError:  # ``juwei hazards list --all | head``: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+async def _one(reports: list[Report]) -> AsyncIterator[list[Report]]:
+    yield reports
 
 
 async def _report_or_fail(service: HazardService, ref: str) -> Any:
@@ -222,7 +278,12 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     )
     ls.add_argument("--category", help="群租房, ... or rental, ...")
     ls.add_argument("--overdue", action="store_true", help="only overdue reports")
-    ls.add_argument("--json", action="store_true", help="JSON output")
+    how_many = ls.add_mutually_exclusive_group()
+    how_many.add_argument(
+        "--limit", type=int, metavar="N", help=f"the newest N (default {DEFAULT_LIMIT})"
+    )
+    how_many.add_argument("--all", action="store_true", help="every report, newest first")
+    ls.add_argument("--json", action="store_true", help="JSON output (one array)")
     ls.set_defaults(func=cmd_list)
 
     show = actions.add_parser("show", parents=[db_parent], help="查看一条报告 (show one report)")

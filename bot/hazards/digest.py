@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from bot.chats import Tag
+from bot.hazards import repo
 from bot.hazards.chart import Bar, committee_mark, weekly_chart
-from bot.hazards.model import FINAL, OPEN, Category, Status
+from bot.hazards.model import OPEN, Category, Status
 from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
 from bot.inspections.campaigns import Campaigns
@@ -71,39 +73,59 @@ def _trend(say: Callable[..., str], now: int, before: int) -> str:
     return say(key, change=abs(change))
 
 
+@dataclass(frozen=True)
+class WeekFigures:
+    """What the weekly summary says, counted in SQL: only the two weeks' reports are read
+    (the index on filing time), plus counts by status over all of them."""
+
+    start: datetime
+    end: datetime
+    week: repo.Filed
+    last_week: repo.Filed
+    by_status: Counter[Status]
+    closed: int  # reached a final status this week
+    overdue: int
+
+
+async def week_figures(app: App) -> WeekFigures:
+    service = HazardService.of(app)
+    now = app.clock.now()
+    start, last_start = now - timedelta(days=7), now - timedelta(days=14)
+    return WeekFigures(
+        start=start,
+        end=now,
+        week=await repo.filed_between(app.db, start),
+        last_week=await repo.filed_between(app.db, last_start, start),
+        by_status=await repo.by_status(app.db),
+        closed=await repo.closed_since(app.db, start),
+        overdue=await service.count(Filters(overdue_cutoffs=service.overdue_cutoffs())),
+    )
+
+
 async def weekly_summary(app: App, *, numbered: bool = False) -> Reply:
     """Counts by status (all reports), by category (with last week's) and committee (this
     week), with a chart; ``numbered`` draws the chart's numbered stand-in bars."""
-    service = HazardService.of(app)
     say = app.notifier.group_text
-    now = app.clock.now()
-    start, last_start = now - timedelta(days=7), now - timedelta(days=14)
-    everything = await service.search(Filters())
-    week = [r for r in everything if r.created_at >= start]
-    last_week = [r for r in everything if last_start <= r.created_at < start]
-    closed = [r for r in everything if r.closed_at and r.closed_at >= start and r.status in FINAL]
-    open_now = [r for r in everything if r.status in OPEN]
-    overdue = [r for r in open_now if service.rules.overdue(r, now)]
-
+    figures = await week_figures(app)
+    week, by_status = figures.week, figures.by_status
     period = (
-        start.astimezone(app.tz).strftime("%Y-%m-%d"),
-        now.astimezone(app.tz).strftime("%Y-%m-%d"),
+        figures.start.astimezone(app.tz).strftime("%Y-%m-%d"),
+        figures.end.astimezone(app.tz).strftime("%Y-%m-%d"),
     )
     totals = {
-        "new": len(week),
-        "urgent": sum(r.urgent for r in week),
-        "closed": len(closed),
-        "open": len(open_now),
-        "overdue": len(overdue),
+        "new": week.total,
+        "urgent": week.urgent,
+        "closed": figures.closed,
+        "open": sum(by_status[s] for s in OPEN),
+        "overdue": figures.overdue,
     }
     lines = [
         say("hazard.digest.weekly_head", start=period[0], end=period[1]),
         say("hazard.digest.weekly_totals", **totals),
     ]
-    by_status = Counter(r.status for r in everything)
-    by_category = Counter(r.category for r in week)
-    before = Counter(r.category for r in last_week)
-    by_committee = Counter(r.committee_name for r in week)
+    by_category = week.by_category
+    before = figures.last_week.by_category
+    by_committee = week.by_committee
     lines.append(say("hazard.digest.by_status"))
     rows = [(say(s.key), by_status[s]) for s in Status if by_status[s]]
     lines += [say("hazard.digest.count_line", label=k, count=n) for k, n in rows]
@@ -132,7 +154,7 @@ async def weekly_summary(app: App, *, numbered: bool = False) -> Reply:
         for name in ranked
         if by_committee[name]
     ]
-    if not week:
+    if not week.total:
         lines.append(say("hazard.digest.none"))
     coverage = await _campaign_lines(app, lines)
 

@@ -12,7 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.hazards.model import Report
+from bot.hazards import repo
+from bot.hazards.model import Category, Department, Report, Status
 from bot.hazards.repo import Filters
 from bot.hazards.service import HazardService
 from bot.i18n import text
@@ -50,45 +51,62 @@ def _naive(moment: datetime | None, app: App) -> datetime | None:
     return naive_local(moment, app.tz)
 
 
-async def table(
-    app: App, reports: Sequence[Report], *, with_reporter: bool = False
-) -> tuple[list[str], list[int], list[list[Any]]]:
-    """Headers, widths and rows (datetimes as naive local times) in the default language."""
+def headers(app: App, *, with_reporter: bool = False) -> tuple[list[str], list[int]]:
+    """Headers and column widths (in characters) in the default language."""
     lang = app.settings.default_language
     columns = COLUMNS + (REPORTER_COLUMNS if with_reporter else ())
-    headers = [text(lang, f"hazard.export.{key}") for key, _ in columns]
-    widths = [width for _, width in columns]
-    rules = HazardService.of(app).rules
+    return [text(lang, f"hazard.export.{key}") for key, _ in columns], [w for _, w in columns]
+
+
+async def rows(
+    app: App, reports: Sequence[Report], *, with_reporter: bool = False
+) -> list[list[Any]]:
+    """The rows of some reports (datetimes as naive local times) in the default language."""
+    lang = app.settings.default_language
+    service = HazardService.of(app)
+    rules = service.rules
     now = app.clock.now()
-    rows: list[list[Any]] = []
+    # Labels looked up once, not once a row: a year of reports is tens of thousands of rows.
+    label = {k: text(lang, k) for k in _label_keys()}
+    people = await repo.reporters(app.db, (r.reporter_id for r in reports)) if with_reporter else {}
+    found: list[list[Any]] = []
     for r in reports:
         row: list[Any] = [
             r.ref,
             _naive(r.created_at, app),
-            text(lang, r.category.key),
+            label[r.category.key],
             r.committee_name,
             r.address,
             r.latitude,
             r.longitude,
             r.description,
-            text(lang, "hazard.urgency.urgent" if r.urgent else "hazard.urgency.normal"),
-            text(lang, r.status.key),
-            text(lang, r.department.key) if r.department else None,
+            label["hazard.urgency.urgent" if r.urgent else "hazard.urgency.normal"],
+            label[r.status.key],
+            label[r.department.key] if r.department else None,
             r.duplicate_of,
             _naive(r.accepted_at, app),
             _naive(r.resolved_at, app),
             _naive(r.closed_at, app),
-            text(lang, "hazard.export.yes" if rules.overdue(r, now) else "hazard.export.no"),
+            label["hazard.export.yes" if rules.overdue(r, now) else "hazard.export.no"],
             r.photo_count,
         ]
         if with_reporter:
-            reporter = await app.users.by_id(r.reporter_id)
-            row += [
-                reporter.display_name if reporter else None,
-                reporter.phone if reporter else None,
-            ]
-        rows.append(row)
-    return headers, widths, rows
+            name, phone = people.get(r.reporter_id, (None, None))
+            row += [name, phone]
+        found.append(row)
+    return found
+
+
+def _label_keys() -> list[str]:
+    return [
+        *(c.key for c in Category),
+        *(s.key for s in Status),
+        *(d.key for d in Department),
+        "hazard.urgency.urgent",
+        "hazard.urgency.normal",
+        "hazard.export.yes",
+        "hazard.export.no",
+    ]
 
 
 async def export(
@@ -100,10 +118,24 @@ async def export(
     until: datetime | None = None,
     with_reporter: bool = False,
 ) -> int:
-    """Writes the reports filed in [since, until) to ``path``, oldest first; returns how many."""
-    reports = list(reversed(await HazardService.of(app).search(Filters(since=since, until=until))))
-    headers, widths, rows = await table(app, reports, with_reporter=with_reporter)
-    sheet = Sheet(text(app.settings.default_language, "hazard.export.sheet"), headers, widths, rows)
-    data = await asyncio.to_thread(sheet.xlsx if fmt == "xlsx" else sheet.csv)
-    await asyncio.to_thread(path.write_bytes, data)
-    return len(reports)
+    """Writes the reports filed in [since, until) to ``path``, oldest first; returns how many.
+
+    Rows are read and written a chunk at a time (the file is written in a thread), so memory
+    stays flat over years of reports; a failed export leaves no half-written file behind."""
+    titles, widths = headers(app, with_reporter=with_reporter)
+    sheet = Sheet(text(app.settings.default_language, "hazard.export.sheet"), titles, widths)
+    service = HazardService.of(app)
+    count = 0
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("wb") as file, sheet.writer(fmt, file) as out:
+            async for reports in service.stream(
+                Filters(since=since, until=until), oldest_first=True
+            ):
+                chunk = await rows(app, reports, with_reporter=with_reporter)
+                await asyncio.to_thread(out.extend, chunk)
+                count += len(chunk)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count

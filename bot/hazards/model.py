@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.hazards.workdays import working_time_before
@@ -182,12 +183,7 @@ class Rules:
 
     def cutoffs(self, now: datetime) -> tuple[datetime, datetime]:
         """Reports filed at or before these moments are late to be accepted / resolved."""
-        if not self.working_days:
-            return now - self.accept_within, now - self.resolve_within
-        return (
-            working_time_before(now, self.accept_within, self.tz),
-            working_time_before(now, self.resolve_within, self.tz),
-        )
+        return _cutoffs(self, now)
 
     def overdue(self, report: Report, now: datetime) -> str | None:
         """'accept' or 'resolve' when the report is late for that step, else None."""
@@ -199,6 +195,18 @@ class Rules:
         if report.created_at <= resolve_by:
             return "resolve"
         return None
+
+
+@lru_cache(maxsize=16)
+def _cutoffs(rules: Rules, now: datetime) -> tuple[datetime, datetime]:
+    # Cached: a list or an export asks once per report for the same moment, and counting
+    # working days back walks the calendar.
+    if not rules.working_days:
+        return now - rules.accept_within, now - rules.resolve_within
+    return (
+        working_time_before(now, rules.accept_within, rules.tz),
+        working_time_before(now, rules.resolve_within, rules.tz),
+    )
 
 
 def may_move(actor: User | None, report: Report, target: Status) -> bool:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from bot.clock import from_db, to_db
 from bot.db import Params
-from bot.hazards.model import Category, Department, Event, Photo, Place, Report, Status, make_ref
+from bot.hazards.model import (
+    FINAL,
+    Category,
+    Department,
+    Event,
+    Photo,
+    Place,
+    Report,
+    Status,
+    make_ref,
+)
 
 
 class Sql(Protocol):
@@ -289,23 +300,46 @@ async def events(db: Sql, report_id: int) -> list[Event]:
     ]
 
 
+def _photo(row: sqlite3.Row) -> Photo:
+    return Photo(
+        row["platform"],
+        row["file_id"],
+        row["sha256"],
+        row["size"],
+        row["mime"],
+        bool(row["unsaved"]),
+    )
+
+
 async def photos(db: Sql, report_id: int) -> list[Photo]:
     rows = await db.fetchall(
         "SELECT platform, file_id, sha256, size, mime, unsaved FROM hazard_photos"
         " WHERE report_id = ? ORDER BY id",
         (report_id,),
     )
-    return [
-        Photo(
-            row["platform"],
-            row["file_id"],
-            row["sha256"],
-            row["size"],
-            row["mime"],
-            bool(row["unsaved"]),
-        )
-        for row in rows
-    ]
+    return [_photo(row) for row in rows]
+
+
+async def photos_of(db: Sql, report_ids: Iterable[int]) -> dict[int, list[Photo]]:
+    """The photos of many reports in one query (a page of a list), by report id."""
+    rows = await db.fetchall(
+        "SELECT report_id, platform, file_id, sha256, size, mime, unsaved FROM hazard_photos"
+        " WHERE report_id IN (SELECT value FROM json_each(?)) ORDER BY report_id, id",
+        (json.dumps(list(report_ids)),),
+    )
+    found: dict[int, list[Photo]] = {}
+    for row in rows:
+        found.setdefault(row["report_id"], []).append(_photo(row))
+    return found
+
+
+async def reporters(db: Sql, user_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+    """Names and phones of many reporters in one query (an export's page), by user id."""
+    rows = await db.fetchall(
+        "SELECT id, display_name, phone FROM users WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(user_ids))),),
+    )
+    return {row["id"]: (row["display_name"], row["phone"]) for row in rows}
 
 
 async def search(db: Sql, filters: Filters, *, limit: int = -1, offset: int = 0) -> list[Report]:
@@ -314,6 +348,89 @@ async def search(db: Sql, filters: Filters, *, limit: int = -1, offset: int = 0)
         {**filters.params(), "limit": limit, "offset": offset},
     )
     return [_report(row) for row in rows]
+
+
+async def stream(
+    db: Sql, filters: Filters, *, oldest_first: bool = False, chunk: int = 1000
+) -> AsyncIterator[list[Report]]:
+    """Every matching report, a chunk at a time, so memory stays flat on years of reports.
+
+    Each chunk is one query that starts after the last report of the one before (by the
+    moment of filing, then id), reading the index from there rather than skipping rows."""
+    after: tuple[str, int] | None = None
+    if oldest_first:
+        order, beyond = "ASC", " AND r.created_at >= :at AND (r.created_at > :at OR r.id > :id)"
+    else:
+        order, beyond = "DESC", " AND r.created_at <= :at AND (r.created_at < :at OR r.id < :id)"
+    while True:
+        rows = await db.fetchall(
+            _SELECT
+            + _FILTERS
+            + (beyond if after else "")
+            + f" ORDER BY r.created_at {order}, r.id {order} LIMIT :limit",
+            {
+                **filters.params(),
+                "limit": chunk,
+                "at": after[0] if after else None,
+                "id": after[1] if after else None,
+            },
+        )
+        if not rows:
+            return
+        yield [_report(row) for row in rows]
+        if len(rows) < chunk:
+            return
+        after = (rows[-1]["created_at"], rows[-1]["id"])
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What was filed in a period: counts by category, committee, and how many were urgent."""
+
+    total: int
+    urgent: int
+    by_category: Counter[Category]
+    by_committee: Counter[str]
+
+
+async def filed_between(db: Sql, since: datetime, until: datetime | None = None) -> Filed:
+    """Counts of the reports filed in [since, until), read with the index on filing time."""
+    # Counted on the reports alone first, so the index on filing time decides the plan.
+    rows = await db.fetchall(
+        "SELECT g.category, c.name AS committee, g.urgent, g.n FROM ("
+        "  SELECT category, committee_id, SUM(urgent) AS urgent, COUNT(*) AS n"
+        "  FROM hazard_reports WHERE created_at >= ? AND created_at < ?"
+        "  GROUP BY category, committee_id"
+        ") g JOIN residents_committees c ON c.id = g.committee_id",
+        (to_db(since), to_db(until) if until else "9999"),
+    )
+    by_category: Counter[Category] = Counter()
+    by_committee: Counter[str] = Counter()
+    for row in rows:
+        by_category[Category(row["category"])] += row["n"]
+        by_committee[row["committee"]] += row["n"]
+    return Filed(
+        total=sum(row["n"] for row in rows),
+        urgent=sum(row["urgent"] for row in rows),
+        by_category=by_category,
+        by_committee=by_committee,
+    )
+
+
+async def by_status(db: Sql) -> Counter[Status]:
+    """How many reports are in each status (all of them: the index on status counts them)."""
+    rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM hazard_reports GROUP BY status")
+    return Counter({Status(row["status"]): row["n"] for row in rows})
+
+
+async def closed_since(db: Sql, since: datetime) -> int:
+    """Reports that reached a final status (结案, 不予受理, 重复) since a moment."""
+    value = await db.scalar(
+        "SELECT COUNT(*) FROM hazard_reports WHERE closed_at >= ?"
+        " AND status IN (SELECT value FROM json_each(?))",
+        (to_db(since), json.dumps([s.value for s in FINAL])),
+    )
+    return int(value)
 
 
 async def count(db: Sql, filters: Filters) -> int:

@@ -6,7 +6,7 @@ reporter answers 已整改到位?); the router has already checked the role.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -104,8 +104,21 @@ class HazardService:
     async def overdue(self) -> list[Report]:
         return await repo.search(self.db, Filters(overdue_cutoffs=self.overdue_cutoffs()))
 
-    async def search(self, filters: Filters) -> list[Report]:
-        return await repo.search(self.db, filters)
+    async def search(self, filters: Filters, *, limit: int = -1) -> list[Report]:
+        """Matching reports, newest first (at most ``limit``; -1: all of them)."""
+        return await repo.search(self.db, filters, limit=limit)
+
+    def stream(
+        self, filters: Filters, *, oldest_first: bool = False
+    ) -> AsyncIterator[list[Report]]:
+        """Every matching report in chunks, for lists and exports of any size."""
+        return repo.stream(self.db, filters, oldest_first=oldest_first)
+
+    async def count(self, filters: Filters) -> int:
+        return await repo.count(self.db, filters)
+
+    async def photos_of(self, reports: Sequence[Report]) -> dict[int, list[Photo]]:
+        return await repo.photos_of(self.db, (r.id for r in reports))
 
     async def page(self, viewer: User, filters: Filters, page: int, size: int) -> Page:
         """One page of reports this person may list: a director sees their own committee's."""

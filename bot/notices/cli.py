@@ -135,8 +135,13 @@ def _next(app: App, notice: Notice) -> datetime | None:
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     async def work(app: App) -> int:
         rows: list[dict[str, Any]] = []
+        # Notices share a few kinds of targets ("every group", "the residents' groups"): each
+        # is looked up once, not once a notice, with thousands of groups behind it.
+        aimed: dict[Targets, dict[str, Any]] = {}
         for notice in await NoticeRepo(app.db, app.clock).all():
             upcoming = _next(app, notice)
+            if notice.targets not in aimed:
+                aimed[notice.targets] = await _targets_json(app, notice.targets)
             rows.append(
                 {
                     "id": notice.id,
@@ -144,7 +149,7 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
                     "status": notice.status.value,
                     "title": notice.title or notice.body[:30],
                     "schedule": notice.schedule.model_dump(mode="json"),
-                    "targets": await _targets_json(app, notice.targets),
+                    "targets": aimed[notice.targets],
                     "next": local(upcoming, app.tz) if upcoming else None,
                     "ack": notice.ack,
                     "urgent": notice.urgent,

@@ -128,26 +128,27 @@ async def fan_out(app: App, notice: Notice, due: datetime) -> FanOut | None:
             else None
         )
         reply = render(app, notice, occurrence_id, tip)
+        # (chat, why skipped or None, outbox key): written in one statement after the loop,
+        # since a broadcast reaches thousands of groups.
+        deliveries: list[tuple[int, str, str, str | None, str | None]] = []
         for chat in chats:
             key = dedup_key(notice.id, due, chat.address)
             if not chat.active:
                 inactive += 1
-                await tx.execute(
-                    "INSERT INTO notice_deliveries (occurrence_id, platform, chat_id, skipped)"
-                    " VALUES (?, ?, ?, 'inactive') ON CONFLICT (occurrence_id, platform, chat_id)"
-                    " DO NOTHING",
-                    (occurrence_id, chat.platform, chat.external_id),
+                deliveries.append(
+                    (occurrence_id, chat.platform, chat.external_id, None, "inactive")
                 )
                 continue
             at = send_time(app, chat, urgent=notice.urgent, now=now)
             if await app.outbox.insert(tx, chat.address, reply, dedup_key=key, not_before=at):
                 queued += 1
                 held += at > now
-            await tx.execute(
-                "INSERT INTO notice_deliveries (occurrence_id, platform, chat_id, outbox_key)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (occurrence_id, platform, chat_id) DO NOTHING",
-                (occurrence_id, chat.platform, chat.external_id, key),
-            )
+            deliveries.append((occurrence_id, chat.platform, chat.external_id, key, None))
+        await tx.executemany(
+            "INSERT INTO notice_deliveries (occurrence_id, platform, chat_id, outbox_key, skipped)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (occurrence_id, platform, chat_id) DO NOTHING",
+            deliveries,
+        )
         await tx.execute(
             "UPDATE notice_occurrences SET status = 'sent', sent_at = ?, tip_id = ? WHERE id = ?",
             (to_db(now), tip.id if tip else None, occurrence_id),
@@ -201,14 +202,18 @@ async def report(app: App, occurrence_id: int) -> Report | None:
         bool(occurrence["ack"]),
     )
     rows = await app.db.fetchall(
+        # The acknowledgements are counted per chat once (a subquery per delivery would read
+        # every 收到 of the occurrence again for each of thousands of groups).
         "SELECT d.platform, d.chat_id, d.skipped, b.status, b.error, c.title,"
-        " (SELECT COUNT(*) FROM notice_acks a WHERE a.occurrence_id = d.occurrence_id"
-        "  AND a.platform = d.platform AND a.chat_id = d.chat_id) AS acks"
+        " COALESCE(a.n, 0) AS acks"
         " FROM notice_deliveries d"
         " LEFT JOIN outbox b ON b.dedup_key = d.outbox_key"
         " LEFT JOIN chats c ON c.platform = d.platform AND c.external_id = d.chat_id"
+        " LEFT JOIN (SELECT platform, chat_id, COUNT(*) AS n FROM notice_acks"
+        "  WHERE occurrence_id = ? GROUP BY platform, chat_id) a"
+        "  ON a.platform = d.platform AND a.chat_id = d.chat_id"
         " WHERE d.occurrence_id = ? ORDER BY d.id",
-        (occurrence_id,),
+        (occurrence_id, occurrence_id),
     )
     for row in rows:
         title = row["title"] or f"{row['platform']}:{row['chat_id']}"

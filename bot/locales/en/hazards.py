@@ -117,6 +117,7 @@ TEXTS: dict[str, str] = {
     "hazard.list.head": "{total} hazard reports (page {page}/{pages}):",
     "hazard.list.line": "{n}. {ref} {urgent}{category} | {committee} | {address} | {status}",
     "hazard.list.empty": "No hazard reports match.",
+    "hazard.list.more": "{count} more; see them with --limit or --all",
     "hazard.list.prev": "Previous page",
     "hazard.list.next": "Next page",
     "hazard.list.hint": "Press a reference for details. Filter like this: /reports submitted 三门 overdue",

@@ -117,6 +117,7 @@ TEXTS: dict[str, str] = {
     "hazard.list.head": "隐患报告共 {total} 条（第 {page}/{pages} 页）：",
     "hazard.list.line": "{n}. {ref} {urgent}{category}｜{committee}｜{address}｜{status}",
     "hazard.list.empty": "没有符合条件的隐患报告。",
+    "hazard.list.more": "还有 {count} 条，用 --limit 或 --all 查看",
     "hazard.list.prev": "上一页",
     "hazard.list.next": "下一页",
     "hazard.list.hint": "点编号查看详情。可以这样筛选：/reports 待受理 三门 超时",
