@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 from bot.chats import ChatRepo
 from bot.clock import Clock
 from bot.messages import Address, Reply
+from bot.notices.delivery import quiet_hold
 from bot.outbox import CLAIM_TIMEOUT, Outbox, Parcel
 from bot.platforms.base import ChatUnreachable, TemporaryFailure, Transport
+from bot.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -203,3 +205,17 @@ class Postman:
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+
+
+def platform_postman(router: Router, transport: Transport) -> Postman:
+    """The postman a running platform sends with: answers right after their commit, cards'
+    buttons remembered for typed numbers, residents' groups' notices held through quiet hours."""
+    app = router.app
+    return Postman(
+        app.outbox,
+        app.chats,
+        transport,
+        worker=f"{transport.platform}-run",
+        on_sent=router.delivered,
+        hold=quiet_hold(app),
+    )

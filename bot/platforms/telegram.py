@@ -58,10 +58,9 @@ from bot.i18n import LANGUAGES, pick_language, text
 from bot.inbox import InboxWorker, Received
 from bot.media import keep_photo
 from bot.messages import FileRef, Incoming, Reply
-from bot.notices.delivery import quiet_hold
 from bot.platforms import telegram_media
 from bot.platforms.base import Transport
-from bot.platforms.postman import Postman
+from bot.platforms.postman import platform_postman
 from bot.platforms.support import Bounded
 from bot.platforms.telegram_buttons import ButtonCodec
 from bot.platforms.telegram_incoming import (
@@ -219,14 +218,7 @@ class TelegramPlatform:
             self.bot, self._buttons, sleep, on_keyboard=self._owned, media=app.media
         )
         self.transport: Transport = TelegramTransport(self.sender)
-        self.postman = Postman(
-            app.outbox,
-            app.chats,
-            self.transport,
-            worker=f"{PLATFORM}-run",
-            on_sent=router.delivered,
-            hold=quiet_hold(app),
-        )
+        self.postman = platform_postman(router, self.transport)
         self.worker = InboxWorker(app.inbox, PLATFORM, self._handle, sleep=sleep)
         self._sleep = sleep
         self._told_busy = Bounded(REMEMBERED)

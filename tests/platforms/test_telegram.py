@@ -454,46 +454,6 @@ def test_a_webhook_url_needs_a_secret() -> None:
         )
 
 
-async def test_webhook_checks_the_secret_and_takes_updates(
-    api: FakeBotApi, tmp_path: Path, clock: FakeClock
-) -> None:
-    settings = tg_settings(
-        tmp_path,
-        api,
-        telegram_webhook_url="https://bot.example.org/tg/hook",
-        telegram_webhook_secret="s3cret-token",
-    )
-    app = await App.open(settings, clock, demo=True)
-    platform = TelegramPlatform(build_router(app))
-    await platform.start()
-    try:
-        [hook] = api.calls_to("setWebhook")
-        assert hook.params["secret_token"] == "s3cret-token"
-        assert not api.calls_to("getUpdates")
-        web = build_web_app(platform.routes, healthy=lambda: True)
-        update = api.text(7, "/help")
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=web), base_url="http://bot"
-        ) as http:
-            wrong = await http.post(
-                "/tg/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
-            )
-            missing = await http.post("/tg/hook", json=update)
-            assert (wrong.status_code, missing.status_code) == (403, 403)
-            assert not api.calls_to("sendMessage")
-            right = await http.post(
-                "/tg/hook",
-                json=update,
-                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
-            )
-            assert right.status_code == 200
-        [reply] = await api.wait_for("sendMessage")
-        assert "/join" in reply.params["text"]
-    finally:
-        await platform.stop()
-        await app.close()
-
-
 @contextlib.asynccontextmanager
 async def _webhook(
     api: FakeBotApi, tmp_path: Path, clock: FakeClock
@@ -518,6 +478,28 @@ async def _webhook(
     finally:
         await platform.stop()
         await app.close()
+
+
+async def test_webhook_checks_the_secret_and_takes_updates(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock
+) -> None:
+    async with _webhook(api, tmp_path, clock) as (_, _, http):
+        [hook] = api.calls_to("setWebhook")
+        assert hook.params["secret_token"] == "s3cret-token"
+        assert not api.calls_to("getUpdates")
+        update = api.text(7, "/help")
+        wrong = await http.post(
+            "/tg/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
+        )
+        missing = await http.post(
+            "/tg/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": ""}
+        )
+        assert (wrong.status_code, missing.status_code) == (403, 403)
+        assert not api.calls_to("sendMessage")
+        right = await http.post("/tg/hook", json=update)
+        assert right.status_code == 200
+        [reply] = await api.wait_for("sendMessage")
+        assert "/join" in reply.params["text"]
 
 
 async def test_a_webhook_update_posted_twice_is_handled_once(

@@ -27,9 +27,8 @@ from bot.i18n import text
 from bot.inbox import InboxWorker, Received
 from bot.media import keep_photo, with_stored_bytes
 from bot.messages import Attachment, Chat, ChatKind, FileRef, Reply
-from bot.notices.delivery import quiet_hold
 from bot.platforms.base import ChatUnreachable, Transport
-from bot.platforms.postman import Postman
+from bot.platforms.postman import platform_postman
 from bot.platforms.support import PartsSent
 from bot.platforms.wecom.api import INVALID_MEDIA_ID, WeComApi, WeComApiError
 from bot.platforms.wecom.callback import PLATFORM, CallbackEndpoint, to_incoming
@@ -200,14 +199,7 @@ class WeComPlatform:
         self.robots = [Robot.from_settings(robot) for robot in settings.wecom_robots]
         self.robot_sender = RobotSender(settings.wecom_api_base, app.clock, transport=http)
         self.transport: Transport = WeComTransport(app, self.api, self.robot_sender, self.robots)
-        self.postman = Postman(
-            app.outbox,
-            app.chats,
-            self.transport,
-            worker=f"{PLATFORM}-run",
-            on_sent=router.delivered,
-            hold=quiet_hold(app),
-        )
+        self.postman = platform_postman(router, self.transport)
         self.worker = InboxWorker(app.inbox, PLATFORM, self._handle)
         try:
             crypto = WeComCrypto(token.get_secret_value(), aes_key.get_secret_value(), corp_id)

@@ -105,6 +105,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _env(tmp_path: Path, loopback: LoopbackWeCom, port: int) -> dict[str, str]:
+    """``juwei run`` with WeCom settings, answering the loopback WeCom."""
+    return juwei_env(tmp_path / "juwei.db") | {
+        "JUWEI_HTTP_PORT": str(port),
+        "JUWEI_WECOM_CORP_ID": CORP_ID,
+        "JUWEI_WECOM_AGENT_ID": str(AGENT_ID),
+        "JUWEI_WECOM_SECRET": SECRET,
+        "JUWEI_WECOM_TOKEN": TOKEN,
+        "JUWEI_WECOM_AES_KEY": AES_KEY,
+        "JUWEI_WECOM_API_BASE": loopback.base,
+    }
+
+
 def wait_for(check: Any, seconds: float = 15.0) -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -121,16 +134,7 @@ def test_run_serves_the_callback_and_replies_through_message_send(
     tmp_path: Path, loopback: LoopbackWeCom
 ) -> None:
     port = free_port()
-    env = juwei_env(tmp_path / "juwei.db") | {
-        "JUWEI_HTTP_PORT": str(port),
-        "JUWEI_WECOM_CORP_ID": CORP_ID,
-        "JUWEI_WECOM_AGENT_ID": str(AGENT_ID),
-        "JUWEI_WECOM_SECRET": SECRET,
-        "JUWEI_WECOM_TOKEN": TOKEN,
-        "JUWEI_WECOM_AES_KEY": AES_KEY,
-        "JUWEI_WECOM_API_BASE": loopback.base,
-        "JUWEI_LOG_LEVEL": "INFO",
-    }
+    env = _env(tmp_path, loopback, port) | {"JUWEI_LOG_LEVEL": "INFO"}
     bot = subprocess.Popen(
         [PY, "-m", "bot", "run"],
         cwd=tmp_path,
@@ -200,19 +204,10 @@ def test_bad_wecom_settings_are_named_in_one_line(
 
 
 def _start(tmp_path: Path, loopback: LoopbackWeCom, port: int) -> subprocess.Popen[str]:
-    env = juwei_env(tmp_path / "juwei.db") | {
-        "JUWEI_HTTP_PORT": str(port),
-        "JUWEI_WECOM_CORP_ID": CORP_ID,
-        "JUWEI_WECOM_AGENT_ID": str(AGENT_ID),
-        "JUWEI_WECOM_SECRET": SECRET,
-        "JUWEI_WECOM_TOKEN": TOKEN,
-        "JUWEI_WECOM_AES_KEY": AES_KEY,
-        "JUWEI_WECOM_API_BASE": loopback.base,
-    }
     bot = subprocess.Popen(
         [PY, "-m", "bot", "run"],
         cwd=tmp_path,
-        env=env,
+        env=_env(tmp_path, loopback, port),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
