@@ -22,6 +22,7 @@ from bot.inspections import cli as cli_inspections
 from bot.media import MediaStore
 from bot.notices import cli as cli_notices
 from bot.platforms.console import FILES_DIR, Console, ConsoleIdentity
+from bot.platforms.workbench import cli as cli_workbench
 from bot.polls import cli as cli_polls
 from bot.registry import build_router
 from bot.roles import Role
@@ -40,6 +41,7 @@ FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
     cli_notices.add_commands,
     cli_inspections.add_commands,
     cli_polls.add_commands,
+    cli_workbench.add_commands,
 ]
 
 
