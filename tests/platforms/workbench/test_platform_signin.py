@@ -140,3 +140,36 @@ async def test_a_wecom_code_the_api_rejects_or_a_wrong_state_signs_no_one_in(
         assert (await client.get("/hazards")).headers["location"] == "/signin"
     assert len(fake.to("/cgi-bin/auth/getuserinfo")) == 1  # a wrong state never reaches WeCom
     await api.close()
+
+
+async def test_telegram_staff_get_the_workbench_as_their_menu_button(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from bot.platforms.telegram import TelegramPlatform
+    from bot.registry import build_router
+    from tests.fakes.telegram_api import FakeBotApi
+
+    async with FakeBotApi(BOT_TOKEN, bot_username="juwei_bot") as api:
+        settings = Settings(
+            db_path=tmp_path / "juwei.db",
+            admins=("telegram:900",),
+            telegram_token=BOT_TOKEN,
+            telegram_base_url=api.base_url,
+            public_url="https://juwei.example.cn",
+            _env_file=None,
+        )
+        app = await App.open(settings, clock, demo=True)
+        await app.users.ensure("telegram", "7")  # a resident: keeps the default button
+        platform = TelegramPlatform(build_router(app))
+        await platform.start()
+        try:
+            (call,) = api.calls_to("setChatMenuButton")
+        finally:
+            await platform.stop()
+            await app.close()
+    assert str(call.params["chat_id"]) == "900"
+    button = call.params["menu_button"]
+    if isinstance(button, str):
+        button = json.loads(button)
+    assert button["type"] == "web_app"
+    assert button["web_app"]["url"] == "https://juwei.example.cn/telegram"
