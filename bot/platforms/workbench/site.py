@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
-from bot.platforms.workbench import hazard_pages
+from bot.platforms.workbench import hazard_pages, overview
 from bot.platforms.workbench.render import page
 from bot.platforms.workbench.wecom_signin import UserIdLookup
 from bot.workbench import signin
@@ -150,7 +150,7 @@ class Workbench:
     # -- pages ------------------------------------------------------------------------------
 
     async def home(self, request: Request, session: signin.WebSession) -> Response:
-        return RedirectResponse("/hazards", status_code=303)
+        return await overview.overview(self.app, session)
 
     async def hazards(self, request: Request, session: signin.WebSession) -> Response:
         return await hazard_pages.hazard_list(self.app, request, session)

@@ -140,6 +140,9 @@ def test_staff_accept_a_console_report_in_a_browser_and_the_reporter_hears(
             assert "已受理" in page.inner_text(".done")
             assert "（工作台）" in page.inner_text(".history")
             page.screenshot(path=str(tmp_path / "accepted.png"), full_page=True)
+            page.click("text=总览")
+            assert page.url == f"{base}/" and page.locator("svg.chart").count() == 1
+            page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
 
             again = context.new_page()
             again.goto(link)
@@ -158,5 +161,5 @@ def test_staff_accept_a_console_report_in_a_browser_and_the_reporter_hears(
     assert resident.returncode == 2 and "居民不能登录" in resident.stderr
     assert resident.stdout == ""
     if folder := os.environ.get("WORKBENCH_SCREENSHOTS"):
-        for name in ("hazards.png", "hazard.png", "accepted.png"):
+        for name in ("hazards.png", "hazard.png", "accepted.png", "overview.png"):
             shutil.copy(tmp_path / name, Path(folder) / f"workbench-{name}")

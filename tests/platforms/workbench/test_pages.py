@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import httpx
@@ -209,3 +210,36 @@ async def test_page_text_is_escaped(app: App, person, client) -> None:  # type: 
     await signed_in(client, await web_link(person, "staff"))
     page = await client.get(f"/hazards/{report.ref}")
     assert "<script>alert(1)" not in page.text and "&lt;script&gt;" in page.text
+
+
+async def test_the_overview_counts_open_and_overdue_reports_per_committee(
+    app: App,
+    clock: FakeClock,
+    person,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    await file_report(app, "d1", "三门")
+    await file_report(app, "d2", "三门")
+    await file_report(app, "d3", "高雄")
+    clock.advance(timedelta(days=3))  # past the 24 hours to accept
+    await file_report(app, "d4", "高雄")
+    await signed_in(client, await web_link(person, "staff"))
+    page = (await client.get("/")).text
+    assert "<svg" in page and ">三门</text>" in page
+    rows = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S):
+        cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", row)]
+        if len(cells) == 3:
+            rows[cells[0]] = cells[1:]
+    assert rows["三门"] == ["2", "2"] and rows["高雄"] == ["2", "1"] and rows["西二"] == ["0", "0"]
+
+
+async def test_a_director_s_overview_shows_their_committee_only(
+    app: App,
+    person,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    await file_report(app, "d3", "高雄")
+    await signed_in(client, await web_link(person, "sanmen-director"))
+    page = (await client.get("/")).text
+    assert "三门" in page and "高雄" not in page
