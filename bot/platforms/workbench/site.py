@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
-from bot.platforms.workbench import hazard_pages, overview
+from bot.platforms.workbench import event_pages, hazard_pages, overview
 from bot.platforms.workbench.render import page
 from bot.platforms.workbench.wecom_signin import UserIdLookup
 from bot.workbench import signin
@@ -177,6 +177,25 @@ class Workbench:
             return Response(status_code=404)
         return await hazard_pages.hazard_export(self.app, request, session, fmt)
 
+    async def events(self, request: Request, session: signin.WebSession) -> Response:
+        past = bool(request.query_params.get("past"))
+        return await event_pages.event_list(self.app, session, past=past)
+
+    async def event(self, request: Request, session: signin.WebSession) -> Response:
+        return await event_pages.event_page(self.app, session, request.path_params["id"])
+
+    async def event_checkin(self, request: Request, session: signin.WebSession) -> Response:
+        form = await request.form()
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        return await event_pages.event_checkin(self.app, session, request.path_params["id"], values)
+
+    async def event_roster(self, request: Request, session: signin.WebSession) -> Response:
+        params = request.path_params
+        return await event_pages.event_roster(self.app, session, params["id"], params["fmt"])
+
+    async def event_ics(self, request: Request, session: signin.WebSession) -> Response:
+        return await event_pages.event_ics(self.app, session, request.path_params["id"])
+
     def routes(self) -> list[BaseRoute]:
         g = self.guarded
         static = resources.files("bot.workbench") / "static"
@@ -193,6 +212,11 @@ class Workbench:
             Route("/hazards/{ref}", g(self.hazard)),
             Route("/hazards/{ref}/move", g(self.hazard_move, post=True), methods=["POST"]),
             Route("/hazards/{ref}/photos/{n:int}", g(self.hazard_photo)),
+            Route("/events", g(self.events)),
+            Route("/events/{id:int}", g(self.event)),
+            Route("/events/{id:int}/checkin", g(self.event_checkin, post=True), methods=["POST"]),
+            Route("/events/{id:int}/roster.{fmt}", g(self.event_roster)),
+            Route("/events/{id:int}/event.ics", g(self.event_ics)),
             Mount("/static", StaticFiles(directory=str(static)), name="static"),
         ]
 
