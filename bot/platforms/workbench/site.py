@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
-from bot.platforms.workbench import event_pages, hazard_pages, overview
+from bot.platforms.workbench import event_pages, faq_pages, hazard_pages, overview
 from bot.platforms.workbench.render import page
 from bot.platforms.workbench.wecom_signin import UserIdLookup
 from bot.workbench import signin
@@ -196,6 +196,14 @@ class Workbench:
     async def event_ics(self, request: Request, session: signin.WebSession) -> Response:
         return await event_pages.event_ics(self.app, session, request.path_params["id"])
 
+    async def faq(self, request: Request, session: signin.WebSession) -> Response:
+        return await faq_pages.faq_page(self.app, session)
+
+    async def faq_answer(self, request: Request, session: signin.WebSession) -> Response:
+        form = await request.form()
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        return await faq_pages.faq_answer(self.app, session, request.path_params["id"], values)
+
     def routes(self) -> list[BaseRoute]:
         g = self.guarded
         static = resources.files("bot.workbench") / "static"
@@ -217,6 +225,8 @@ class Workbench:
             Route("/events/{id:int}/checkin", g(self.event_checkin, post=True), methods=["POST"]),
             Route("/events/{id:int}/roster.{fmt}", g(self.event_roster)),
             Route("/events/{id:int}/event.ics", g(self.event_ics)),
+            Route("/faq", g(self.faq)),
+            Route("/faq/{id:int}/answer", g(self.faq_answer, post=True), methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(static)), name="static"),
         ]
 
