@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
-from bot.platforms.workbench import event_pages, faq_pages, hazard_pages, overview
+from bot.platforms.workbench import event_pages, faq_pages, hazard_pages, overview, people_pages
 from bot.platforms.workbench.render import page
 from bot.platforms.workbench.wecom_signin import UserIdLookup
 from bot.workbench import signin
@@ -204,6 +204,15 @@ class Workbench:
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         return await faq_pages.faq_answer(self.app, session, request.path_params["id"], values)
 
+    async def people(self, request: Request, session: signin.WebSession) -> Response:
+        done = request.query_params.get("done", "")
+        return await people_pages.people_page(self.app, session, done=done)
+
+    async def people_grant(self, request: Request, session: signin.WebSession) -> Response:
+        form = await request.form()
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        return await people_pages.people_grant(self.app, session, values)
+
     def routes(self) -> list[BaseRoute]:
         g = self.guarded
         static = resources.files("bot.workbench") / "static"
@@ -227,6 +236,8 @@ class Workbench:
             Route("/events/{id:int}/event.ics", g(self.event_ics)),
             Route("/faq", g(self.faq)),
             Route("/faq/{id:int}/answer", g(self.faq_answer, post=True), methods=["POST"]),
+            Route("/people", g(self.people)),
+            Route("/people/grant", g(self.people_grant, post=True), methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(static)), name="static"),
         ]
 
