@@ -109,4 +109,13 @@ TEXTS: dict[str, str] = {
     "workbench.people.group": "Group",
     "workbench.people.tags": "Type",
     "workbench.people.need_committee": "A director needs a committee: please choose one.",
+    "workbench.nav.topics": "Topics",
+    "workbench.topics.committee": "Committee",
+    "workbench.topics.title": "Title",
+    "workbench.topics.supports": "Supports",
+    "workbench.topics.submitter": "Submitted by",
+    "workbench.topics.meeting": "Meeting date",
+    "workbench.topics.into": "Merged into",
+    "workbench.topics.agenda": "Meeting agenda (accepted topics, most supported first)",
+    "workbench.topics.bad_date": "Write the meeting date as YYYY-MM-DD, e.g. 2026-08-05.",
 }

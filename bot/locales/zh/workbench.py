@@ -107,4 +107,13 @@ TEXTS: dict[str, str] = {
     "workbench.people.group": "群",
     "workbench.people.tags": "类型",
     "workbench.people.need_committee": "设置居委会主任时请选择居委会。",
+    "workbench.nav.topics": "议题",
+    "workbench.topics.committee": "专委会",
+    "workbench.topics.title": "标题",
+    "workbench.topics.supports": "附议",
+    "workbench.topics.submitter": "提交人",
+    "workbench.topics.meeting": "会议日期",
+    "workbench.topics.into": "合并到",
+    "workbench.topics.agenda": "会议议程（已采纳的议题，附议多的在前）",
+    "workbench.topics.bad_date": "会议日期应写成 YYYY-MM-DD，例如 2026-08-05。",
 }

@@ -19,7 +19,14 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import App
-from bot.platforms.workbench import event_pages, faq_pages, hazard_pages, overview, people_pages
+from bot.platforms.workbench import (
+    event_pages,
+    faq_pages,
+    hazard_pages,
+    overview,
+    people_pages,
+    topic_pages,
+)
 from bot.platforms.workbench.render import page
 from bot.platforms.workbench.wecom_signin import UserIdLookup
 from bot.workbench import signin
@@ -213,6 +220,17 @@ class Workbench:
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         return await people_pages.people_grant(self.app, session, values)
 
+    async def topics(self, request: Request, session: signin.WebSession) -> Response:
+        return await topic_pages.topic_list(self.app, request, session)
+
+    async def topic(self, request: Request, session: signin.WebSession) -> Response:
+        return await topic_pages.topic_page(self.app, session, request.path_params["ref"])
+
+    async def topic_review(self, request: Request, session: signin.WebSession) -> Response:
+        form = await request.form()
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        return await topic_pages.topic_review(self.app, session, request.path_params["ref"], values)
+
     def routes(self) -> list[BaseRoute]:
         g = self.guarded
         static = resources.files("bot.workbench") / "static"
@@ -234,6 +252,9 @@ class Workbench:
             Route("/events/{id:int}/checkin", g(self.event_checkin, post=True), methods=["POST"]),
             Route("/events/{id:int}/roster.{fmt}", g(self.event_roster)),
             Route("/events/{id:int}/event.ics", g(self.event_ics)),
+            Route("/topics", g(self.topics)),
+            Route("/topics/{ref}", g(self.topic)),
+            Route("/topics/{ref}/review", g(self.topic_review, post=True), methods=["POST"]),
             Route("/faq", g(self.faq)),
             Route("/faq/{id:int}/answer", g(self.faq_answer, post=True), methods=["POST"]),
             Route("/people", g(self.people)),
