@@ -118,4 +118,11 @@ TEXTS: dict[str, str] = {
     "workbench.topics.into": "Merged into",
     "workbench.topics.agenda": "Meeting agenda (accepted topics, most supported first)",
     "workbench.topics.bad_date": "Write the meeting date as YYYY-MM-DD, e.g. 2026-08-05.",
+    "workbench.nav.notices": "Notices",
+    "workbench.notices.window": "next {days} days",
+    "workbench.notices.next": "Next delivery",
+    "workbench.notices.kind": "Kind",
+    "workbench.notices.to": "To",
+    "workbench.notices.report": "Delivery report",
+    "workbench.notices.refreshing": "Still sending: this page refreshes every {seconds} seconds.",
 }

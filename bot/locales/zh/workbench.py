@@ -116,4 +116,11 @@ TEXTS: dict[str, str] = {
     "workbench.topics.into": "合并到",
     "workbench.topics.agenda": "会议议程（已采纳的议题，附议多的在前）",
     "workbench.topics.bad_date": "会议日期应写成 YYYY-MM-DD，例如 2026-08-05。",
+    "workbench.nav.notices": "通知",
+    "workbench.notices.window": "未来 {days} 天",
+    "workbench.notices.next": "下次发送",
+    "workbench.notices.kind": "类型",
+    "workbench.notices.to": "发给",
+    "workbench.notices.report": "送达情况",
+    "workbench.notices.refreshing": "还在发送中，本页每 {seconds} 秒自动刷新。",
 }

@@ -23,6 +23,7 @@ from bot.platforms.workbench import (
     event_pages,
     faq_pages,
     hazard_pages,
+    notice_pages,
     overview,
     people_pages,
     topic_pages,
@@ -231,6 +232,12 @@ class Workbench:
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         return await topic_pages.topic_review(self.app, session, request.path_params["ref"], values)
 
+    async def notices(self, request: Request, session: signin.WebSession) -> Response:
+        return await notice_pages.notice_list(self.app, request, session)
+
+    async def notice(self, request: Request, session: signin.WebSession) -> Response:
+        return await notice_pages.notice_report(self.app, session, request.path_params["id"])
+
     def routes(self) -> list[BaseRoute]:
         g = self.guarded
         static = resources.files("bot.workbench") / "static"
@@ -255,6 +262,8 @@ class Workbench:
             Route("/topics", g(self.topics)),
             Route("/topics/{ref}", g(self.topic)),
             Route("/topics/{ref}/review", g(self.topic_review, post=True), methods=["POST"]),
+            Route("/notices", g(self.notices)),
+            Route("/notices/{id:int}", g(self.notice)),
             Route("/faq", g(self.faq)),
             Route("/faq/{id:int}/answer", g(self.faq_answer, post=True), methods=["POST"]),
             Route("/people", g(self.people)),
