@@ -63,7 +63,7 @@ async def notice_list(app: App, request: Request, session: WebSession) -> Respon
                 "targets": await _targets(app, lang, notice.targets),
             }
         )
-    rows.sort(key=lambda row: row["next"])
+    rows.sort(key=lambda row: str(row["next"]))  # local "YYYY-MM-DD HH:MM" sorts in time order
     return page("notices.html", lang, session=session, rows=rows, days=days, windows=WINDOWS)
 
 
