@@ -125,4 +125,10 @@ TEXTS: dict[str, str] = {
     "workbench.notices.to": "To",
     "workbench.notices.report": "Delivery report",
     "workbench.notices.refreshing": "Still sending: this page refreshes every {seconds} seconds.",
+    "workbench.nav.inspections": "Inspections",
+    "workbench.nav.polls": "Consultations",
+    "workbench.inspections.hazards": "Hazards closed/found",
+    "workbench.inspections.missing": "Places not yet checked ({count})",
+    "workbench.polls.open": "open",
+    "workbench.polls.closed": "closed",
 }

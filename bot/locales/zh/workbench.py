@@ -123,4 +123,10 @@ TEXTS: dict[str, str] = {
     "workbench.notices.to": "发给",
     "workbench.notices.report": "送达情况",
     "workbench.notices.refreshing": "还在发送中，本页每 {seconds} 秒自动刷新。",
+    "workbench.nav.inspections": "排摸",
+    "workbench.nav.polls": "征询",
+    "workbench.inspections.hazards": "隐患已结案/发现",
+    "workbench.inspections.missing": "还没检查的场所（{count} 处）",
+    "workbench.polls.open": "进行中",
+    "workbench.polls.closed": "已截止",
 }

@@ -26,6 +26,7 @@ from bot.platforms.workbench import (
     notice_pages,
     overview,
     people_pages,
+    progress_pages,
     topic_pages,
 )
 from bot.platforms.workbench.render import page
@@ -238,6 +239,12 @@ class Workbench:
     async def notice(self, request: Request, session: signin.WebSession) -> Response:
         return await notice_pages.notice_report(self.app, session, request.path_params["id"])
 
+    async def inspections(self, request: Request, session: signin.WebSession) -> Response:
+        return await progress_pages.inspections_page(self.app, session)
+
+    async def polls(self, request: Request, session: signin.WebSession) -> Response:
+        return await progress_pages.polls_page(self.app, session)
+
     def routes(self) -> list[BaseRoute]:
         g = self.guarded
         static = resources.files("bot.workbench") / "static"
@@ -264,6 +271,8 @@ class Workbench:
             Route("/topics/{ref}/review", g(self.topic_review, post=True), methods=["POST"]),
             Route("/notices", g(self.notices)),
             Route("/notices/{id:int}", g(self.notice)),
+            Route("/inspections", g(self.inspections)),
+            Route("/polls", g(self.polls)),
             Route("/faq", g(self.faq)),
             Route("/faq/{id:int}/answer", g(self.faq_answer, post=True), methods=["POST"]),
             Route("/people", g(self.people)),
