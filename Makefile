@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/juwei run
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

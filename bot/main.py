@@ -21,6 +21,7 @@ from bot.hazards import cli as cli_reports
 from bot.inspections import cli as cli_inspections
 from bot.media import MediaStore
 from bot.notices import cli as cli_notices
+from bot.platforms.workbench import cli as cli_workbench
 from bot.polls import cli as cli_polls
 from bot.roles import Role
 from bot.settings import Settings, SettingsError, load_settings
@@ -42,6 +43,7 @@ FEATURE_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
     cli_notices.add_commands,
     cli_inspections.add_commands,
     cli_polls.add_commands,
+    cli_workbench.add_commands,
 ]
 
 

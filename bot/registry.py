@@ -13,7 +13,18 @@ from conversations import join
 from conversations import notices as notice_flows
 from conversations import polls as poll_flows
 from conversations import topics as topic_flows
-from handlers import admin, events, faq, hazards, inspections, language, polls, start, topics
+from handlers import (
+    admin,
+    events,
+    faq,
+    hazards,
+    inspections,
+    language,
+    polls,
+    start,
+    topics,
+    workbench,
+)
 from handlers import notices as notice_tools
 
 COMMANDS: list[Command] = [
@@ -85,6 +96,8 @@ COMMANDS: list[Command] = [
         aliases=("排摸进度", "专项行动进度"),
     ),
     Command("answer", "help.answer", faq.answer_handover, role=Role.STAFF),
+    # Not in the menus: residents would find a tool they cannot use; staff learn it from the README.
+    Command("web", "help.web", workbench.web, aliases=("工作台",), private=True, in_menu=False),
     Command("newevent", "help.newevent", flow=event_flows.NEW_EVENT_FLOW, aliases=("发布活动",)),
     Command("roster", "help.roster", events.roster, role=Role.STAFF, private=True),
     Command("checkin", "help.checkin", events.checkin, role=Role.STAFF),

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
+    # The address people reach the workbench (工作台) at: sign-in links start with it, and an
+    # https one makes the session cookie Secure.
+    public_url: str = "http://127.0.0.1:8080"
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str | None = None
@@ -173,7 +176,7 @@ class Settings(BaseSettings):
             raise ValueError(f"EncodingAESKey must be {WECOM_AES_KEY_CHARS} characters")
         return value
 
-    @field_validator("wecom_api_base")
+    @field_validator("wecom_api_base", "public_url")
     @classmethod
     def _http_base(cls, value: str) -> str:
         if not value.startswith(("https://", "http://")):

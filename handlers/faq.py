@@ -6,7 +6,7 @@ import re
 
 from bot.chats import Tag
 from bot.context import Context
-from bot.faq.desk import FaqDesk
+from bot.faq.desk import FaqDesk, relay_answer
 from bot.faq.knowledge_base import Entry, format_answer
 from bot.messages import Option, Reply
 from bot.parsing import parse_id
@@ -168,21 +168,5 @@ async def answer_handover(ctx: Context) -> None:
     if handover_id is None or not text:
         ctx.say("faq.answer_usage")
         return
-    desk = desk_of(ctx)
-    handover = await desk.handover(handover_id)
-    if handover is None:
-        ctx.say("faq.no_such_handover", id=handover_id)
-        return
-    if not await desk.answer_handover(handover_id, ctx.user, text):
-        ctx.say("faq.already_answered", id=handover_id)
-        return
-    resident = await ctx.app.users.by_id(handover.user_id)
-    if resident is not None:
-        await ctx.app.notifier.user(
-            resident,
-            "faq.staff_answer",
-            question=handover.question,
-            answer=text,
-            dedup_key=f"faq:answer:{handover_id}",
-        )
-    ctx.say("faq.answer_sent", id=handover_id)
+    key = await relay_answer(ctx.app, desk_of(ctx), handover_id, ctx.user, text)
+    ctx.say(key, id=handover_id)

@@ -124,9 +124,7 @@ async def test_injected_403_hits_only_its_chat(api: FakeBotApi, bot: Bot) -> Non
     assert [m["chat"]["id"] for m in api.sent_messages()] == [-2002]
 
 
-async def test_send_photo_records_the_upload_and_serves_it_back(
-    api: FakeBotApi, bot: Bot
-) -> None:
+async def test_send_photo_records_the_upload_and_serves_it_back(api: FakeBotApi, bot: Bot) -> None:
     image = b"\xff\xd8\xff\xe0 fake jpeg \x00\x01"
     sent = await bot.send_photo(-3001, photo=image, filename="隐患.jpg", caption="楼道堆物")
 
@@ -144,9 +142,7 @@ async def test_send_document_records_name_and_bytes(api: FakeBotApi, bot: Bot) -
     assert sent.document is not None and sent.document.file_name == "报名表.csv"
 
 
-async def test_a_users_photo_comes_in_sizes_and_can_be_fetched(
-    api: FakeBotApi, bot: Bot
-) -> None:
+async def test_a_users_photo_comes_in_sizes_and_can_be_fetched(api: FakeBotApi, bot: Bot) -> None:
     api.photo(8, file_id="AgPhoto", data=b"largest", sizes=3, chat_id=-4001, title="三门居委")
     [update] = await bot.get_updates(timeout=0)
     assert update.message is not None and update.effective_chat is not None
@@ -211,8 +207,9 @@ async def test_callback_edit_and_not_modified(api: FakeBotApi, bot: Bot) -> None
     await bot.answer_callback_query(query.id, text="好的")
 
     with pytest.raises(BadRequest, match="Message is not modified"):
-        await bot.edit_message_text("确认报名？", 42, sent.message_id,
-                                    reply_markup=keyboard(("确认", "yes")))
+        await bot.edit_message_text(
+            "确认报名？", 42, sent.message_id, reply_markup=keyboard(("确认", "yes"))
+        )
     await bot.edit_message_text("已报名", 42, sent.message_id)
     assert api.message(42, sent.message_id)["text"] == "已报名"
     assert "reply_markup" not in api.message(42, sent.message_id)  # an edit without it drops it
@@ -298,8 +295,11 @@ async def test_a_real_application_polls_and_replies(api: FakeBotApi) -> None:
         await update.effective_message.reply_text(f"你好，{update.effective_user.first_name}")
 
     app = (
-        ApplicationBuilder().token(TOKEN).base_url(api.base_url)
-        .base_file_url(api.base_file_url).build()
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(api.base_url)
+        .base_file_url(api.base_file_url)
+        .build()
     )
     app.add_handler(CommandHandler("start", start))
     async with app:
@@ -318,15 +318,22 @@ async def test_a_real_application_polls_and_replies(api: FakeBotApi) -> None:
 
 async def test_standalone_server_is_driven_from_another_process() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0", "--token", TOKEN,
-        cwd=REPO, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.fakes.telegram_api",
+        "--port",
+        "0",
+        "--token",
+        TOKEN,
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
         assert process.stdout is not None
         base_url = (await asyncio.wait_for(process.stdout.readline(), 10)).decode().strip()
         control = base_url.removesuffix("/bot") + "/_control"
         async with httpx.AsyncClient() as http, Bot(TOKEN, base_url=base_url) as bot:
-            pushed = (await http.post(f"{control}/text", json={"user_id": 5, "text": "/help"}))
+            pushed = await http.post(f"{control}/text", json={"user_id": 5, "text": "/help"})
             [update] = await bot.get_updates(timeout=0)
             assert update.update_id == pushed.json()["result"]["update_id"]
             await bot.send_message(5, "帮助")

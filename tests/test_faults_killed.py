@@ -24,7 +24,6 @@ from tests.platforms.test_telegram_run import _free_port, _until
 TOKEN = "4243:KILL-secret-token"
 
 
-
 class Bot:
     """``python -m bot run`` on Telegram, and the fake's control endpoints."""
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "conversations")
-FEATURES = frozenset({"hazards", "events", "topics", "notices", "faq", "inspections", "polls"})
+FEATURES = frozenset(
+    {"hazards", "events", "topics", "notices", "faq", "inspections", "polls", "workbench"}
+)
 PLATFORM_LIBRARIES = ("telegram", "httpx", "starlette", "uvicorn", "bot.platforms")
 ENTRY_POINTS = frozenset({"bot.main", "bot.__main__"})
 CORE_LIMIT = 25

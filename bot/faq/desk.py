@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, to_db
 from bot.db import Database
@@ -16,6 +17,9 @@ from bot.faq import index_cache
 from bot.faq.knowledge_base import Entry, KnowledgeBase
 from bot.faq.search import Answer, FaqIndex
 from bot.users import User
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,26 @@ class FaqDesk:
             row["status"],
         )
 
+    async def open_handovers(self) -> list[Handover]:
+        """Residents' questions handed to staff (转人工) and not answered yet, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT h.id, h.question_id, h.status, q.question, q.user_id, q.platform, q.chat_id"
+            " FROM faq_handovers h JOIN faq_questions q ON q.id = h.question_id"
+            " WHERE h.status = 'open' ORDER BY h.id"
+        )
+        return [
+            Handover(
+                row["id"],
+                row["question_id"],
+                row["question"],
+                row["user_id"],
+                row["platform"],
+                row["chat_id"],
+                row["status"],
+            )
+            for row in rows
+        ]
+
     async def answer_handover(self, handover_id: int, staff: User, text: str) -> bool:
         """Record a staff answer; False when it was answered already (nothing is sent twice)."""
         changed = await self._db.execute(
@@ -237,3 +261,24 @@ class FaqDesk:
             }
             for row in rows
         ]
+
+
+async def relay_answer(app: App, desk: FaqDesk, handover_id: int, staff: User, answer: str) -> str:
+    """Record a staff answer and send it to the resident exactly once (in chat or on the
+    workbench); returns the catalogue key that tells staff what happened (takes ``id``)."""
+    async with app.db.transaction():
+        handover = await desk.handover(handover_id)
+        if handover is None:
+            return "faq.no_such_handover"
+        if not await desk.answer_handover(handover_id, staff, answer):
+            return "faq.already_answered"
+        resident = await app.users.by_id(handover.user_id)
+        if resident is not None:
+            await app.notifier.user(
+                resident,
+                "faq.staff_answer",
+                question=handover.question,
+                answer=answer,
+                dedup_key=f"faq:answer:{handover_id}",
+            )
+    return "faq.answer_sent"

@@ -139,6 +139,7 @@ class Event:
     actor: str  # platform:id or 'cli'
     actor_name: str
     at: datetime
+    channel: str = ""  # 'workbench' when taken on the web pages, '' in a chat or the shell
 
 
 @dataclass(frozen=True)

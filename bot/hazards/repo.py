@@ -50,6 +50,7 @@ _FILTERS = (
     " AND (:committees IS NULL OR r.committee_id IN (SELECT value FROM json_each(:committees)))"
     " AND (:since IS NULL OR r.created_at >= :since)"
     " AND (:until IS NULL OR r.created_at < :until)"
+    " AND (:words IS NULL OR instr(r.ref || ' ' || r.address || ' ' || r.description, :words) > 0)"
     " AND (:overdue = 0"
     "  OR (r.status = 'submitted' AND r.created_at <= :accept_cutoff)"
     "  OR (r.status IN ('submitted', 'accepted', 'assigned') AND r.created_at <= :resolve_cutoff))"
@@ -111,6 +112,7 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     overdue_cutoffs: tuple[datetime, datetime] | None = None  # (accept by, resolve by)
+    words: str | None = None  # found in the reference, address or description
 
     @property
     def committee_ids(self) -> list[int]:
@@ -125,6 +127,7 @@ class Filters:
             "committees": json.dumps(self.committee_ids) if self.committee_ids else None,
             "since": to_db(self.since) if self.since else None,
             "until": to_db(self.until) if self.until else None,
+            "words": self.words or None,
             "overdue": 1 if self.overdue_cutoffs else 0,
             "accept_cutoff": to_db(accept) if accept else None,
             "resolve_cutoff": to_db(resolve) if resolve else None,
@@ -200,10 +203,12 @@ async def add_event(
     actor: str,
     instance: str | None,
     now: datetime,
+    channel: str = "",
 ) -> int:
     return await db.execute(
-        "INSERT INTO hazard_events (report_id, kind, status, note, actor_id, actor, instance, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO hazard_events"
+        " (report_id, kind, status, note, actor_id, actor, instance, at, channel)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             report_id,
             kind,
@@ -213,6 +218,7 @@ async def add_event(
             actor,
             instance,
             to_db(now),
+            channel,
         ),
     )
 
@@ -280,7 +286,7 @@ async def set_status(
 
 async def events(db: Sql, report_id: int) -> list[Event]:
     rows = await db.fetchall(
-        "SELECT e.id, e.kind, e.status, e.note, e.actor, e.at,"
+        "SELECT e.id, e.kind, e.status, e.note, e.actor, e.at, e.channel,"
         " COALESCE(u.display_name, '') AS actor_name"
         " FROM hazard_events e LEFT JOIN users u ON u.id = e.actor_id"
         " WHERE e.report_id = ? ORDER BY e.id",
@@ -295,6 +301,7 @@ async def events(db: Sql, report_id: int) -> list[Event]:
             actor=row["actor"],
             actor_name=row["actor_name"],
             at=from_db(row["at"]),
+            channel=row["channel"],
         )
         for row in rows
     ]

@@ -234,10 +234,12 @@ class HazardService:
         department: Department | None = None,
         duplicate_of: str | None = None,
         instance: str | None = None,
+        channel: str = "",
     ) -> Report:
         """One step of the closed loop, kept in the history and told to the reporter.
 
-        ``actor`` None is staff at the command line. Raises HazardError when refused.
+        ``actor`` None is staff at the command line; ``channel`` 'workbench' marks a step taken
+        on the web pages. Raises HazardError when refused.
         """
         now = self.clock.now()
         note = note.strip()
@@ -267,6 +269,7 @@ class HazardService:
                 actor.ref if actor else CLI_ACTOR,
                 instance,
                 now,
+                channel,
             )
             updated = await repo.get(tx, report.id)
             assert updated is not None

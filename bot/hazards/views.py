@@ -44,7 +44,10 @@ def _who(t: Translate, event: Event, *, names: bool = True) -> str:
         return t("hazard.actor.reporter")
     if not names and event.kind in _BY_RESIDENT:
         return t("hazard.actor.resident")
-    return event.actor_name or event.actor
+    who = event.actor_name or event.actor
+    if event.channel == "workbench":
+        return t("hazard.actor.via_workbench", who=who)
+    return who
 
 
 def history_line(t: Translate, event: Event, tz: ZoneInfo, *, names: bool = True) -> str:

@@ -25,6 +25,9 @@ from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.platforms.base import Transport
 from bot.platforms.postman import Postman
 from bot.platforms.web import build_web_app
+from bot.platforms.wecom.api import WeComApi
+from bot.platforms.workbench.site import workbench_routes
+from bot.platforms.workbench.wecom_signin import UserIdLookup, lookup
 from bot.polls.reminders import sweep as poll_reminders
 from bot.registry import build_router
 from bot.router import Router
@@ -121,6 +124,7 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
     """Run until ``stop`` is set; the caller owns the app."""
     app = router.app
     routes = [route for platform in platforms for route in platform.routes]
+    routes += workbench_routes(app, wecom_lookup(platforms))
     running = True
     web = build_web_app(routes, healthy=lambda: running)
     config = uvicorn.Config(
@@ -163,6 +167,36 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
         await platform.stop()
     await asyncio.gather(*tasks, return_exceptions=True)
     server.should_exit = True
+    await server_task
+
+
+def wecom_lookup(platforms: list[Platform]) -> UserIdLookup | None:
+    """WeCom OAuth2 sign-in uses the WeCom app's API client, when WeCom is configured."""
+    for platform in platforms:
+        api = getattr(platform, "api", None)
+        if isinstance(api, WeComApi):
+            return lookup(api)
+    return None
+
+
+async def serve_workbench(app: App, stop: asyncio.Event) -> None:
+    """``juwei web``: only the workbench and /healthz, no chat platform, until ``stop``."""
+    running = True
+    web = build_web_app(workbench_routes(app), healthy=lambda: running)
+    config = uvicorn.Config(
+        web,
+        host=app.settings.http_host,
+        port=app.settings.http_port,
+        log_level="warning",
+        lifespan="off",
+    )
+    server = _QuietServer(config)
+    server_task = asyncio.create_task(_listen(server), name="http")
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({server_task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    running = False
+    server.should_exit = True
+    stopped.cancel()
     await server_task
 
 

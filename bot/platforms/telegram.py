@@ -37,8 +37,10 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     CallbackQuery,
     ChatMemberUpdated,
+    MenuButtonWebApp,
     Message,
     Update,
+    WebAppInfo,
 )
 from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus, ParseMode
@@ -248,6 +250,7 @@ class TelegramPlatform:
         self.app.deep_linkers[PLATFORM] = self.deep_link
         await self._buttons.forget_before(self.app.clock.now() - BUTTONS_KEPT)
         await self._set_menus()
+        await self._set_workbench_buttons()
         await self.application.start()
         self.sender.open = True
         await self.worker.take_up_waiting()
@@ -321,6 +324,28 @@ class TelegramPlatform:
                     await self.bot.set_my_commands(menu, scope=scope, language_code=code)
                 except TelegramError as exc:
                     log.warning("telegram: setting the %s menu failed: %s", lang, exc)
+
+    async def _set_workbench_buttons(self) -> None:
+        """The menu button of each staff member's and director's private chat opens the
+        workbench as a Mini App (Telegram opens only https pages); residents keep the default."""
+        public = self.app.settings.public_url
+        if not public.startswith("https://"):
+            return
+        managers = [
+            user
+            for role in (Role.DIRECTOR, Role.STAFF, Role.ADMIN)
+            for user in await self.app.users.with_role(role)
+            if user.platform == PLATFORM and user.external_id.isdigit()
+        ]
+        for user in managers:
+            lang = pick_language(user.language, None, self.app.settings.default_language)
+            button = MenuButtonWebApp(
+                text(lang, "workbench.title"), WebAppInfo(public + "/telegram")
+            )
+            try:
+                await self.bot.set_chat_menu_button(int(user.external_id), button)
+            except TelegramError as exc:
+                log.warning("telegram: setting the workbench button failed: %s", exc)
 
     def _polling_error(self, error: TelegramError) -> None:
         log.warning("telegram: fetching updates failed: %s", self._redact(str(error)))

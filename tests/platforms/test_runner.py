@@ -78,4 +78,3 @@ async def test_a_background_task_that_fails_is_logged_at_once(
         stop.set()
         await asyncio.wait_for(running, 5)
         await app.close()
-

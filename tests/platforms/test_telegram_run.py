@@ -68,6 +68,8 @@ def test_run_answers_start_serves_healthz_and_stops_on_a_signal(
             assert sent[0]["result"]["text"].startswith("李伯伯您好")
             assert "/join" in sent[1]["result"]["text"]
             assert http.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            # The workbench is served on the same server (its sign-in page needs no session).
+            assert "/web" in http.get(f"http://127.0.0.1:{port}/signin").text
 
         started = time.monotonic()
         bot.send_signal(stop_signal)

@@ -33,7 +33,6 @@ STORY = "\n".join(
 )
 
 
-
 def test_a_topic_from_the_console_is_listed_and_its_review_reaches_the_submitter(
     tmp_path: Path,
 ) -> None:

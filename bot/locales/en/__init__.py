@@ -11,6 +11,7 @@ from bot.locales.en import (
     telegram,
     topics,
     wecom,
+    workbench,
 )
 
 TEXTS: dict[str, str] = {
@@ -24,4 +25,5 @@ TEXTS: dict[str, str] = {
     **telegram.TEXTS,
     **topics.TEXTS,
     **wecom.TEXTS,
+    **workbench.TEXTS,
 }

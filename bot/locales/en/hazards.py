@@ -142,6 +142,7 @@ TEXTS: dict[str, str] = {
     "hazard.card.note": ": {note}",
     "hazard.card.photo": "Photo {n}/{count}",
     "hazard.actor.cli": "subdistrict staff",
+    "hazard.actor.via_workbench": "{who} (workbench)",
     "hazard.actor.reporter": "the reporter",
     "hazard.actor.resident": "a resident",
     "hazard.event.filed": "reported",

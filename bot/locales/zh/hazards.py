@@ -142,6 +142,7 @@ TEXTS: dict[str, str] = {
     "hazard.card.note": "：{note}",
     "hazard.card.photo": "现场照片 {n}/{count}",
     "hazard.actor.cli": "街道工作人员",
+    "hazard.actor.via_workbench": "{who}（工作台）",
     "hazard.actor.reporter": "上报人",
     "hazard.actor.resident": "居民",
     "hazard.event.filed": "上报",

@@ -1,0 +1,58 @@
+"""The workbench's pages on the test's own app, through an ASGI client on the same loop."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+
+from bot.app import App
+from bot.hazards.model import Category, Report
+from bot.hazards.repo import NewReport
+from bot.hazards.service import HazardService
+from bot.platforms.web import build_web_app
+from bot.platforms.workbench.site import workbench_routes
+from bot.platforms.workbench.wecom_signin import UserIdLookup
+
+BASE = "http://127.0.0.1:8080"
+
+
+def browser(app: App, wecom: UserIdLookup | None = None) -> httpx.AsyncClient:
+    web = build_web_app(workbench_routes(app, wecom), healthy=lambda: True)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url=BASE)
+
+
+@pytest.fixture
+async def client(app: App) -> AsyncIterator[httpx.AsyncClient]:
+    async with browser(app) as c:
+        yield c
+
+
+async def file_report(app: App, reporter: str, committee: str = "三门") -> Report:
+    user = await app.users.ensure("console", reporter)
+    found = await app.committees.resident_by_name(committee)
+    assert found is not None
+    new = NewReport(
+        Category.EBIKE,
+        found.id,
+        f"{committee}小区 5号楼 一楼楼道",
+        31.2,
+        121.49,
+        "楼道里有电动车在飞线充电",
+        False,
+        user.id,
+        user.ref,
+        [],
+    )
+    return await HazardService.of(app).file(new, None)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
+
+
+SignIn = Callable[[httpx.AsyncClient, str], object]

@@ -1,0 +1,85 @@
+"""议题 on the workbench: staff review with the same rules as /review; an anonymous submitter
+stays hidden from directors; the agenda lists the accepted topics."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.app import App
+from bot.topics.service import TopicService
+from tests.conftest import take_mail
+
+
+async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> str:  # type: ignore[no-untyped-def]
+    (reply,) = await person(user_id).send("/web")
+    await client.get(reply.links[0].url)
+    return (await client.get("/topics")).text
+
+
+def csrf_of(html: str) -> str:
+    return html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+async def a_topic(app: App, *, anonymous: bool = False) -> str:
+    committee = (await app.committees.topic())[0]
+    resident = await app.users.ensure("console", "r1")
+    topic = await TopicService.of(app).submit(
+        resident,
+        committee.id,
+        "小区停车难",
+        "晚上车位不够，希望规划临时车位。",
+        anonymous=anonymous,
+    )
+    await take_mail(app, "r1")
+    return topic.ref
+
+
+async def test_staff_accept_a_topic_for_a_meeting_and_it_joins_the_agenda(
+    app: App,
+    person,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    ref = await a_topic(app)
+    listed = await sign_in(person, client, "staff")
+    assert ref in listed and "小区停车难" in listed
+    page = (await client.get(f"/topics/{ref}")).text
+    bad = await client.post(
+        f"/topics/{ref}/review",
+        data={"csrf": csrf_of(page), "status": "accepted", "meeting": "八月五日"},
+    )
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
+    no_reason = await client.post(
+        f"/topics/{ref}/review", data={"csrf": csrf_of(page), "status": "declined"}
+    )
+    assert no_reason.status_code == 400 and 'role="alert"' in no_reason.text
+    accepted = await client.post(
+        f"/topics/{ref}/review",
+        data={"csrf": csrf_of(page), "status": "accepted", "meeting": "2026-08-05"},
+    )
+    assert accepted.status_code == 303
+    shown = (await client.get(f"/topics/{ref}")).text
+    assert "已采纳" in shown and "2026-08-05" in shown
+    committee = (await app.committees.topic())[0].name
+    agenda = (await client.get("/topics", params={"committee": committee})).text
+    assert "小区停车难" in agenda.split("会议议程", 1)[1]
+    told = await take_mail(app, "r1")
+    assert told and ref in told[0].reply.text
+
+
+async def test_directors_see_topics_but_neither_review_nor_see_anonymous_names(
+    app: App,
+    person,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    await app.users.ensure("console", "r1")
+    await app.db.execute("UPDATE users SET display_name = '王阿姨' WHERE external_id = 'r1'")
+    ref = await a_topic(app, anonymous=True)
+    await sign_in(person, client, "sanmen-director")
+    page = (await client.get(f"/topics/{ref}")).text
+    assert "小区停车难" in page and "王阿姨" not in page and 'id="review-accepted"' not in page
+    refused = await client.post(
+        f"/topics/{ref}/review", data={"csrf": csrf_of(page), "status": "accepted"}
+    )
+    assert refused.status_code == 403
+    topic = await TopicService.of(app).get(ref)
+    assert topic is not None and topic.status.value == "submitted"
