@@ -131,4 +131,9 @@ TEXTS: dict[str, str] = {
     "workbench.inspections.missing": "Places not yet checked ({count})",
     "workbench.polls.open": "open",
     "workbench.polls.closed": "closed",
+    "workbench.events.new": "New event",
+    "workbench.events.edit": "Edit the event",
+    "workbench.events.save": "Save",
+    "workbench.events.everyone_hint": "none ticked means every neighbourhood",
+    "workbench.events.edit_hint": "If the start changes, everyone signed up is told and their reminders move to the new time.",
 }

@@ -129,4 +129,9 @@ TEXTS: dict[str, str] = {
     "workbench.inspections.missing": "还没检查的场所（{count} 处）",
     "workbench.polls.open": "进行中",
     "workbench.polls.closed": "已截止",
+    "workbench.events.new": "发布活动",
+    "workbench.events.edit": "修改活动",
+    "workbench.events.save": "保存",
+    "workbench.events.everyone_hint": "都不选就是全部居民区",
+    "workbench.events.edit_hint": "改了开始时间，已报名的居民会收到通知，提醒也会跟着改到新时间。",
 }

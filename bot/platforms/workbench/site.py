@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import App
 from bot.platforms.workbench import (
+    event_forms,
     event_pages,
     faq_pages,
     hazard_pages,
@@ -205,6 +206,19 @@ class Workbench:
     async def event_ics(self, request: Request, session: signin.WebSession) -> Response:
         return await event_pages.event_ics(self.app, session, request.path_params["id"])
 
+    async def event_new(self, request: Request, session: signin.WebSession) -> Response:
+        return await event_forms.new_event_page(self.app, session)
+
+    async def event_create(self, request: Request, session: signin.WebSession) -> Response:
+        return await event_forms.create_event(self.app, session, await _event_form(request))
+
+    async def event_edit(self, request: Request, session: signin.WebSession) -> Response:
+        return await event_forms.edit_event_page(self.app, session, request.path_params["id"])
+
+    async def event_update(self, request: Request, session: signin.WebSession) -> Response:
+        form = await _event_form(request)
+        return await event_forms.update_event(self.app, session, request.path_params["id"], form)
+
     async def faq(self, request: Request, session: signin.WebSession) -> Response:
         return await faq_pages.faq_page(self.app, session)
 
@@ -262,7 +276,11 @@ class Workbench:
             Route("/hazards/{ref}/move", g(self.hazard_move, post=True), methods=["POST"]),
             Route("/hazards/{ref}/photos/{n:int}", g(self.hazard_photo)),
             Route("/events", g(self.events)),
+            Route("/events/new", g(self.event_new)),
+            Route("/events/new", g(self.event_create, post=True), methods=["POST"]),
             Route("/events/{id:int}", g(self.event)),
+            Route("/events/{id:int}/edit", g(self.event_edit)),
+            Route("/events/{id:int}/edit", g(self.event_update, post=True), methods=["POST"]),
             Route("/events/{id:int}/checkin", g(self.event_checkin, post=True), methods=["POST"]),
             Route("/events/{id:int}/roster.{fmt}", g(self.event_roster)),
             Route("/events/{id:int}/event.ics", g(self.event_ics)),
@@ -279,6 +297,13 @@ class Workbench:
             Route("/people/grant", g(self.people_grant, post=True), methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(static)), name="static"),
         ]
+
+
+async def _event_form(request: Request) -> event_forms.EventForm:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "committee"}
+    chosen = [v for v in form.getlist("committee") if isinstance(v, str)]
+    return event_forms.submitted(values, chosen)
 
 
 def workbench_routes(app: App, wecom_userid: UserIdLookup | None = None) -> list[BaseRoute]:
