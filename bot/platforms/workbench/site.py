@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import App
 from bot.platforms.workbench import (
+    broadcast_pages,
     event_forms,
     event_pages,
     faq_pages,
@@ -253,6 +254,18 @@ class Workbench:
     async def notice(self, request: Request, session: signin.WebSession) -> Response:
         return await notice_pages.notice_report(self.app, session, request.path_params["id"])
 
+    async def compose(self, request: Request, session: signin.WebSession) -> Response:
+        return await broadcast_pages.compose_page(self.app, session)
+
+    async def compose_preview(self, request: Request, session: signin.WebSession) -> Response:
+        return await broadcast_pages.preview(self.app, session, await _composed(request))
+
+    async def compose_send(self, request: Request, session: signin.WebSession) -> Response:
+        return await broadcast_pages.send(self.app, session, await _composed(request))
+
+    async def meeting_cancel(self, request: Request, session: signin.WebSession) -> Response:
+        return await notice_pages.cancel_meeting(self.app, session, request.path_params["id"])
+
     async def inspections(self, request: Request, session: signin.WebSession) -> Response:
         return await progress_pages.inspections_page(self.app, session)
 
@@ -288,7 +301,15 @@ class Workbench:
             Route("/topics/{ref}", g(self.topic)),
             Route("/topics/{ref}/review", g(self.topic_review, post=True), methods=["POST"]),
             Route("/notices", g(self.notices)),
+            Route("/notices/compose", g(self.compose)),
+            Route("/notices/compose", g(self.compose_preview, post=True), methods=["POST"]),
+            Route("/notices/compose/send", g(self.compose_send, post=True), methods=["POST"]),
             Route("/notices/{id:int}", g(self.notice)),
+            Route(
+                "/notices/meetings/{id:int}/cancel",
+                g(self.meeting_cancel, post=True),
+                methods=["POST"],
+            ),
             Route("/inspections", g(self.inspections)),
             Route("/polls", g(self.polls)),
             Route("/faq", g(self.faq)),
@@ -304,6 +325,14 @@ async def _event_form(request: Request) -> event_forms.EventForm:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "committee"}
     chosen = [v for v in form.getlist("committee") if isinstance(v, str)]
     return event_forms.submitted(values, chosen)
+
+
+async def _composed(request: Request) -> broadcast_pages.Composed:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    tags = [v for v in form.getlist("tag") if isinstance(v, str)]
+    committees = [v for v in form.getlist("committee") if isinstance(v, str)]
+    return broadcast_pages.composed(values, tags, committees)
 
 
 def workbench_routes(app: App, wecom_userid: UserIdLookup | None = None) -> list[BaseRoute]:
