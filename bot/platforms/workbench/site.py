@@ -272,6 +272,14 @@ class Workbench:
     async def polls(self, request: Request, session: signin.WebSession) -> Response:
         return await progress_pages.polls_page(self.app, session)
 
+    async def campaign_export(self, request: Request, session: signin.WebSession) -> Response:
+        campaign_id = request.path_params["id"]
+        return await progress_pages.campaign_export(self.app, session, campaign_id)
+
+    async def poll_codes(self, request: Request, session: signin.WebSession) -> Response:
+        params = request.path_params
+        return await progress_pages.poll_codes(self.app, session, params["id"], params["fmt"])
+
     def routes(self) -> list[BaseRoute]:
         g = self.guarded
         static = resources.files("bot.workbench") / "static"
@@ -311,7 +319,9 @@ class Workbench:
                 methods=["POST"],
             ),
             Route("/inspections", g(self.inspections)),
+            Route("/inspections/{id:int}/progress.xlsx", g(self.campaign_export)),
             Route("/polls", g(self.polls)),
+            Route("/polls/{id:int}/codes.{fmt}", g(self.poll_codes)),
             Route("/faq", g(self.faq)),
             Route("/faq/{id:int}/answer", g(self.faq_answer, post=True), methods=["POST"]),
             Route("/people", g(self.people)),
