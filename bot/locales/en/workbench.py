@@ -160,4 +160,6 @@ TEXTS: dict[str, str] = {
     "workbench.polls.passed": "Both thresholds of Article 278 are met so far",
     "workbench.polls.not_passed": "The thresholds of Article 278 are not met yet",
     "workbench.polls.codes": "Household codes for the letters (one per household; keep them private)",
+    "workbench.topics.choose_into": "Choose the topic that stays (same committee, still open)",
+    "workbench.topics.pick_into": "Choose the topic to merge into from the list: only the same committee's open topics.",
 }

@@ -158,4 +158,6 @@ TEXTS: dict[str, str] = {
     "workbench.polls.passed": "目前已达到第278条的两个门槛",
     "workbench.polls.not_passed": "目前还没有达到第278条的门槛",
     "workbench.polls.codes": "征询函户号码（每户一个，请勿外传）",
+    "workbench.topics.choose_into": "选择保留的议题（同一专委会、还在办理中的）",
+    "workbench.topics.pick_into": "请从列表里选择要合并到的议题：只能合并到同一专委会还在办理中的议题。",
 }
