@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from starlette.responses import RedirectResponse, Response
 
@@ -162,7 +162,7 @@ async def preview(app: App, session: WebSession, form: Composed) -> Response:
             start=app.settings.quiet_start.strftime("%H:%M"),
             end=app.settings.quiet_end.strftime("%H:%M"),
         )
-    fresh = Composed(**{**form.__dict__, "instance": form.instance or secrets.token_hex(16)})
+    fresh = replace(form, instance=form.instance or secrets.token_hex(16))
     return await _compose_page(
         app,
         session,
