@@ -36,6 +36,7 @@ from bot.events.model import (
     signup_from_row,
 )
 from bot.events.reminders import EventNotices
+from bot.parsing import InputError
 from bot.users import User
 
 if TYPE_CHECKING:
@@ -537,6 +538,56 @@ class Events:
             if signup.status is SignupStatus.CONFIRMED:
                 await notices.schedule_reminders(moved, signup, user)
         return moved
+
+    async def update(self, event_id: int, details: NewEvent) -> Event | None:
+        """Change an open event's details. A new start goes through ``reschedule`` (everyone
+        signed up is told, reminders move); more places go to the waiting list in order.
+
+        Raises ``InputError`` for details that cannot make an event, or places fewer than the
+        seats already taken (nobody confirmed is dropped by an edit)."""
+        problem = details.problem()
+        if problem is not None:
+            raise InputError(problem)
+        async with self._db.transaction() as tx:
+            event = await self._get(tx, event_id)
+            if event is None or event.status is EventStatus.CANCELLED:
+                return event
+            taken = await tx.scalar(
+                "SELECT COALESCE(SUM(party), 0) FROM signups"
+                " WHERE event_id = ? AND status = 'confirmed'",
+                (event_id,),
+            )
+            if details.capacity is not None and details.capacity < int(taken or 0):
+                raise InputError("events.capacity_below_taken", taken=int(taken or 0))
+            await tx.execute(
+                "UPDATE events SET title = ?, description = ?, place = ?, capacity = ?,"
+                " deadline = ?, max_party = ?, phone_required = ?, ends_at = ?, updated_at = ?"
+                " WHERE id = ?",
+                (
+                    details.title.strip(),
+                    details.description.strip(),
+                    details.place.strip(),
+                    details.capacity,
+                    to_db(details.deadline) if details.deadline else None,
+                    details.max_party,
+                    int(details.phone_required),
+                    to_db(details.ends_at) if details.ends_at else None,
+                    to_db(self._clock.now()),
+                    event_id,
+                ),
+            )
+            await tx.execute("DELETE FROM event_committees WHERE event_id = ?", (event_id,))
+            await tx.executemany(
+                "INSERT INTO event_committees (event_id, committee_id) VALUES (?, ?)",
+                [(event_id, c) for c in sorted(set(details.committee_ids))],
+            )
+            if details.starts_at != event.starts_at:  # first, so promotions get the new time
+                await self.reschedule(event_id, details.starts_at, details.ends_at)
+            changed = await self._get(tx, event_id)
+            assert changed is not None
+            promoted = await self._promote(tx, changed)
+        await self._announce_promotions(promoted)
+        return changed
 
     async def _record_post(self, event_id: int, kind: str, body: str, by: str) -> int:
         return await self._db.execute(

@@ -151,6 +151,7 @@ TEXTS: dict[str, str] = {
     "events.deadline_after_start": "Sign-up cannot close after the event starts; please enter it again.",
     "events.bad_details": "Both the title and the place are needed.",
     "events.bad_capacity": "There must be at least 1 place.",
+    "events.capacity_below_taken": "{taken} people already have a place: the places cannot be fewer.",
     "events.bad_party": "A sign-up is at least 1 person.",
     "events.cli.line": "#{id}  {start}  {title}  {place}  {taken}/{capacity} signed up  {status}",
     "events.cli.none": "No events.",

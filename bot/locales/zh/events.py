@@ -151,6 +151,7 @@ TEXTS: dict[str, str] = {
     "events.deadline_after_start": "报名截止时间不能晚于活动开始时间，请重新填写。",
     "events.bad_details": "活动名称和地点都要填写。",
     "events.bad_capacity": "名额至少是 1 人。",
+    "events.capacity_below_taken": "已经有 {taken} 人报名成功，名额不能少于这个数。",
     "events.bad_party": "每次报名人数至少是 1 人。",
     "events.cli.line": "#{id}　{start}　{title}　{place}　已报 {taken}/{capacity} 人　{status}",
     "events.cli.none": "没有活动。",

@@ -1,18 +1,21 @@
-"""通知 for staff: what is scheduled in the next 7 or 30 days with its groups, and each
-notice's latest delivery report (sent, waiting, failed, 收到), refreshed while it is sending."""
+"""通知 for staff: what is scheduled in the next 7 or 30 days with its groups, the upcoming
+meetings with their reminders (cancelled from the page through ``MeetingService.cancel``, as
+/cancelmeeting), and each notice's latest delivery report (sent, waiting, failed, 收到),
+refreshed while it is sending."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from bot.app import App
 from bot.clock import local
 from bot.i18n import text
 from bot.notices import campaign
 from bot.notices.delivery import format_report, latest_occurrence, report
+from bot.notices.meetings import MeetingService
 from bot.notices.repo import Notice, NoticeRepo, Status, Targets
 from bot.notices.schedule import next_after
 from bot.platforms.workbench.render import page
@@ -64,7 +67,46 @@ async def notice_list(app: App, request: Request, session: WebSession) -> Respon
             }
         )
     rows.sort(key=lambda row: str(row["next"]))  # local "YYYY-MM-DD HH:MM" sorts in time order
-    return page("notices.html", lang, session=session, rows=rows, days=days, windows=WINDOWS)
+    return page(
+        "notices.html",
+        lang,
+        session=session,
+        rows=rows,
+        days=days,
+        windows=WINDOWS,
+        meetings=await _meetings(app, lang, now),
+        done=request.query_params.get("done", ""),
+    )
+
+
+async def _meetings(app: App, lang: str, now: datetime) -> list[dict[str, object]]:
+    """Upcoming meetings, each with when its reminders go (those still to come)."""
+    service = MeetingService(app)
+    found = []
+    for meeting in await service.upcoming():
+        reminders = [_next(app, n, now) for n in await service.reminders(meeting.id)]
+        found.append(
+            {
+                "meeting": meeting,
+                "when": local(meeting.starts_at, app.tz),
+                "targets": await _targets(app, lang, meeting.targets),
+                "reminders": sorted(local(r, app.tz) for r in reminders if r is not None),
+            }
+        )
+    return found
+
+
+async def cancel_meeting(app: App, session: WebSession, meeting_id: int) -> Response:
+    """Call the meeting off: its reminders stop and its groups are told, as /cancelmeeting."""
+    lang = app.notifier.language_of(session.user)
+    if session.user.role < Role.STAFF:
+        return page("message.html", lang, 403, session=session, message_key="workbench.staff_only")
+    cancelled = await MeetingService(app).cancel(meeting_id)
+    if cancelled is None:
+        return page(
+            "message.html", lang, 404, session=session, message_key="notices.meeting.not_found"
+        )
+    return RedirectResponse(f"/notices?done=meeting-{meeting_id}", status_code=303)
 
 
 async def notice_report(app: App, session: WebSession, notice_id: int) -> Response:

@@ -1,12 +1,17 @@
-"""排摸 and 征询 progress, read only: each running campaign's coverage per committee with the
-places still to check, and each consultation's totals with the rooms still to visit.
+"""排摸 and 征询: each running campaign's coverage per committee with the places still to check
+and its progress spreadsheet (as ``juwei inspections progress ID --format xlsx``); each
+consultation's totals and result figures (as ``juwei polls result``) with the rooms still to
+visit, and the household codes for the 征询函 (as ``juwei polls codes``).
 
 Places still to check follow the register's rule (``may_see``): a personal row (an elderly
 person's home) only for staff and that committee's director, masked for anyone else; rooms still
-to visit (with owners) only for staff and the poll's own director, as ``/poll`` status in chat.
+to visit (with owners) and the household codes only for staff and the poll's own director, as
+``/poll`` status in chat. A director's spreadsheet holds their own committee's places only.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.responses import Response
 
@@ -14,11 +19,13 @@ from bot.app import App
 from bot.i18n import text
 from bot.inspections.campaigns import Campaigns
 from bot.inspections.places import may_see
-from bot.inspections.progress import coverage, statuses
+from bot.inspections.progress import coverage, place_sheet, statuses
 from bot.platforms.workbench.render import page
+from bot.polls.cli import codes_sheet
 from bot.polls.service import BUILDING, Polls
-from bot.polls.views import status_text, totals_text
+from bot.polls.views import result_json, status_text, totals_text
 from bot.roles import Role
+from bot.sheets import Sheet
 from bot.workbench.signin import WebSession
 
 
@@ -67,5 +74,45 @@ async def polls_page(app: App, session: WebSession) -> Response:
         else:
             body = totals_text(lang, poll, app.tz, tally, counts)
         state = "workbench.polls.closed" if poll.closed(now) else "workbench.polls.open"
-        shown.append((poll, text(lang, state), body))
+        figures = result_json(poll, app.tz, now, tally, counts) if tally is not None else None
+        shown.append((poll, text(lang, state), body, figures, _own(session, poll.committee_id)))
     return page("polls.html", lang, session=session, polls=shown)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _download(sheet: Sheet, fmt: str, name: str) -> Response:
+    data: bytes = await asyncio.to_thread(sheet.xlsx if fmt == "xlsx" else sheet.csv)
+    media = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+async def campaign_export(app: App, session: WebSession, campaign_id: int) -> Response:
+    """The progress spreadsheet, one row per place: every committee's for staff, a director's
+    own committee's (with its personal rows, which the register shows them) for a director."""
+    campaign = await Campaigns(app).get(campaign_id)
+    if campaign is None:
+        return Response(status_code=404)
+    rows = [s for s in await statuses(app, campaign) if _own(session, s.place.committee_id)]
+    if not rows and session.user.role < Role.STAFF:
+        return Response(status_code=403)
+    sheet = place_sheet(app, campaign, rows, include_personal=True)
+    return await _download(sheet, "xlsx", f"inspections-{campaign.id}")
+
+
+async def poll_codes(app: App, session: WebSession, poll_id: int, fmt: str) -> Response:
+    """The household codes for the 征询函: each code lets its household answer, so only staff
+    and the poll's own director get them."""
+    service = Polls.of(app)
+    poll = await service.get(poll_id)
+    if poll is None or poll.kind != BUILDING or fmt not in ("csv", "xlsx"):
+        return Response(status_code=404)
+    if not _own(session, poll.committee_id):
+        return Response(status_code=403)
+    sheet = codes_sheet(app, poll, await service.households(poll.id))
+    return await _download(sheet, fmt, f"codes-{poll.id}")

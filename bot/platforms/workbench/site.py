@@ -20,6 +20,8 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import App
 from bot.platforms.workbench import (
+    broadcast_pages,
+    event_forms,
     event_pages,
     faq_pages,
     hazard_pages,
@@ -205,6 +207,19 @@ class Workbench:
     async def event_ics(self, request: Request, session: signin.WebSession) -> Response:
         return await event_pages.event_ics(self.app, session, request.path_params["id"])
 
+    async def event_new(self, request: Request, session: signin.WebSession) -> Response:
+        return await event_forms.new_event_page(self.app, session)
+
+    async def event_create(self, request: Request, session: signin.WebSession) -> Response:
+        return await event_forms.create_event(self.app, session, await _event_form(request))
+
+    async def event_edit(self, request: Request, session: signin.WebSession) -> Response:
+        return await event_forms.edit_event_page(self.app, session, request.path_params["id"])
+
+    async def event_update(self, request: Request, session: signin.WebSession) -> Response:
+        form = await _event_form(request)
+        return await event_forms.update_event(self.app, session, request.path_params["id"], form)
+
     async def faq(self, request: Request, session: signin.WebSession) -> Response:
         return await faq_pages.faq_page(self.app, session)
 
@@ -239,11 +254,31 @@ class Workbench:
     async def notice(self, request: Request, session: signin.WebSession) -> Response:
         return await notice_pages.notice_report(self.app, session, request.path_params["id"])
 
+    async def compose(self, request: Request, session: signin.WebSession) -> Response:
+        return await broadcast_pages.compose_page(self.app, session)
+
+    async def compose_preview(self, request: Request, session: signin.WebSession) -> Response:
+        return await broadcast_pages.preview(self.app, session, await _composed(request))
+
+    async def compose_send(self, request: Request, session: signin.WebSession) -> Response:
+        return await broadcast_pages.send(self.app, session, await _composed(request))
+
+    async def meeting_cancel(self, request: Request, session: signin.WebSession) -> Response:
+        return await notice_pages.cancel_meeting(self.app, session, request.path_params["id"])
+
     async def inspections(self, request: Request, session: signin.WebSession) -> Response:
         return await progress_pages.inspections_page(self.app, session)
 
     async def polls(self, request: Request, session: signin.WebSession) -> Response:
         return await progress_pages.polls_page(self.app, session)
+
+    async def campaign_export(self, request: Request, session: signin.WebSession) -> Response:
+        campaign_id = request.path_params["id"]
+        return await progress_pages.campaign_export(self.app, session, campaign_id)
+
+    async def poll_codes(self, request: Request, session: signin.WebSession) -> Response:
+        params = request.path_params
+        return await progress_pages.poll_codes(self.app, session, params["id"], params["fmt"])
 
     def routes(self) -> list[BaseRoute]:
         g = self.guarded
@@ -262,7 +297,11 @@ class Workbench:
             Route("/hazards/{ref}/move", g(self.hazard_move, post=True), methods=["POST"]),
             Route("/hazards/{ref}/photos/{n:int}", g(self.hazard_photo)),
             Route("/events", g(self.events)),
+            Route("/events/new", g(self.event_new)),
+            Route("/events/new", g(self.event_create, post=True), methods=["POST"]),
             Route("/events/{id:int}", g(self.event)),
+            Route("/events/{id:int}/edit", g(self.event_edit)),
+            Route("/events/{id:int}/edit", g(self.event_update, post=True), methods=["POST"]),
             Route("/events/{id:int}/checkin", g(self.event_checkin, post=True), methods=["POST"]),
             Route("/events/{id:int}/roster.{fmt}", g(self.event_roster)),
             Route("/events/{id:int}/event.ics", g(self.event_ics)),
@@ -270,15 +309,40 @@ class Workbench:
             Route("/topics/{ref}", g(self.topic)),
             Route("/topics/{ref}/review", g(self.topic_review, post=True), methods=["POST"]),
             Route("/notices", g(self.notices)),
+            Route("/notices/compose", g(self.compose)),
+            Route("/notices/compose", g(self.compose_preview, post=True), methods=["POST"]),
+            Route("/notices/compose/send", g(self.compose_send, post=True), methods=["POST"]),
             Route("/notices/{id:int}", g(self.notice)),
+            Route(
+                "/notices/meetings/{id:int}/cancel",
+                g(self.meeting_cancel, post=True),
+                methods=["POST"],
+            ),
             Route("/inspections", g(self.inspections)),
+            Route("/inspections/{id:int}/progress.xlsx", g(self.campaign_export)),
             Route("/polls", g(self.polls)),
+            Route("/polls/{id:int}/codes.{fmt}", g(self.poll_codes)),
             Route("/faq", g(self.faq)),
             Route("/faq/{id:int}/answer", g(self.faq_answer, post=True), methods=["POST"]),
             Route("/people", g(self.people)),
             Route("/people/grant", g(self.people_grant, post=True), methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(static)), name="static"),
         ]
+
+
+async def _event_form(request: Request) -> event_forms.EventForm:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "committee"}
+    chosen = [v for v in form.getlist("committee") if isinstance(v, str)]
+    return event_forms.submitted(values, chosen)
+
+
+async def _composed(request: Request) -> broadcast_pages.Composed:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    tags = [v for v in form.getlist("tag") if isinstance(v, str)]
+    committees = [v for v in form.getlist("committee") if isinstance(v, str)]
+    return broadcast_pages.composed(values, tags, committees)
 
 
 def workbench_routes(app: App, wecom_userid: UserIdLookup | None = None) -> list[BaseRoute]:

@@ -1,5 +1,8 @@
 """议题: topics by committee (专委会) and status, a topic's review actions (accept with a
-meeting date, merge, decline, done: the same ``TopicReviews.move`` as /review) and the agenda."""
+meeting date, merge, decline, done: the same ``TopicReviews.move`` as /review) and the agenda.
+
+Merging picks the surviving topic from a list of the same committee's open topics; a
+reference that is not on that list is refused before anything moves."""
 
 from __future__ import annotations
 
@@ -14,7 +17,15 @@ from bot.i18n import text
 from bot.platforms.workbench.render import page
 from bot.topics.agenda import Agenda, as_markdown
 from bot.topics.reviews import TopicReviews
-from bot.topics.service import REVIEWER, TRANSITIONS, Status, TopicError, TopicService
+from bot.topics.service import (
+    OPEN,
+    REVIEWER,
+    TRANSITIONS,
+    Status,
+    Topic,
+    TopicError,
+    TopicService,
+)
 from bot.workbench.signin import WebSession
 
 
@@ -58,6 +69,12 @@ async def topic_list(app: App, request: Request, session: WebSession) -> Respons
     )
 
 
+async def merge_candidates(app: App, topic: Topic) -> list[Topic]:
+    """Where a topic may be merged: the same committee's open topics but itself."""
+    found = await TopicService.of(app).find(committee_id=topic.committee_id, statuses=OPEN)
+    return [t for t in found if t.id != topic.id]
+
+
 async def topic_page(
     app: App, session: WebSession, ref: str, *, error: str = "", status: int = 200
 ) -> Response:
@@ -80,6 +97,7 @@ async def topic_page(
         submitter=topic.submitter_for(lang, session.user.role),
         filed=local(topic.created_at, app.tz),
         targets=TRANSITIONS[topic.status] if reviewer else (),
+        candidates=await merge_candidates(app, topic) if reviewer else [],
         history=history,
         error=error,
     )
@@ -99,6 +117,14 @@ async def topic_review(app: App, session: WebSession, ref: str, form: dict[str, 
         return await topic_page(
             app, session, ref, error=text(lang, "workbench.topics.bad_date"), status=400
         )
+    into = form.get("into") or None
+    if target is Status.MERGED and session.user.role >= REVIEWER:
+        topic = await TopicService.of(app).get(ref)
+        offered = {t.ref for t in await merge_candidates(app, topic)} if topic else set()
+        if into is None or into not in offered:
+            return await topic_page(
+                app, session, ref, error=text(lang, "workbench.topics.pick_into"), status=400
+            )
     try:
         moved = await TopicReviews.of(app).move(
             ref,
@@ -106,7 +132,7 @@ async def topic_review(app: App, session: WebSession, ref: str, form: dict[str, 
             session.user,
             note=form.get("note"),
             meeting=meeting,
-            into=form.get("into") or None,
+            into=into,
         )
     except TopicError as exc:
         status = 403 if exc.key == "topics.review.staff_only" else 400

@@ -83,3 +83,50 @@ async def test_directors_see_topics_but_neither_review_nor_see_anonymous_names(
     assert refused.status_code == 403
     topic = await TopicService.of(app).get(ref)
     assert topic is not None and topic.status.value == "submitted"
+
+
+async def test_merging_picks_the_surviving_topic_from_the_same_committees_open_topics(
+    app: App,
+    person,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    first, second = (await app.committees.topic())[:2]
+    service = TopicService.of(app)
+    resident = await app.users.ensure("console", "r1")
+
+    async def submit(committee_id: int, title: str) -> str:
+        topic = await service.submit(resident, committee_id, title, "详见标题。", anonymous=False)
+        return topic.ref
+
+    duplicate = await submit(first.id, "小区停车难")
+    survivor = await submit(first.id, "夜间停车位不足")
+    declined = await submit(first.id, "楼道堆物")
+    elsewhere = await submit(second.id, "加装电梯费用分摊")
+    await take_mail(app, "r1")
+    await sign_in(person, client, "staff")
+    decline_page = (await client.get(f"/topics/{declined}")).text
+    await client.post(
+        f"/topics/{declined}/review",
+        data={"csrf": csrf_of(decline_page), "status": "declined", "note": "已由物业处理"},
+    )
+    page = (await client.get(f"/topics/{duplicate}")).text
+    choices = page.split('id="merge-into"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{survivor}"' in choices and "夜间停车位不足" in choices
+    assert declined not in choices and elsewhere not in choices and duplicate not in choices
+    for forged in (elsewhere, declined, ""):
+        refused = await client.post(
+            f"/topics/{duplicate}/review",
+            data={"csrf": csrf_of(page), "status": "merged", "into": forged},
+        )
+        assert refused.status_code == 400 and "请从列表里选择要合并到的议题" in refused.text
+    unchanged = await service.get(duplicate)
+    assert unchanged is not None and unchanged.status.value == "submitted"
+    merged = await client.post(
+        f"/topics/{duplicate}/review",
+        data={"csrf": csrf_of(page), "status": "merged", "into": survivor},
+    )
+    assert merged.status_code == 303
+    shown = (await client.get(f"/topics/{duplicate}")).text
+    assert "已合并" in shown and f'href="/topics/{survivor}"' in shown
+    told = await take_mail(app, "r1")
+    assert told and survivor in told[-1].reply.text
