@@ -51,7 +51,7 @@ async def notice_list(app: App, request: Request, session: WebSession) -> Respon
         return page("message.html", lang, 403, session=session, message_key="workbench.staff_only")
     days = 30 if request.query_params.get("days") == "30" else 7
     now = app.clock.now()
-    await campaign.ensure(app)
+    summer = await _summer(app, lang, now)
     rows = []
     for notice in await NoticeRepo(app.db, app.clock).all(statuses=(Status.ACTIVE, Status.PAUSED)):
         upcoming = _next(app, notice, now)
@@ -75,8 +75,35 @@ async def notice_list(app: App, request: Request, session: WebSession) -> Respon
         days=days,
         windows=WINDOWS,
         meetings=await _meetings(app, lang, now),
+        summer=summer,
         done=request.query_params.get("done", ""),
     )
+
+
+async def _summer(app: App, lang: str, now: datetime) -> dict[str, object] | None:
+    """The summer fire-prevention campaign: on or paused, its days, when it next goes out."""
+    notice = await campaign.ensure(app)
+    if notice is None:
+        return None  # switched off in the settings
+    days = getattr(notice.schedule, "weekdays", ())
+    upcoming = next_after(notice.schedule, now, tz=app.tz, since=notice.since)
+    return {
+        "notice": notice,
+        "paused": notice.status is Status.PAUSED,
+        "days": "、".join(text(lang, f"notices.weekday.{d}") for d in days),
+        "season": f"{getattr(notice.schedule, 'start', '')}–{getattr(notice.schedule, 'end', '')}",
+        "next": local(upcoming, app.tz) if upcoming is not None else "—",
+        "tips": len(await campaign.tips(app)),
+    }
+
+
+async def pause_summer(app: App, session: WebSession, pause: bool) -> Response:
+    """Pause or resume the summer campaign, as ``/campaign pause|resume`` does in chat."""
+    lang = app.notifier.language_of(session.user)
+    if session.user.role < Role.STAFF:
+        return page("message.html", lang, 403, session=session, message_key="workbench.staff_only")
+    await campaign.set_paused(app, pause)
+    return RedirectResponse(f"/notices?done={'paused' if pause else 'resumed'}", status_code=303)
 
 
 async def _meetings(app: App, lang: str, now: datetime) -> list[dict[str, object]]:

@@ -266,6 +266,10 @@ class Workbench:
     async def meeting_cancel(self, request: Request, session: signin.WebSession) -> Response:
         return await notice_pages.cancel_meeting(self.app, session, request.path_params["id"])
 
+    async def summer_pause(self, request: Request, session: signin.WebSession) -> Response:
+        pause = request.path_params["action"] == "pause"
+        return await notice_pages.pause_summer(self.app, session, pause)
+
     async def inspections(self, request: Request, session: signin.WebSession) -> Response:
         return await progress_pages.inspections_page(self.app, session)
 
@@ -316,6 +320,11 @@ class Workbench:
             Route(
                 "/notices/meetings/{id:int}/cancel",
                 g(self.meeting_cancel, post=True),
+                methods=["POST"],
+            ),
+            Route(
+                "/notices/summer/{action:str}",
+                g(self.summer_pause, post=True),
                 methods=["POST"],
             ),
             Route("/inspections", g(self.inspections)),

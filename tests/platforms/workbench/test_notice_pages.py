@@ -55,3 +55,25 @@ async def test_directors_do_not_see_the_notices_pages(
     await sign_in(person, client, "sanmen-director")
     assert (await client.get("/notices")).status_code == 403
     assert (await client.get("/notices/1")).status_code == 403
+
+
+async def test_staff_pause_and_resume_the_summer_campaign_from_the_page(
+    app: App,
+    person,
+    client,  # type: ignore[no-untyped-def]
+) -> None:
+    await sign_in(person, client, "staff")
+    listed = await client.get("/notices")
+    assert "夏季消防安全提醒" in listed.text and "进行中" in listed.text
+    assert "06-01–09-30" in listed.text and "周一、周四" in listed.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', listed.text)
+    assert csrf is not None
+    refused = await client.post("/notices/summer/pause", data={})
+    assert refused.status_code == 403  # no CSRF token, nothing changes
+    assert "进行中" in (await client.get("/notices")).text
+    paused = await client.post("/notices/summer/pause", data={"csrf": csrf.group(1)})
+    assert paused.status_code == 303
+    page = (await client.get(paused.headers["location"])).text
+    assert "已暂停" in page and "恢复" in page
+    resumed = await client.post("/notices/summer/resume", data={"csrf": csrf.group(1)})
+    assert "进行中" in (await client.get(resumed.headers["location"])).text
