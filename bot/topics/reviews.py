@@ -61,7 +61,8 @@ class TopicReviews:
 
     async def history(self, topic: Topic) -> list[sqlite3.Row]:
         return await self._db.fetchall(
-            "SELECT from_status, to_status, note, meeting_date, reviewer, at FROM topic_reviews"
+            "SELECT from_status, to_status, note, meeting_date, reviewer, at, channel"
+            " FROM topic_reviews"
             " WHERE topic_id = ? ORDER BY id",
             (topic.id,),
         )
@@ -76,6 +77,7 @@ class TopicReviews:
         meeting: date | None = None,
         into: str | None = None,
         request_id: str | None = None,
+        channel: str = "",
     ) -> Move:
         """Move a topic to another status (by: None at the command line) and tell the submitter."""
         if by is not None and not allows(by.role, REVIEWER):
@@ -89,7 +91,7 @@ class TopicReviews:
                 )
             if review_id is None:
                 review_id = await self._record_move(
-                    tx, ref, to, by, note, meeting, into, request_id
+                    tx, ref, to, by, note, meeting, into, request_id, channel
                 )
             row = await tx.fetchone(
                 "SELECT r.from_status, r.to_status, r.note, r.meeting_date, m.ref AS target"
@@ -122,6 +124,7 @@ class TopicReviews:
         meeting: date | None,
         into: str | None,
         request_id: str | None,
+        channel: str,
     ) -> int:
         row = await tx.fetchone(SELECT_TOPIC + " WHERE t.ref = ?", (normalise_ref(ref),))
         if row is None:
@@ -156,8 +159,8 @@ class TopicReviews:
             )
         review_id = await tx.execute(
             "INSERT INTO topic_reviews (topic_id, from_status, to_status, note, meeting_date,"
-            " merged_into, reviewer_id, reviewer, request_id, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " merged_into, reviewer_id, reviewer, request_id, at, channel)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 topic.id,
                 topic.status.value,
@@ -169,6 +172,7 @@ class TopicReviews:
                 by.ref if by else "cli",
                 request_id,
                 now,
+                channel,
             ),
         )
         if target_id is not None:

@@ -144,6 +144,7 @@ TEXTS: dict[str, str] = {
     "workbench.compose.send": "Send it",
     "workbench.compose.change": "Change it and preview again",
     "workbench.compose.hint": "Preview first, then send. After sending, the notice's delivery report opens.",
+    "workbench.topics.via_workbench": " (workbench)",
     "workbench.summer.title": "Summer fire-prevention reminders",
     "workbench.summer.running": "Running: every year {season}, every {days} to the residents' groups; next {next}; {tips} tips in turn.",
     "workbench.summer.paused": "Paused (every year {season}, every {days}); next after resuming {next}; {tips} tips.",

@@ -142,6 +142,7 @@ TEXTS: dict[str, str] = {
     "workbench.compose.send": "确认发送",
     "workbench.compose.change": "修改后重新预览",
     "workbench.compose.hint": "先预览，确认无误再发送。发送后会打开这条通知的送达情况。",
+    "workbench.topics.via_workbench": "（工作台）",
     "workbench.summer.title": "夏季消防安全提醒",
     "workbench.summer.running": "进行中：每年 {season}，每周{days}发到各居民群；下次 {next}；共 {tips} 条提示轮换。",
     "workbench.summer.paused": "已暂停（每年 {season}，每周{days}）；恢复后下次 {next}；共 {tips} 条提示。",

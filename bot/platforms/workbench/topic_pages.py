@@ -85,7 +85,12 @@ async def topic_page(
     reviewer = session.user.role >= REVIEWER
     rows = await TopicReviews.of(app).history(topic) if reviewer else []
     history = [
-        (local(from_db(r["at"]), app.tz), Status(r["to_status"]).label_key, r["note"] or "")
+        (
+            local(from_db(r["at"]), app.tz),
+            Status(r["to_status"]).label_key,
+            r["note"] or "",
+            r["channel"] == "workbench",
+        )
         for r in rows
     ]
     return page(
@@ -133,6 +138,7 @@ async def topic_review(app: App, session: WebSession, ref: str, form: dict[str, 
             note=form.get("note"),
             meeting=meeting,
             into=into,
+            channel="workbench",
         )
     except TopicError as exc:
         status = 403 if exc.key == "topics.review.staff_only" else 400

@@ -59,6 +59,9 @@ async def test_staff_accept_a_topic_for_a_meeting_and_it_joins_the_agenda(
     assert accepted.status_code == 303
     shown = (await client.get(f"/topics/{ref}")).text
     assert "已采纳" in shown and "2026-08-05" in shown
+    assert "已采纳（工作台）" in shown  # the history says where the review was made
+    channel = await app.db.scalar("SELECT channel FROM topic_reviews ORDER BY id DESC LIMIT 1")
+    assert channel == "workbench"
     committee = (await app.committees.topic())[0].name
     agenda = (await client.get("/topics", params={"committee": committee})).text
     assert "小区停车难" in agenda.split("会议议程", 1)[1]
