@@ -53,6 +53,10 @@ class TimedBotApi(FakeBotApi):
         self.inbox[chat["id"]].put_nowait((time.perf_counter(), message))
         return message
 
+    async def __aenter__(self) -> TimedBotApi:
+        await self.start()
+        return self
+
     async def next_message(self, chat_id: int, timeout: float = 30.0) -> tuple[float, JSONDict]:  # noqa: ASYNC109
         return await asyncio.wait_for(self.inbox[chat_id].get(), timeout)
 

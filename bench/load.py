@@ -6,9 +6,9 @@ text, or a press of a button of the bot's last message); a phase runs many peopl
 at once (every typed update queued at the start, or for presses each next step the moment the
 answer arrives) or paced (one update every 1/rate seconds, to whoever is ready).
 
-Correctness: each update must get exactly the answers it got in calibration (the same script,
-run alone beforehand), in order. A missing answer stops the phase with a timeout; a doubled or
-misplaced one shows when the answers are compared.
+Correctness: each person must get exactly the answers their script got in calibration (run
+beforehand one step at a time, by few people at once), in order. A missing answer stops the
+phase with a timeout; a doubled, different or reordered one shows when the answers are compared.
 """
 
 from __future__ import annotations
@@ -120,12 +120,10 @@ class Phase:
     people: dict[int, Person] = field(default_factory=dict)
     unfinished: int = 0
     finished: asyncio.Event = field(default_factory=asyncio.Event)
-    ready: deque[Person] = field(default_factory=deque)  # paced: people waiting for a slot
     pacer: Pacer | None = None
     presses: list[str] = field(default_factory=list)
     quiet_gap: float = 0.0  # calibrating: a step is answered after this long without messages
     quiet_timers: dict[int, asyncio.TimerHandle] = field(default_factory=dict)
-    strays: int = 0  # messages to chats of no one in this phase
     started: float = 0.0
     waiting: deque[Person] = field(default_factory=deque)  # calibration: not started yet
 
@@ -138,7 +136,6 @@ class Phase:
     def on_message(self, message: Sent) -> None:
         person = self.people.get(message.chat_id)
         if person is None:
-            self.strays += 1
             return
         person.sent.append(message)
         if person.answering >= len(person.script):
