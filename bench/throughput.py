@@ -372,13 +372,13 @@ def main() -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="60 people, best of 1, 150 paced updates, a fifth of the FAQ questions",
+        help="40 people, best of 1, 100 paced updates, a fifth of the FAQ questions",
     )
     parser.add_argument("--profile", type=Path, help="run juwei under cProfile, saved here")
     parser.add_argument("--keep", type=Path, help="keep the database and the bots' logs here")
     args = parser.parse_args()
     if args.quick:
-        args.people, args.repeats, args.paced_updates = 60, 1, 150
+        args.people, args.repeats, args.paced_updates = 40, 1, 100
     if args.profile is not None:
         args.profile = args.profile.resolve()
     began = time.perf_counter()
