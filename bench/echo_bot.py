@@ -1,7 +1,10 @@
 """The baseline: the smallest python-telegram-bot bot that answers every update (an echo).
 
-Run by ``bench/throughput.py`` as ``python bench/echo_bot.py BASE_URL TOKEN`` until SIGTERM;
-it polls like juwei does and handles updates concurrently, so the difference is our code.
+Run by ``bench/throughput.py`` as ``python bench/echo_bot.py BASE_URL TOKEN`` until SIGTERM.
+It polls like juwei does and handles updates concurrently, one chat's updates in the order they
+came (what juwei promises too, so the floor keeps the same promise): a text gets one
+sendMessage with the same text; a button press is answered (answerCallbackQuery) and gets one
+sendMessage with the button's data. Nothing else.
 """
 
 from __future__ import annotations
@@ -9,10 +12,46 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ApplicationBuilder, CallbackContext, TypeHandler
+from telegram.ext import ApplicationBuilder, BaseUpdateProcessor, CallbackContext, TypeHandler
+
+# No limit of python-telegram-bot's own: its semaphore would let a later update of a chat
+# overtake an earlier one while both wait for a slot.
+UNLIMITED = 1_000_000
+
+
+class InChatOrder(BaseUpdateProcessor):
+    """Updates of different chats run side by side; one chat's run one after another."""
+
+    def __init__(self) -> None:
+        super().__init__(UNLIMITED)
+        self._tails: dict[int, asyncio.Future[None]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        before = self._tails.get(chat.id)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._tails[chat.id] = mine
+        try:
+            if before is not None:
+                await before
+            await coroutine
+        finally:
+            mine.set_result(None)
+            if self._tails.get(chat.id) is mine:
+                del self._tails[chat.id]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 async def echo(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -30,7 +69,7 @@ async def main(base_url: str, token: str) -> None:
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
-        .concurrent_updates(True)
+        .concurrent_updates(InChatOrder())
         .job_queue(None)
         .build()
     )

@@ -26,12 +26,12 @@ from bench.harness import (  # noqa: E402
     PY,
     TimedBotApi,
     bot_env,
+    file_report,
     print_summary,
     print_table,
     start_process,
     stop_process,
 )
-from bench.throughput import run_phase  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.hazards.model import Category  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -108,7 +108,7 @@ async def measure(work: Path, users: int, reports: int, events: int) -> dict[str
         try:
             arrived, _ = await api.next_message(1, timeout=60)
             first_answer = arrived - began
-            await run_phase(api, range(2, 3), None)  # a complete report
+            await file_report(api, 2)  # a complete report
             before_faq = peak_rss_mb(proc.pid)
             api.text(3, "老房子加装电梯要多少户同意？")
             asked = time.perf_counter()

@@ -1,8 +1,10 @@
 """What the benchmarks share: the repository on sys.path, a timed fake Bot API, the bot as a
-subprocess, percentiles and a plain table.
+subprocess, the CPU time a process has used, percentiles and a plain table.
 
 The fake server runs in the benchmark's own process (with the simulated people), the bot in
 another, so the bot has a core to itself on a two-core machine, as it would in production.
+``TimedBotApi`` is the full fake of the tests (faults, limits, files), for the broadcast and
+footprint benchmarks; throughput uses the leaner ``bench/lean_api.py``.
 """
 
 from __future__ import annotations
@@ -51,8 +53,22 @@ class TimedBotApi(FakeBotApi):
         self.inbox[chat["id"]].put_nowait((time.perf_counter(), message))
         return message
 
+    async def __aenter__(self) -> TimedBotApi:
+        await self.start()
+        return self
+
     async def next_message(self, chat_id: int, timeout: float = 30.0) -> tuple[float, JSONDict]:  # noqa: ASYNC109
         return await asyncio.wait_for(self.inbox[chat_id].get(), timeout)
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process, all its threads, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 def free_port() -> int:
@@ -117,3 +133,22 @@ def _cell(value: object) -> str:
 
 def print_summary(name: str, figures: dict[str, Any]) -> None:
     print(json.dumps({"bench": name, **figures}, ensure_ascii=False))
+
+
+async def file_report(api: TimedBotApi, uid: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """One person files a complete hazard report by buttons, each step once the last is
+    answered (the footprint benchmark's story)."""
+    from bench.load import report_script
+
+    last: JSONDict | None = None
+    for kind, what in report_script(uid):
+        if kind == "text":
+            assert isinstance(what, str)
+            api.text(uid, what)
+        else:
+            assert callable(what)
+            markup = (last or {}).get("reply_markup") or {"inline_keyboard": []}
+            buttons = [b for row in markup["inline_keyboard"] for b in row]
+            data = buttons[what(uid, len(buttons))]["callback_data"] if buttons else "x"
+            api.callback(uid, data, int(last["message_id"]) if last else 1)
+        _, last = await api.next_message(uid, timeout)

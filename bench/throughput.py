@@ -1,26 +1,36 @@
-"""Conversation throughput: N people file a complete hazard report at once through the real
-Telegram adapter (``python -m bot run``, polling) against the fake Bot API on 127.0.0.1.
+"""Throughput against the floor: juwei and a bare python-telegram-bot echo bot, side by side,
+each polling its own lean fake Bot API (``bench/lean_api.py``) over HTTP on 127.0.0.1.
 
-Run from the repository root: ``python bench/throughput.py [--people 500] [--quick] [--profile]``.
-In the same run a minimal python-telegram-bot echo bot answers the same updates as the
-baseline. Latency is from the update being handed out by getUpdates to the answer arriving
-at sendMessage (both on the fake server's clock). Two phases per bot: paced at 100 updates a
-second, then everyone at once. ``--profile`` runs juwei under cProfile and prints its top
-functions.
+Run from the repository root: ``python bench/throughput.py [--people 500] [--repeats 3]
+[--quick] [--profile FILE]``.
+
+Three workloads, each for both bots on identical update streams: ``join`` (/join typed as text,
+5 updates a person, all queued at once), ``report`` (/report by buttons, 8 updates a person,
+each the moment the last is answered) and ``faq`` (elevator questions in private chats). Each
+is run best-of-N, the bots taking turns, and once paced at 100 updates a second for latency
+(from the update handed out by getUpdates to its last answer arriving, on the fake's clock).
+
+The fake server and the simulated people share this process, the bot has its own: the table
+shows both processes' CPU time per update, and the bot's CPU use in cores, so a reader can see
+that the echo bot is bound by its own CPU (≈ 1 core) and not by the harness.
+
+Every answer is checked against a calibration run of the same script: a missing, doubled or
+out-of-order answer, or a button press not answered exactly once, fails the run (exit 1).
+``--profile`` runs juwei under cProfile and prints its top functions.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import pstats
-import random
-import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,199 +38,371 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+import yaml  # noqa: E402
+
 from bench.harness import (  # noqa: E402
     PY,
     TOKEN,
-    TimedBotApi,
     bot_env,
+    cpu_seconds,
     percentile,
     print_summary,
     print_table,
     start_process,
     stop_process,
 )
-from bot.app import App  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-
-# One report: /report, category, committee, address, description, no photos, 一般, 确认提交.
-Pick = Callable[[int, int], int]  # (person, number of buttons) -> index
-STEPS: tuple[tuple[str, str | Pick], ...] = (
-    ("text", "/report"),
-    ("press", lambda uid, n: uid % n),
-    ("press", lambda uid, n: uid % n),
-    ("text", "address"),
-    ("text", "楼道里有电动自行车在充电，电线从窗口拉下来"),
-    ("press", lambda uid, n: n - 1),  # 完成 (no photos)
-    ("press", lambda uid, n: n - 1),  # 一般
-    ("press", lambda uid, n: 0),  # 确认提交
+from bench.lean_api import LeanBotApi, Sent  # noqa: E402
+from bench.load import (  # noqa: E402
+    BenchFailure,
+    Pacer,
+    Phase,
+    Workload,
+    calibrated_answers,
+    check,
+    workloads,
 )
-UPDATES_PER_PERSON = len(STEPS)
+
 PACED_RATE = 100.0
-TARGET_RATIO = 0.7
+TARGET_RATIOS = {"join": 0.7, "faq": 0.5}
 TARGET_P99_MS = 50.0
-
-
-def address(uid: int) -> str:
-    """Addresses unlike each other, so no report is taken for a repeat of another."""
-    rng = random.Random(uid)
-    return "".join(chr(0x4E00 + rng.randrange(20_000)) for _ in range(6)) + f"{uid}号"
+QUIET = 0.4  # seconds without a message: calibration's end of a step, a phase's drain
+CALIBRATING_AT_ONCE = 8
+QUESTIONS = Path(__file__).with_name("faq_questions.yaml")
+BOTS = ("echo", "juwei")
 
 
 @dataclass
-class Phase:
-    latencies: list[float] = field(default_factory=list)
-    started: float = 0.0
-    ended: float = 0.0
-    updates: int = 0
-    failures: int = 0
+class Run:
+    """One measured phase of one bot."""
+
+    updates: int
+    seconds: float
+    bot_cpu: float
+    harness_cpu: float
+    latencies: list[float]
 
     @property
     def rate(self) -> float:
-        return self.updates / (self.ended - self.started) if self.ended > self.started else 0.0
+        return self.updates / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def bot_cores(self) -> float:
+        return self.bot_cpu / self.seconds if self.seconds > 0 else 0.0
 
     def ms(self, q: float) -> float:
         return percentile(self.latencies, q) * 1000
 
 
-class Pacer:
-    """Hands out send times ``rate`` a second apart."""
+@dataclass
+class Figures:
+    bursts: list[Run] = field(default_factory=list)
+    paced: Run | None = None
+    pacer_missed: int = 0
 
-    def __init__(self, rate: float) -> None:
-        self.gap = 1.0 / rate
-        self.next = time.perf_counter()
-
-    async def slot(self) -> None:
-        at = self.next = max(self.next + self.gap, time.perf_counter())
-        await asyncio.sleep(max(0.0, at - time.perf_counter()))
-
-
-async def person(api: TimedBotApi, uid: int, phase: Phase, pacer: Pacer | None) -> None:
-    last: dict[str, object] | None = None
-    for kind, what in STEPS:
-        if pacer is not None:
-            await pacer.slot()
-        if kind == "text":
-            assert isinstance(what, str)
-            update = api.text(uid, address(uid) if what == "address" else what)
-        else:
-            assert callable(what)
-            markup = (last or {}).get("reply_markup") or {"inline_keyboard": []}
-            buttons = [b for row in markup["inline_keyboard"] for b in row]  # type: ignore[index]
-            data = buttons[what(uid, len(buttons))]["callback_data"] if buttons else "x"
-            message_id = int(last["message_id"]) if last else 1  # type: ignore[call-overload]
-            update = api.callback(uid, data, message_id)
-        try:
-            arrived, last = await api.next_message(uid)
-        except TimeoutError:
-            phase.failures += 1
-            return
-        phase.latencies.append(arrived - api.handed[update["update_id"]])
-        phase.updates += 1
-        phase.ended = max(phase.ended, arrived)
+    @property
+    def best(self) -> Run:
+        return max(self.bursts, key=lambda r: r.rate)
 
 
-async def run_phase(api: TimedBotApi, uids: range, pacer: Pacer | None) -> Phase:
-    phase = Phase(started=time.perf_counter())
-    await asyncio.gather(*(person(api, uid, phase, pacer) for uid in uids))
-    return phase
+class Bot:
+    """A bot process and the fake Bot API it polls."""
 
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.api: LeanBotApi
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.phase: Phase | None = None
+        self.used: set[int] = set()  # every person who took part, for stray answers
+        self.stray_private = 0
+        self.problems: list[str] = []  # wrong answers: the figures stand, the run fails
 
-async def seed(db: Path) -> None:
-    app = await App.open(Settings(db_path=db, _env_file=None), demo=True)
-    await app.close()
+    def on_message(self, message: Sent) -> None:
+        if self.phase is not None and message.chat_id in self.phase.people:
+            self.phase.on_message(message)
+        elif message.chat_id in self.used:
+            self.stray_private += 1  # an answer to someone whose phase had ended
 
-
-async def measure(
-    name: str, people: int, paced_updates: int, work: Path, profile: Path | None
-) -> dict[str, Phase]:
-    async with TimedBotApi() as api:
-        if name == "juwei":
+    async def start(self, work: Path, profile: Path | None) -> None:
+        self.api = LeanBotApi(TOKEN, self.on_message)
+        await self.api.start()
+        if self.name == "juwei":
             db = work / "juwei.db"
-            await seed(db)
+            env = bot_env(db, self.api.base_url)
+            await asyncio.to_thread(
+                subprocess.run,
+                [PY, "-m", "bot", "demo-data"],
+                env=env,
+                cwd=work,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             runner = ["-m", "bot", "run"]
             if profile is not None:
                 runner = ["-m", "cProfile", "-o", str(profile), *runner]
-            env = bot_env(db, api.base_url)
-            proc = start_process([PY, *runner], env, work / "juwei.log", work)
+            self.proc = start_process([PY, *runner], env, work / "juwei.log", work)
         else:
-            env = bot_env(work / "unused.db", api.base_url)
+            env = bot_env(work / "unused.db", self.api.base_url)
             script = str(REPO_ROOT / "bench" / "echo_bot.py")
-            proc = start_process([PY, script, api.base_url, TOKEN], env, work / "echo.log", work)
+            args = [PY, script, self.api.base_url, TOKEN]
+            self.proc = start_process(args, env, work / "echo.log", work)
+
+    async def ready(self, work: Path) -> None:
         try:
-            await api.wait_for_poll(timeout=60)
-            await run_phase(api, range(1, 11), None)  # warm up
-            paced_people = max(1, paced_updates // UPDATES_PER_PERSON)
-            base = 1000
-            paced = await run_phase(api, range(base, base + paced_people), Pacer(PACED_RATE))
-            base += paced_people
-            burst = await run_phase(api, range(base, base + people), None)
-        finally:
-            stop_process(proc)
-        if name == "juwei":
-            with sqlite3.connect(work / "juwei.db") as conn:
-                filed = conn.execute("SELECT COUNT(*) FROM hazard_reports").fetchone()[0]
-            expected = 10 + paced_people + people
-            if filed != expected:
-                print(f"reports filed: {filed}, expected {expected}", file=sys.stderr)
-            burst.failures += abs(expected - filed)
-    return {"paced": paced, "burst": burst}
+            await asyncio.wait_for(self.api.polling.wait(), 60)
+        except TimeoutError:
+            log = (work / f"{self.name}.log").read_text(errors="replace")[-2000:]
+            raise BenchFailure(f"{self.name} did not start polling within 60 s:\n{log}") from None
+
+    async def stop(self) -> None:
+        if self.proc is not None:
+            await asyncio.to_thread(stop_process, self.proc)
+        await self.api.close()
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    async def run(
+        self,
+        workload: Workload,
+        uids: Sequence[int],
+        references: dict[str, list[list[str]]] | None,
+        pacer_rate: float | None = None,
+    ) -> tuple[Phase, Run, Pacer | None]:
+        """One phase: calibration when ``references`` is None (one step at a time, a step
+        answered after QUIET seconds without messages), else measured and checked."""
+        phase = Phase(self.api, workload, quiet_gap=QUIET)
+        for uid in uids:
+            person = phase.add(uid)
+            if references is not None:
+                person.expected = [len(a) for a in references[workload.key(uid)]]
+        self.used.update(uids)
+        self.phase = phase
+        updates = phase.updates
+        pacer = Pacer(self.api, pacer_rate, updates) if pacer_rate else None
+        if self.proc is not None and self.proc.poll() is not None:
+            raise BenchFailure(f"{self.name} exited with {self.proc.returncode}")
+        bot_before, harness_before = cpu_seconds(self.pid), time.process_time()
+        started = time.perf_counter()
+        phase.begin(pacer, started, CALIBRATING_AT_ONCE if references is None else 0)
+        limit = 60 + updates / 10
+        try:
+            await asyncio.wait_for(phase.finished.wait(), limit)
+        except TimeoutError:
+            stuck = phase.stuck()
+            raise BenchFailure(
+                f"{self.name}, {workload.name}: {len(stuck)} of {len(phase.people)} people "
+                f"still waiting for an answer after {limit:.0f} s (a missing answer):\n  "
+                + "\n  ".join(stuck[:5])
+            ) from None
+        await asyncio.sleep(QUIET)  # late (doubled) answers and the bot's tail of work
+        bot_cpu = cpu_seconds(self.pid) - bot_before
+        harness_cpu = time.process_time() - harness_before
+        self.phase = None
+        if references is not None:
+            problems = check(phase, references)
+            if problems:
+                self.problems.append(
+                    f"{self.name}, {workload.name}: {len(problems)} wrong answers, e.g.\n  "
+                    + "\n  ".join(p[:900] for p in problems[:3])
+                )
+        if self.stray_private:
+            self.problems.append(
+                f"{self.name}: {self.stray_private} answers reached people after their phase "
+                "had ended (doubled)"
+            )
+            self.stray_private = 0
+        run = Run(updates, phase.ended - started, bot_cpu, harness_cpu, phase.latencies)
+        return phase, run, pacer
+
+
+def load_questions() -> list[str]:
+    """The elevator questions (those with an answer in the knowledge base)."""
+    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    return [str(item["q"]) for item in data["questions"] if item.get("expected")]
+
+
+class Uids:
+    """Fresh people for every phase, the same for both bots."""
+
+    def __init__(self) -> None:
+        self.next = 1000
+
+    def take(self, count: int) -> range:
+        first = self.next
+        self.next += count
+        return range(first, first + count)
+
+
+async def measure(
+    args: argparse.Namespace, work: Path
+) -> tuple[dict[str, dict[str, Figures]], list[str]]:
+    questions = load_questions()
+    if args.quick:
+        questions = questions[::5]  # fewer scripts to calibrate
+    chosen = [w for w in workloads(questions) if w.name in args.workloads]
+    bots = {name: Bot(name) for name in BOTS}
+    results: dict[str, dict[str, Figures]] = {w.name: {b: Figures() for b in BOTS} for w in chosen}
+    try:
+        for bot in bots.values():
+            await bot.start(work, args.profile if bot.name == "juwei" else None)
+        for bot in bots.values():
+            await bot.ready(work)
+        uids = Uids()
+        for workload in chosen:
+            # Every script twice, one step at a time, both bots at once; for the FAQ a warm-up
+            # person first.
+            if workload.warm_up:
+                warm_up = uids.take(1)
+                await asyncio.gather(*(bot.run(workload, warm_up, None) for bot in bots.values()))
+            calibration = uids.take(2 * workload.kinds)
+            phases = await asyncio.gather(
+                *(bot.run(workload, calibration, None) for bot in bots.values())
+            )
+            references = {
+                name: calibrated_answers(phase)
+                for name, (phase, _, _) in zip(bots, phases, strict=True)
+            }
+            for _ in range(args.repeats):
+                people = uids.take(args.people)
+                for name, bot in bots.items():
+                    _, run, _ = await bot.run(workload, people, references[name])
+                    results[workload.name][name].bursts.append(run)
+            paced = uids.take(max(1, args.paced_updates // workload.updates_per_person()))
+            for name, bot in bots.items():
+                _, run, pacer = await bot.run(workload, paced, references[name], PACED_RATE)
+                figures = results[workload.name][name]
+                figures.paced = run
+                figures.pacer_missed = pacer.missed if pacer else 0
+            print(f"  {workload.name}: done", file=sys.stderr, flush=True)
+    finally:
+        for bot in bots.values():
+            await bot.stop()
+    return results, [p for bot in bots.values() for p in bot.problems]
+
+
+def report(args: argparse.Namespace, results: dict[str, dict[str, Figures]]) -> dict[str, object]:
+    summary: dict[str, object] = {"people": args.people, "repeats": args.repeats}
+    ratios: dict[str, float] = {}
+    worst_p99 = 0.0
+    for name, per_bot in results.items():
+        describe = next(w.describe for w in workloads(["?"]) if w.name == name)
+        print(f"\n{name}: {describe}")
+        rows = []
+        for bot in BOTS:
+            figures = per_bot[bot]
+            best = figures.best
+            rates = [r.rate for r in figures.bursts]
+            paced = figures.paced
+            assert paced is not None
+            rows.append(
+                [
+                    bot,
+                    best.rate,
+                    f"{min(rates):.0f}–{max(rates):.0f}",
+                    best.bot_cpu / best.updates * 1000,
+                    best.bot_cores,
+                    best.harness_cpu / best.updates * 1000,
+                    best.harness_cpu / best.seconds,
+                    statistics.median(paced.latencies) * 1000,
+                    paced.ms(99),
+                ]
+            )
+            key = f"{name}_{bot}"
+            summary |= {
+                f"{key}_updates_per_s": round(best.rate, 1),
+                f"{key}_spread": [round(min(rates), 1), round(max(rates), 1)],
+                f"{key}_cpu_ms": round(best.bot_cpu / best.updates * 1000, 3),
+                f"{key}_harness_cpu_ms": round(best.harness_cpu / best.updates * 1000, 3),
+                f"{key}_paced_median_ms": round(statistics.median(paced.latencies) * 1000, 2),
+                f"{key}_paced_p99_ms": round(paced.ms(99), 2),
+            }
+            if figures.pacer_missed:
+                summary[f"{key}_paced_slots_missed"] = figures.pacer_missed
+        print_table(
+            [
+                "bot",
+                "updates/s best",
+                "spread",
+                "bot CPU ms/update",
+                "bot cores",
+                "harness CPU ms/update",
+                "harness cores",
+                "paced median ms",
+                "paced p99 ms",
+            ],
+            rows,
+        )
+        echo, ours = per_bot["echo"].best.rate, per_bot["juwei"].best.rate
+        ratios[name] = ours / echo if echo else math.nan
+        summary[f"{name}_ratio"] = round(ratios[name], 3)
+        p99 = per_bot["juwei"].paced
+        assert p99 is not None
+        worst_p99 = max(worst_p99, p99.ms(99))
+    print("\njuwei / echo, best of each:")
+    for name, ratio in ratios.items():
+        target = TARGET_RATIOS.get(name)
+        mark = "" if target is None else f" (target ≥ {target}) {'✅' if ratio >= target else '❌'}"
+        print(f"  {name}: {ratio:.2f}{mark}")
+    print(
+        f"  juwei's worst p99 at {PACED_RATE:.0f} updates/s: {worst_p99:.1f} ms "
+        f"(target < {TARGET_P99_MS:.0f}) {'✅' if worst_p99 < TARGET_P99_MS else '❌'}"
+    )
+    met = worst_p99 < TARGET_P99_MS and all(
+        ratios.get(name, 0.0) >= target for name, target in TARGET_RATIOS.items()
+    )
+    return {
+        "ratio": round(ratios["join"], 3) if "join" in ratios else None,
+        "paced_rate": PACED_RATE,
+        "paced_p99_ms": round(worst_p99, 2),
+        **summary,
+        "targets_met": met,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=500)
+    parser.add_argument("--people", type=int, default=500, help="people at once (default 500)")
+    parser.add_argument("--repeats", type=int, default=3, help="best of N (default 3)")
     parser.add_argument("--paced-updates", type=int, default=1000)
-    parser.add_argument("--quick", action="store_true", help="100 people, 400 paced updates")
+    parser.add_argument(
+        "--workloads", nargs="+", default=["join", "report", "faq"], help="join report faq"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="40 people, best of 1, 100 paced updates, a fifth of the FAQ questions",
+    )
     parser.add_argument("--profile", type=Path, help="run juwei under cProfile, saved here")
+    parser.add_argument("--keep", type=Path, help="keep the database and the bots' logs here")
     args = parser.parse_args()
     if args.quick:
-        args.people, args.paced_updates = 100, 400
+        args.people, args.repeats, args.paced_updates = 40, 1, 100
+    if args.profile is not None:
+        args.profile = args.profile.resolve()
+    began = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        profile = args.profile.resolve() if args.profile else None
-        echo = asyncio.run(measure("echo", args.people, args.paced_updates, work, None))
-        ours = asyncio.run(measure("juwei", args.people, args.paced_updates, work, profile))
-        rows = []
-        for bot, phases in (("echo (baseline)", echo), ("juwei", ours)):
-            for label, phase in phases.items():
-                rows.append(
-                    [
-                        bot,
-                        label,
-                        phase.updates,
-                        phase.failures,
-                        phase.rate,
-                        statistics.median(phase.latencies) * 1000 if phase.latencies else 0.0,
-                        phase.ms(99),
-                    ]
-                )
-        print_table(["bot", "phase", "updates", "lost", "updates/s", "median ms", "p99 ms"], rows)
-        ratio = ours["burst"].rate / echo["burst"].rate if echo["burst"].rate else 0.0
-        p99 = ours["paced"].ms(99)
-        print(
-            f"\nthroughput ratio juwei/echo: {ratio:.2f} (target ≥ {TARGET_RATIO}); "
-            f"p99 at {PACED_RATE:.0f} updates/s: {p99:.1f} ms (target < {TARGET_P99_MS:.0f})"
-        )
-        if profile is not None and profile.exists():
-            print("\njuwei under cProfile, by own time:")
-            pstats.Stats(str(profile)).sort_stats("tottime").print_stats(15)
-    print_summary(
-        "throughput",
-        {
-            "people": args.people,
-            "echo_updates_per_s": round(echo["burst"].rate, 1),
-            "juwei_updates_per_s": round(ours["burst"].rate, 1),
-            "ratio": round(ratio, 3),
-            "paced_rate": PACED_RATE,
-            "paced_achieved": round(ours["paced"].rate, 1),
-            "paced_median_ms": round(statistics.median(ours["paced"].latencies) * 1000, 2),
-            "paced_p99_ms": round(p99, 2),
-            "echo_paced_p99_ms": round(echo["paced"].ms(99), 2),
-            "burst_p99_ms": round(ours["burst"].ms(99), 2),
-            "lost": ours["burst"].failures + ours["paced"].failures,
-            "targets_met": ratio >= TARGET_RATIO and p99 < TARGET_P99_MS,
-        },
-    )
+        if args.keep is not None:
+            work = args.keep.resolve()
+            work.mkdir(parents=True, exist_ok=True)
+        try:
+            results, problems = asyncio.run(measure(args, work))
+        except BenchFailure as failure:
+            print(f"FAILED: {failure}", file=sys.stderr)
+            return 1
+    figures = report(args, results)
+    if args.profile is not None and args.profile.exists():
+        print("\njuwei under cProfile, by own time:")
+        pstats.Stats(str(args.profile)).sort_stats("tottime").print_stats(15)
+    print(f"\n({time.perf_counter() - began:.0f} s)")
+    print_summary("throughput", {**figures, "wrong_answers": len(problems)})
+    if problems:
+        print("\nFAILED: answers missing, doubled or out of order:", file=sys.stderr)
+        for problem in problems:
+            print(f"- {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
