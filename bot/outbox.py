@@ -157,13 +157,18 @@ class Outbox:
         moment = self._clock.now()
         now, stale = to_db(moment), to_db(moment - CLAIM_TIMEOUT)
         async with self._db.transaction() as tx:
+            # One sender per chat at a time: while another postman (the background one, or
+            # the worker that just answered) is sending to a chat, its next messages wait for
+            # it, so a person never reads answer 2 before answer 1.
             rows = await tx.fetchall(
-                "SELECT id, platform, chat_id, payload, attempts FROM outbox"
+                "SELECT id, platform, chat_id, payload, attempts FROM outbox o"
                 " WHERE platform = ? AND (? IS NULL OR chat_id = ?)"
-                " AND ((status = 'pending' AND not_before <= ?)"
+                " AND ((status = 'pending' AND not_before <= ? AND NOT EXISTS ("
+                "   SELECT 1 FROM outbox s WHERE s.platform = o.platform"
+                "   AND s.chat_id = o.chat_id AND s.status = 'sending' AND s.claimed_at > ?))"
                 "  OR (status = 'sending' AND claimed_at <= ?))"
                 " ORDER BY id LIMIT ?",
-                (platform, chat_id, chat_id, now, stale, limit),
+                (platform, chat_id, chat_id, now, stale, stale, limit),
             )
             for row in rows:
                 await tx.execute(

@@ -51,11 +51,26 @@ async def test_postman_sends_each_once_and_recovers_a_crashed_claim(app) -> None
     assert len(crashed) == 2
     recorder = Recorder()
     postman = Postman(app.outbox, app.chats, recorder, worker="w2")
-    assert await postman.deliver_due() == 3
-    assert await app.outbox.recover("console") == 2
-    assert await postman.deliver_due() == 2
-    assert sorted(text for _, text in recorder.sent) == [f"第{n}条" for n in range(5)]
+    # The chat's next messages wait for the two in another sender's hand: never out of order.
     assert await postman.deliver_due() == 0
+    assert await app.outbox.recover("console") == 2
+    assert await postman.deliver_due() == 5
+    assert [text for _, text in recorder.sent] == [f"第{n}条" for n in range(5)]
+    assert await postman.deliver_due() == 0
+
+
+async def test_a_chat_has_one_sender_at_a_time_and_other_chats_go_on(app) -> None:
+    other = Address("console", "gaoxiong-residents")
+    await app.outbox.put(GROUP, Reply("先"), dedup_key="g1")
+    await app.outbox.put(other, Reply("别的群"), dedup_key="o1")
+    [first] = await app.outbox.claim("console", "worker", chat_id=GROUP.chat_id)
+    await app.outbox.put(GROUP, Reply("后"), dedup_key="g2")  # queued while the first is sent
+    recorder = Recorder()
+    assert await Postman(app.outbox, app.chats, recorder, worker="bg").deliver_due() == 1
+    assert [text for _, text in recorder.sent] == ["别的群"]
+    await app.outbox.mark_sent(first.id)
+    assert await Postman(app.outbox, app.chats, recorder, worker="bg").deliver_due() == 1
+    assert [text for _, text in recorder.sent] == ["别的群", "后"]
 
 
 async def test_unreachable_chat_is_deactivated_and_temporary_failures_wait(

@@ -195,11 +195,12 @@ class Postman:
         await self._outbox.recover(self._transport.platform, worker=self._worker)
         await self._outbox.recover(self._transport.platform, stale_after=CLAIM_TIMEOUT)
         while not stop.is_set():
+            # Cleared before the pass: a message queued while it runs wakes the next one.
+            self._wake.clear()
             try:
                 await self.deliver_due()
             except Exception:
                 log.exception("outbox pass failed; trying again")
-            self._wake.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
             timeout = self._pause or self._poll
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)

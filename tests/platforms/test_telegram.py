@@ -63,14 +63,18 @@ class Harness:
 
     async def ask(self, user_id: int, text: str, **origin: Any) -> dict[str, Any]:
         self.api.text(user_id, text, **origin)
-        return (await self.said(origin.get("chat_id", user_id)))[0]
+        answer = (await self.said(origin.get("chat_id", user_id)))[0]
+        await self.platform.idle()  # answered and marked sent: the chat is free again
+        return answer
 
     async def press(self, user_id: int, message: dict[str, Any], label: str) -> dict[str, Any]:
         """Press the button labelled ``label`` and return the bot's next message."""
         data = button(message, label)["callback_data"]
         chat_id = message["chat"]["id"]
         self.api.callback(user_id, data, message["message_id"], chat_id=chat_id)
-        return (await self.said(chat_id))[0]
+        answer = (await self.said(chat_id))[0]
+        await self.platform.idle()
+        return answer
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
@@ -382,7 +386,7 @@ async def _committee(app: App, name: str) -> int:
 async def test_an_html_looking_name_is_shown_escaped(tg: Harness) -> None:
     reply = await tg.ask(7, "/start", first_name="<b>x</b>")
     assert reply["text"].startswith("<b>x</b>您好")  # what people see: the name as typed
-    sent = tg.api.calls_to("sendMessage")[-1].params["text"]
+    sent = tg.api.calls_to("sendMessage")[0].params["text"]  # the greeting, before the help
     assert sent.startswith("&lt;b&gt;x&lt;/b&gt;您好")
 
 
