@@ -78,13 +78,15 @@ async def answer(ctx: Context, question: str) -> None:
 
 
 def _show(ctx: Context, entry: Entry, qid: int) -> None:
-    ctx.reply(Reply(format_answer(entry, ctx.lang)))
-    ctx.say(
-        "faq.helpful",
-        options=[
-            Option(ctx.t("faq.yes"), f"faq:yes:{qid}"),
-            Option(ctx.t("faq.no"), f"faq:no:{qid}"),
-        ],
+    """The answer with 有帮助吗? under it: one message, so one request to the platform."""
+    ctx.reply(
+        Reply(
+            format_answer(entry, ctx.lang) + "\n\n" + ctx.t("faq.helpful"),
+            options=(
+                Option(ctx.t("faq.yes"), f"faq:yes:{qid}"),
+                Option(ctx.t("faq.no"), f"faq:no:{qid}"),
+            ),
+        )
     )
 
 
