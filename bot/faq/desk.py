@@ -7,6 +7,7 @@ the database moves on (``juwei faq add`` or ``juwei faq reload`` in another proc
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -189,15 +190,7 @@ class FaqDesk:
         )
         if row is None:
             return None
-        return Handover(
-            row["id"],
-            row["question_id"],
-            row["question"],
-            row["user_id"],
-            row["platform"],
-            row["chat_id"],
-            row["status"],
-        )
+        return _handover(row)
 
     async def open_handovers(self) -> list[Handover]:
         """Residents' questions handed to staff (转人工) and not answered yet, oldest first."""
@@ -206,18 +199,7 @@ class FaqDesk:
             " FROM faq_handovers h JOIN faq_questions q ON q.id = h.question_id"
             " WHERE h.status = 'open' ORDER BY h.id"
         )
-        return [
-            Handover(
-                row["id"],
-                row["question_id"],
-                row["question"],
-                row["user_id"],
-                row["platform"],
-                row["chat_id"],
-                row["status"],
-            )
-            for row in rows
-        ]
+        return [_handover(row) for row in rows]
 
     async def answer_handover(self, handover_id: int, staff: User, text: str) -> bool:
         """Record a staff answer; False when it was answered already (nothing is sent twice)."""
@@ -282,3 +264,15 @@ async def relay_answer(app: App, desk: FaqDesk, handover_id: int, staff: User, a
                 dedup_key=f"faq:answer:{handover_id}",
             )
     return "faq.answer_sent"
+
+
+def _handover(row: sqlite3.Row) -> Handover:
+    return Handover(
+        row["id"],
+        row["question_id"],
+        row["question"],
+        row["user_id"],
+        row["platform"],
+        row["chat_id"],
+        row["status"],
+    )

@@ -17,6 +17,7 @@ from typing import Protocol
 
 import uvicorn
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 from bot.app import App
 from bot.hazards.digest import send_digests
@@ -91,6 +92,18 @@ def configured_platforms(router: Router) -> list[Platform]:
     return platforms
 
 
+def _http_server(app: App, web: ASGIApp) -> _QuietServer:
+    """The one HTTP server, on JUWEI_HTTP_HOST and JUWEI_HTTP_PORT."""
+    config = uvicorn.Config(
+        web,
+        host=app.settings.http_host,
+        port=app.settings.http_port,
+        log_level="warning",
+        lifespan="off",
+    )
+    return _QuietServer(config)
+
+
 async def _listen(server: uvicorn.Server) -> None:
     """uvicorn exits the process when it cannot listen; say which setting to change instead."""
     try:
@@ -127,14 +140,7 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
     routes += workbench_routes(app, wecom_lookup(platforms))
     running = True
     web = build_web_app(routes, healthy=lambda: running)
-    config = uvicorn.Config(
-        web,
-        host=app.settings.http_host,
-        port=app.settings.http_port,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = _QuietServer(config)
+    server = _http_server(app, web)
     server_task = asyncio.create_task(_listen(server), name="http")
     while not server.started:  # platforms start once their routes can be reached
         if server_task.done():
@@ -183,14 +189,7 @@ async def serve_workbench(app: App, stop: asyncio.Event) -> None:
     """``juwei web``: only the workbench and /healthz, no chat platform, until ``stop``."""
     running = True
     web = build_web_app(workbench_routes(app), healthy=lambda: running)
-    config = uvicorn.Config(
-        web,
-        host=app.settings.http_host,
-        port=app.settings.http_port,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = _QuietServer(config)
+    server = _http_server(app, web)
     server_task = asyncio.create_task(_listen(server), name="http")
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait({server_task, stopped}, return_when=asyncio.FIRST_COMPLETED)

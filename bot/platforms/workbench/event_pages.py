@@ -3,7 +3,6 @@ code, the roster's spreadsheet and the .ics (same services and role rule as /ros
 
 from __future__ import annotations
 
-import asyncio
 from functools import partial
 
 from starlette.responses import Response
@@ -15,7 +14,7 @@ from bot.events.ics import calendar_file
 from bot.events.model import Outcome, Result
 from bot.events.service import Events
 from bot.i18n import text
-from bot.platforms.workbench.render import page
+from bot.platforms.workbench.render import download, page
 from bot.roles import Role
 from bot.workbench.signin import WebSession
 
@@ -99,17 +98,7 @@ async def event_roster(app: App, session: WebSession, event_id: int, fmt: str) -
     if roster is None or fmt not in ("csv", "xlsx"):
         return Response(status_code=404)
     sheet = roster_sheet(roster, app.tz, app.settings.default_language)
-    data: bytes = await asyncio.to_thread(sheet.xlsx if fmt == "xlsx" else sheet.csv)
-    media = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        if fmt == "xlsx"
-        else "text/csv; charset=utf-8"
-    )
-    return Response(
-        data,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="roster-{event_id}.{fmt}"'},
-    )
+    return await download(sheet, fmt, f"roster-{event_id}")
 
 
 async def event_ics(app: App, session: WebSession, event_id: int) -> Response:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -21,7 +19,7 @@ from bot.hazards.service import HazardService
 from bot.hazards.views import history_line
 from bot.i18n import text
 from bot.parsing import strip_controls
-from bot.platforms.workbench.render import page
+from bot.platforms.workbench.render import download, page
 from bot.roles import Role
 from bot.sheets import Sheet
 from bot.users import User
@@ -202,15 +200,5 @@ async def hazard_export(app: App, request: Request, session: WebSession, fmt: st
     titles, widths = headers(app, with_reporter=with_reporter)
     lines = await rows(app, list(reversed(found.reports)), with_reporter=with_reporter)
     sheet = Sheet(text(app.settings.default_language, "hazard.export.sheet"), titles, widths, lines)
-    data: Any = await asyncio.to_thread(sheet.xlsx if fmt == "xlsx" else sheet.csv)
     day = app.clock.now().astimezone(app.tz).strftime("%Y%m%d")
-    media = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        if fmt == "xlsx"
-        else "text/csv; charset=utf-8"
-    )
-    return Response(
-        data,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="hazards-{day}.{fmt}"'},
-    )
+    return await download(sheet, fmt, f"hazards-{day}")

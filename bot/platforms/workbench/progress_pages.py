@@ -11,8 +11,6 @@ to visit (with owners) and the household codes only for staff and the poll's own
 
 from __future__ import annotations
 
-import asyncio
-
 from starlette.responses import Response
 
 from bot.app import App
@@ -20,12 +18,11 @@ from bot.i18n import text
 from bot.inspections.campaigns import Campaigns
 from bot.inspections.places import may_see
 from bot.inspections.progress import coverage, place_sheet, statuses
-from bot.platforms.workbench.render import page
+from bot.platforms.workbench.render import download, page
 from bot.polls.cli import codes_sheet
 from bot.polls.service import BUILDING, Polls
 from bot.polls.views import result_json, status_text, totals_text
 from bot.roles import Role
-from bot.sheets import Sheet
 from bot.workbench.signin import WebSession
 
 
@@ -79,19 +76,6 @@ async def polls_page(app: App, session: WebSession) -> Response:
     return page("polls.html", lang, session=session, polls=shown)
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-async def _download(sheet: Sheet, fmt: str, name: str) -> Response:
-    data: bytes = await asyncio.to_thread(sheet.xlsx if fmt == "xlsx" else sheet.csv)
-    media = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
-    return Response(
-        data,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
-
-
 async def campaign_export(app: App, session: WebSession, campaign_id: int) -> Response:
     """The progress spreadsheet, one row per place: every committee's for staff, a director's
     own committee's (with its personal rows, which the register shows them) for a director."""
@@ -102,7 +86,7 @@ async def campaign_export(app: App, session: WebSession, campaign_id: int) -> Re
     if not rows and session.user.role < Role.STAFF:
         return Response(status_code=403)
     sheet = place_sheet(app, campaign, rows, include_personal=True)
-    return await _download(sheet, "xlsx", f"inspections-{campaign.id}")
+    return await download(sheet, "xlsx", f"inspections-{campaign.id}")
 
 
 async def poll_codes(app: App, session: WebSession, poll_id: int, fmt: str) -> Response:
@@ -115,4 +99,4 @@ async def poll_codes(app: App, session: WebSession, poll_id: int, fmt: str) -> R
     if not _own(session, poll.committee_id):
         return Response(status_code=403)
     sheet = codes_sheet(app, poll, await service.households(poll.id))
-    return await _download(sheet, fmt, f"codes-{poll.id}")
+    return await download(sheet, fmt, f"codes-{poll.id}")
