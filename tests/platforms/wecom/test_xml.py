@@ -15,6 +15,7 @@ from bot.platforms.wecom.xml import (
     parse_envelope,
     parse_message,
 )
+from tests.platforms.wecom.test_crypto import PHP_POST_PLAINTEXT
 
 # Envelopes as sent by WeCom, from Tencent's callback samples (sbzhu/weworkapi_python
 # callback/Sample.py and sbzhu/weworkapi_php callback/Sample.php); the ciphertext is shortened
@@ -198,16 +199,7 @@ def test_text_message() -> None:
 
 def test_text_message_from_tencent_php_sample_plaintext() -> None:
     # The plaintext printed in sbzhu/weworkapi_php callback/Sample.php.
-    msg = parse_message(
-        "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>\n"
-        "<FromUserName><![CDATA[mycreate]]></FromUserName>\n"
-        "<CreateTime>1409659813</CreateTime>\n"
-        "<MsgType><![CDATA[text]]></MsgType>\n"
-        "<Content><![CDATA[hello]]></Content>\n"
-        "<MsgId>4561255354251345929</MsgId>\n"
-        "<AgentID>218</AgentID>\n"
-        "</xml>"
-    )
+    msg = parse_message(PHP_POST_PLAINTEXT)
     assert (msg.from_user, msg.content, msg.msg_id, msg.agent_id) == (
         "mycreate",
         "hello",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from bot.app import App
+from bot.events.model import Event, NewEvent
+from bot.events.service import Events
 from bot.hazards.model import Category, Report
 from bot.hazards.repo import NewReport
 from bot.hazards.service import HazardService
@@ -56,3 +59,16 @@ def csrf_of(html: str) -> str:
 
 
 SignIn = Callable[[httpx.AsyncClient, str], object]
+
+
+async def fire_drill(app: App, capacity: int) -> Event:
+    """An event two days ahead, for the pages to show and edit."""
+    return await Events.of(app).create(
+        NewEvent(
+            title="社区消防演练",
+            starts_at=app.clock.now() + timedelta(days=2),
+            place="三门居委会活动室",
+            capacity=capacity,
+        ),
+        by="test",
+    )

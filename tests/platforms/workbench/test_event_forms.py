@@ -10,7 +10,7 @@ from bot.app import App
 from bot.clock import local
 from bot.events.model import NewEvent
 from bot.events.service import Events
-from tests.platforms.workbench.conftest import csrf_of
+from tests.platforms.workbench.conftest import csrf_of, fire_drill
 
 
 async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -87,15 +87,7 @@ async def test_editing_the_start_tells_people_and_moves_their_reminders(
     client,  # type: ignore[no-untyped-def]
 ) -> None:
     service = Events.of(app)
-    event = await service.create(
-        NewEvent(
-            title="社区消防演练",
-            starts_at=app.clock.now() + timedelta(days=2),
-            place="三门居委会活动室",
-            capacity=1,
-        ),
-        by="test",
-    )
+    event = await fire_drill(app, capacity=1)
     first = await app.users.ensure("console", "r1")
     second = await app.users.ensure("console", "r2")
     await service.sign_up(event.id, first, name="王阿姨")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 import httpx
 
 from bot.app import App
-from bot.events.model import NewEvent
 from bot.events.service import Events
+from tests.platforms.workbench.conftest import fire_drill
 
 
 async def signed_in(person, client: httpx.AsyncClient, user_id: str) -> str:  # type: ignore[no-untyped-def]
@@ -22,15 +21,7 @@ async def signed_in(person, client: httpx.AsyncClient, user_id: str) -> str:  # 
 
 async def an_event(app: App) -> int:
     service = Events.of(app)
-    event = await service.create(
-        NewEvent(
-            title="社区消防演练",
-            starts_at=app.clock.now() + timedelta(days=2),
-            place="三门居委会活动室",
-            capacity=2,
-        ),
-        by="test",
-    )
+    event = await fire_drill(app, capacity=2)
     for n, name in enumerate(("王阿姨", "李伯伯", "张老师"), 1):
         user = await app.users.ensure("console", f"r{n}")
         await service.sign_up(event.id, user, name=name, phone=f"1380000000{n}")
