@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     hazard_deadline_days: Literal["working", "calendar"] = "working"
     # Days staff wait for the reporter's 已整改到位? answer before closing a report themselves.
     hazard_verify_days: int = Field(default=3, ge=0, le=90)
+    # The State Council's days off (休) and make-up workdays (班) for a year the holiday package
+    # does not know yet, or to correct it: lines such as "2027-02-06..2027-02-12 休".
+    hazard_holidays_file: Path | None = None
 
     # -- notices: scheduler, quiet hours, missed occurrences, the summer campaign ------------
     quiet_start: time = time(21, 0)  # nothing scheduled reaches residents' groups from here…
@@ -151,6 +154,18 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_cache_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("hazard_holidays_file", mode="before")
+    @classmethod
+    def _blank_holidays_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("hazard_holidays_file")
+    @classmethod
+    def _holidays_readable(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_days_file(value)  # a mistake shows when the bot starts, not at a deadline
+        return value
 
     @field_validator("wecom_agent_id", mode="before")
     @classmethod
@@ -244,6 +259,39 @@ class Settings(BaseSettings):
     def reachable_platforms(self, *, console: bool) -> frozenset[str]:
         """The configured platforms, and the console where one runs (it needs no settings)."""
         return frozenset(self.configured_platforms) | ({"console"} if console else set())
+
+
+_DAYS_LINE = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:\s*(?:\.\.|~|至|到)\s*(\d{4}-\d{2}-\d{2}))?\s+(休|班|off|work)"
+)
+
+
+def read_days_file(path: Path) -> dict[date, bool]:
+    """Parse a holidays file: one day or range per line, then 休 (off) or 班 (work); # comments."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
+    days: dict[date, bool] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = _DAYS_LINE.fullmatch(line)
+        try:
+            first = date.fromisoformat(match[1]) if match else None
+            last = date.fromisoformat(match[2]) if match and match[2] else first
+        except ValueError:
+            first = last = None
+        if match is None or first is None or last is None or last < first:
+            raise ValueError(
+                f"{path} line {number}: {raw.strip()!r} is not 'YYYY-MM-DD 休' or"
+                " 'YYYY-MM-DD..YYYY-MM-DD 班'"
+            )
+        work = match[3] in ("班", "work")
+        for offset in range((last - first).days + 1):
+            days[first + timedelta(days=offset)] = work
+    return days
 
 
 class SettingsError(Exception):

@@ -263,6 +263,43 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     return await with_app(settings, work)
 
 
+WEEKDAYS = "一二三四五六日"
+
+
+async def cmd_workdays(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.hazards.workdays import knows_year, work_calendar
+
+    year: int = args.year or datetime.now(settings.tz).year
+    if not 1900 <= year <= 9999:
+        raise UsageError(f"年份 {year} 不对 (not a year)")
+    calendar = work_calendar(settings)
+    first = date(year, 1, 1)
+    days = [first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days)]
+    off = [d for d in days if d.weekday() < 5 and not calendar.is_workday(d)]
+    on = [d for d in days if d.weekday() >= 5 and calendar.is_workday(d)]
+    declared = year in calendar.years_declared()
+    if declared:
+        source = f"节假日文件 {settings.hazard_holidays_file} (holidays file)"
+    elif knows_year(year):
+        source = "chinese-calendar 节假日表 (the package's table)"
+    else:
+        source = "没有 {0} 年的节假日表，按周一至周五计算 (no table for {0}: Monday-Friday)"
+        source = source.format(year)
+    print(f"{year} 年的工作日 (working days) — 来源 (source): {source}")
+
+    def listed(values: list[date]) -> str:
+        return "、".join(f"{d:%m-%d}（周{WEEKDAYS[d.weekday()]}）" for d in values) or "无 (none)"
+
+    print(f"工作日放假 (weekdays off): {listed(off)}")
+    print(f"周末调休上班 (make-up workdays): {listed(on)}")
+    if not declared and not knows_year(year):
+        print(
+            "请在国务院办公厅发布放假安排后更新 chinese-calendar，或把当年的安排写进"
+            " JUWEI_HAZARD_HOLIDAYS_FILE (update the package or list the year in the holidays file)"
+        )
+    return 0
+
+
 def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     # ``juwei reports …`` is the spelling people learnt first; it stays as an alias.
     hazards = sub.add_parser("hazards", aliases=["reports"], help="隐患报告 (hazard reports)")
@@ -314,3 +351,9 @@ def add_commands(sub: Any, db_parent: argparse.ArgumentParser) -> None:
     digest.add_argument("--out", type=Path, metavar="FILE.png", help="also save the chart (PNG)")
     digest.add_argument("--no-post", action="store_true", help="with --out: only save the chart")
     digest.set_defaults(func=cmd_digest)
+
+    workdays = actions.add_parser(
+        "workdays", help="某年的放假和调休 (a year's days off and make-up workdays)"
+    )
+    workdays.add_argument("year", nargs="?", type=int, help="YYYY (default: this year)")
+    workdays.set_defaults(func=cmd_workdays)

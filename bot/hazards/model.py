@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.hazards.workdays import working_time_before
+from bot.hazards.workdays import PACKAGE_CALENDAR, WorkCalendar, working_time_before
 from bot.roles import Role
 from bot.users import User
 
@@ -181,6 +181,7 @@ class Rules:
     verify_wait: timedelta  # how long staff wait for the reporter before closing themselves
     working_days: bool = False
     tz: ZoneInfo = SHANGHAI
+    calendar: WorkCalendar = PACKAGE_CALENDAR
 
     def cutoffs(self, now: datetime) -> tuple[datetime, datetime]:
         """Reports filed at or before these moments are late to be accepted / resolved."""
@@ -205,8 +206,8 @@ def _cutoffs(rules: Rules, now: datetime) -> tuple[datetime, datetime]:
     if not rules.working_days:
         return now - rules.accept_within, now - rules.resolve_within
     return (
-        working_time_before(now, rules.accept_within, rules.tz),
-        working_time_before(now, rules.resolve_within, rules.tz),
+        working_time_before(now, rules.accept_within, rules.tz, rules.calendar),
+        working_time_before(now, rules.resolve_within, rules.tz, rules.calendar),
     )
 
 

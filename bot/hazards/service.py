@@ -30,6 +30,7 @@ from bot.hazards.model import (
     same_place,
 )
 from bot.hazards.repo import Filters, NewReport
+from bot.hazards.workdays import work_calendar
 from bot.i18n import text
 from bot.messages import Option, Reply
 from bot.roles import Role
@@ -66,6 +67,7 @@ class HazardService:
             verify_wait=timedelta(days=settings.hazard_verify_days),
             working_days=settings.hazard_deadline_days == "working",
             tz=settings.tz,
+            calendar=work_calendar(settings),
         )
 
     @classmethod

@@ -4,6 +4,7 @@ run it, as the offices count."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from bot.hazards.digest import overdue_digest
 from bot.hazards.model import Status
 from bot.hazards.service import HazardService
 from bot.settings import SettingsError, load_settings
+from tests.conftest import PY, juwei, juwei_env
 from tests.hazards.test_service import new_report
 
 
@@ -92,3 +94,77 @@ async def test_the_daily_digest_stays_quiet_through_the_holiday(app, clock) -> N
 def test_an_unknown_deadline_mode_stops_start_up_with_the_setting_named() -> None:
     with pytest.raises(SettingsError, match="JUWEI_HAZARD_DEADLINE_DAYS"):
         load_settings(_env_file=None, hazard_deadline_days="weekdays")
+
+
+HOLIDAYS_2027 = """\
+# 国务院办公厅关于2027年部分节假日安排的通知 (as an office would copy it)
+2027-01-01 休          # 元旦, a Friday
+2027-02-06..2027-02-12 休
+2027-02-14 班          # Sunday, 调休上班
+"""
+
+
+def shanghai_2027(month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(2027, month, day, hour, tzinfo=UTC) - timedelta(hours=8)
+
+
+async def test_a_holidays_file_fills_a_year_the_package_does_not_know(
+    app, clock, settings, tmp_path
+) -> None:
+    holidays = tmp_path / "holidays.txt"
+    holidays.write_text(HOLIDAYS_2027, encoding="utf-8")
+    app.settings = settings.model_copy(update={"hazard_holidays_file": holidays})
+    clock.set(shanghai_2027(2, 5))  # Friday before 春节
+    report = await new_report(app)
+    service = HazardService.of(app)
+    # Without the file 8-12 February (Monday-Friday) would count: overdue on Monday the 8th.
+    clock.set(shanghai_2027(2, 13, 9))  # Saturday: 14 hours on the 5th, nothing since
+    assert service.rules.overdue(report, clock.now()) is None
+    clock.set(shanghai_2027(2, 14, 9))  # the make-up Sunday: 9 more hours, 23 in all
+    assert service.rules.overdue(report, clock.now()) is None
+    clock.set(shanghai_2027(2, 14, 10))
+    assert service.rules.overdue(report, clock.now()) == "accept"
+
+
+async def test_without_the_file_that_year_counts_monday_to_friday(app, clock) -> None:
+    clock.set(shanghai_2027(2, 5))
+    report = await new_report(app)
+    clock.set(shanghai_2027(2, 8, 10))  # Monday, a 春节 holiday the package does not know yet
+    assert HazardService.of(app).rules.overdue(report, clock.now()) == "accept"
+
+
+def test_a_mistake_in_the_holidays_file_is_refused_at_start_naming_the_line(tmp_path) -> None:
+    holidays = tmp_path / "holidays.txt"
+    holidays.write_text("2027-01-01 休\n2027-02-30 休\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(hazard_holidays_file=holidays)
+    assert "JUWEI_HAZARD_HOLIDAYS_FILE" in str(caught.value)
+    assert "line 2" in str(caught.value) and "2027-02-30" in str(caught.value)
+    holidays.write_text("2027-02-12..2027-02-06 休\n", encoding="utf-8")  # backwards
+    with pytest.raises(SettingsError, match="line 1"):
+        load_settings(hazard_holidays_file=holidays)
+    with pytest.raises(SettingsError, match="cannot read"):
+        load_settings(hazard_holidays_file=tmp_path / "missing.txt")
+
+
+def test_staff_can_see_a_years_days_off_and_where_they_come_from(tmp_path) -> None:
+    db = tmp_path / "juwei.db"
+    known = juwei(db, "hazards", "workdays", "2026")
+    assert known.returncode == 0, known.stderr
+    assert "chinese-calendar" in known.stdout
+    assert "10-01（周四）" in known.stdout and "10-10（周六）" in known.stdout
+    unknown = juwei(db, "hazards", "workdays", "2027")
+    assert "按周一至周五计算" in unknown.stdout and "JUWEI_HAZARD_HOLIDAYS_FILE" in unknown.stdout
+    holidays = tmp_path / "holidays.txt"
+    holidays.write_text(HOLIDAYS_2027, encoding="utf-8")
+    env = juwei_env(db) | {"JUWEI_HAZARD_HOLIDAYS_FILE": str(holidays)}
+    declared = subprocess.run(
+        [PY, "-m", "bot", "hazards", "workdays", "2027"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert declared.returncode == 0, declared.stderr
+    assert "节假日文件" in declared.stdout
+    assert "02-08（周一）" in declared.stdout and "02-14（周日）" in declared.stdout
