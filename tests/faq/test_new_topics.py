@@ -85,7 +85,7 @@ def test_an_old_extinguisher_question_offers_the_expiry_entry_first(index: FaqIn
         ("老人一个人住老是忘记关火", "fire-elderly-alone"),
         ("燃气报警器有必要装吗", "fire-gas-alarm"),
         # running costs, not the price of the elevator
-        ("电梯每个月电费谁付", "after-costs"),
+        ("加梯以后电费谁来付", "after-costs"),
     ],
 )
 def test_near_neighbours_each_get_their_own_entry(
@@ -145,3 +145,26 @@ def test_faq_ask_answers_a_new_topic_from_the_shell(tmp_path: Path) -> None:
     shown = json.loads(done.stdout)
     assert shown["id"] == "process-builder" and shown["confident"] is True
     assert "第二十二条" in shown["answer"]
+
+
+@pytest.mark.parametrize("question", ["这个月电费怎么这么贵", "燃气费怎么交", "停车位怎么租"])
+def test_bills_and_parking_are_not_taken_for_the_new_topics(index: FaqIndex, question: str) -> None:
+    assert not index.answer(question).confident
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("爷娘的公积金我好用伐", "provident-family"),
+        ("电梯坏脱了找啥人", "after-breakdown"),
+        ("加装电梯要多少辰光", "process-duration"),
+        ("邻居吵相骂了，居委会管伐", "dispute-mediation"),
+        ("同意了以后还能反悔伐", "vote-revoke"),
+        ("补贴啥辰光打到账上", "subsidy-apply"),
+    ],
+)
+def test_shanghainese_words_reach_their_entry(
+    index: FaqIndex, question: str, expected: str
+) -> None:
+    matches = index.search(question, k=1)
+    assert matches[0].entry.id == expected
