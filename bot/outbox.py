@@ -84,6 +84,29 @@ Listener = Callable[[Address, Reply], None]
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
+# Due rows, and rows whose claim is stale, as two searches of an index each. Written as one
+# WHERE with OR (and ``? IS NULL OR chat_id = ?``), SQLite read every row the platform had ever
+# sent on each claim; sent rows are kept, so every answer was sent a little later than the last.
+_CLAIM = (
+    "SELECT id, platform, chat_id, payload, attempts FROM outbox o"
+    " WHERE platform = ? AND status = 'pending' AND not_before <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM outbox s WHERE s.platform = o.platform"
+    "   AND s.chat_id = o.chat_id AND s.status = 'sending' AND s.claimed_at > ?)"
+    " UNION ALL SELECT id, platform, chat_id, payload, attempts FROM outbox"
+    " WHERE platform = ? AND status = 'sending' AND claimed_at <= ?"
+    " ORDER BY id LIMIT ?"
+)
+_CLAIM_FOR_CHAT = (
+    "SELECT id, platform, chat_id, payload, attempts FROM outbox o"
+    " WHERE platform = ? AND chat_id = ? AND status = 'pending' AND not_before <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM outbox s WHERE s.platform = o.platform"
+    "   AND s.chat_id = o.chat_id AND s.status = 'sending' AND s.claimed_at > ?)"
+    " UNION ALL SELECT id, platform, chat_id, payload, attempts FROM outbox"
+    " WHERE platform = ? AND chat_id = ? AND status = 'sending' AND claimed_at <= ?"
+    " ORDER BY id LIMIT ?"
+)
+
+
 class Outbox:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -156,19 +179,14 @@ class Outbox:
         """
         moment = self._clock.now()
         now, stale = to_db(moment), to_db(moment - CLAIM_TIMEOUT)
+        where = (platform,) if chat_id is None else (platform, chat_id)
         async with self._db.transaction() as tx:
             # One sender per chat at a time: while another postman (the background one, or
             # the worker that just answered) is sending to a chat, its next messages wait for
             # it, so a person never reads answer 2 before answer 1.
             rows = await tx.fetchall(
-                "SELECT id, platform, chat_id, payload, attempts FROM outbox o"
-                " WHERE platform = ? AND (? IS NULL OR chat_id = ?)"
-                " AND ((status = 'pending' AND not_before <= ? AND NOT EXISTS ("
-                "   SELECT 1 FROM outbox s WHERE s.platform = o.platform"
-                "   AND s.chat_id = o.chat_id AND s.status = 'sending' AND s.claimed_at > ?))"
-                "  OR (status = 'sending' AND claimed_at <= ?))"
-                " ORDER BY id LIMIT ?",
-                (platform, chat_id, chat_id, now, stale, stale, limit),
+                _CLAIM if chat_id is None else _CLAIM_FOR_CHAT,
+                (*where, now, stale, *where, stale, limit),
             )
             for row in rows:
                 await tx.execute(
