@@ -162,6 +162,19 @@ class Outbox:
         tx.after_commit(lambda: self.announce(address, reply, not_before))
         return True
 
+    async def queued(self, keys: list[str]) -> set[str]:
+        """Those of ``keys`` some message was queued with already."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):  # SQLite's limit on parameters
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                f"SELECT dedup_key FROM outbox WHERE dedup_key IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            found.update(row[0] for row in rows)
+        return found
+
     def announce(self, address: Address, reply: Reply, not_before: datetime | None = None) -> None:
         """Tell listeners of a queued message; a reminder for later is news only when due."""
         if not_before is not None and not_before > self._clock.now():
