@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Iterator
@@ -133,6 +134,14 @@ async def _sweep_idle_flows(router: Router, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), SWEEP_SECONDS)
 
 
+def settle_heap() -> None:
+    """What start-up built (modules, settings, catalogues, the router) lives as long as the
+    process: frozen out of the garbage collector's reach, a full collection no longer walks it
+    (about 35 ms each time, felt by everyone waiting for an answer at that moment)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) -> None:
     """Run until ``stop`` is set; the caller owns the app."""
     app = router.app
@@ -166,6 +175,7 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
     ]
     for task in tasks:
         task.add_done_callback(_report_failure)
+    settle_heap()
     await stop.wait()
     running = False
     log.info("stopping")

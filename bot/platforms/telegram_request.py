@@ -88,11 +88,15 @@ def _given(value: Any, default: float | None) -> float | None:
     return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
 
 
+POOL_WAIT = 5.0  # seconds a call may wait for a free connection (it has not been sent yet)
+
+
 def lean_request(connections: int, timeout: float | None = None) -> LeanRequest:
     """``timeout``: every timeout the same (the tests' slow fakes); None keeps
-    python-telegram-bot's defaults (5 s, 1 s for a free connection, 20 s for an upload)."""
+    python-telegram-bot's defaults (5 s; 20 s for an upload) but waits up to ``POOL_WAIT``
+    for a free connection rather than 1 s."""
     if timeout is None:
-        return LeanRequest(connection_pool_size=connections)
+        return LeanRequest(connection_pool_size=connections, pool_timeout=POOL_WAIT)
     return LeanRequest(
         connection_pool_size=connections,
         connect_timeout=timeout,
