@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
+from bot.messages import Address, Reply
 from bot.notices.scheduler import Scheduler
 from bot.platforms.runner import serve, system_jobs
 from bot.registry import build_router
@@ -92,3 +93,27 @@ def test_what_start_up_built_is_kept_out_of_full_garbage_collections() -> None:
         assert gc.get_count()[2] == 0
     finally:
         gc.unfreeze()
+
+
+async def test_the_bot_checkpoints_its_log_on_a_thread_and_gives_the_job_back_when_it_stops(
+    app: App,
+) -> None:
+    from bot.platforms.runner import _checkpoint_wal, checkpoint
+
+    async def auto_pages() -> int:
+        return int(await app.db.scalar("PRAGMA wal_autocheckpoint"))
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(_checkpoint_wal(app, stop, every=3600))
+    for _ in range(100):  # let the task take its first step
+        if await auto_pages() == 0:  # commits no longer copy the log themselves
+            break
+        await asyncio.sleep(0)
+    assert await auto_pages() == 0
+    for n in range(50):
+        await app.outbox.put(Address("console", "staff-group"), Reply(f"第{n}条"), dedup_key=f"{n}")
+    busy, pages, copied = await asyncio.to_thread(checkpoint, app.db.path)
+    assert busy == 0 and pages > 0 and copied == pages  # the whole log, without stopping anyone
+    stop.set()
+    await task
+    assert await auto_pages() == 1000
