@@ -85,12 +85,13 @@ async def test_a_claim_reads_only_due_rows_however_many_were_sent(app) -> None:
     [due] = await app.outbox.claim("console", "w", chat_id=GROUP.chat_id)
     assert due.reply.text == "新"
     for sql, params in (
-        (_CLAIM, ("console", "9", "0", "console", "0", 10)),
-        (_CLAIM_FOR_CHAT, ("console", "c", "9", "0", "console", "c", "0", 10)),
+        (_CLAIM, ("w", "9", "console", "9", "0", "console", "0", 10)),
+        (_CLAIM_FOR_CHAT, ("w", "9", "console", "c", "9", "0", "console", "c", "0", 10)),
     ):
         plan = [row[3] for row in await app.db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
         assert not [step for step in plan if step.startswith("SCAN")], plan
-        assert all("status=?" in s or "chat_id=?" in s for s in plan if s.startswith("SEARCH"))
+        searches = [s for s in plan if s.startswith("SEARCH")]
+        assert all("status=?" in s or "chat_id=?" in s or "rowid=?" in s for s in searches)
 
 
 async def test_unreachable_chat_is_deactivated_and_temporary_failures_wait(
