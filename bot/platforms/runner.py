@@ -25,6 +25,7 @@ from starlette.types import ASGIApp
 from bot.app import App
 from bot.hazards.digest import send_digests
 from bot.inspections.reminders import remind_nodes
+from bot.messages import Address, Reply
 from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.platforms.base import Transport
 from bot.platforms.postman import Postman
@@ -192,7 +193,13 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
         log.info("%s started", platform.name)
     postmen = [platform.postman for platform in platforms]
 
-    def wake_postmen(*_: object) -> None:
+    def wake_postmen(_: Address, reply: Reply) -> None:
+        # An answer is sent by the worker that committed it, right away; woken for it too, the
+        # background postman took answers of other people into its own pass and sent them one
+        # after another, each waiting behind the rest (its pass every second still finds one
+        # whose sending failed).
+        if reply.answers is not None:
+            return
         for postman in postmen:
             postman.wake()
 
