@@ -117,3 +117,50 @@ async def test_the_bot_checkpoints_its_log_on_a_thread_and_gives_the_job_back_wh
     stop.set()
     await task
     assert await auto_pages() == 1000
+
+
+class _Postman:
+    def __init__(self) -> None:
+        self.woken = 0
+
+    def wake(self) -> None:
+        self.woken += 1
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+
+class _Platform:
+    name = "stub"
+
+    def __init__(self) -> None:
+        self.routes: list[object] = []
+        self.postman = _Postman()
+        self.started = asyncio.Event()
+
+    async def start(self) -> None:
+        self.started.set()
+
+    async def stop(self) -> None:
+        pass
+
+
+async def test_the_background_postman_is_woken_for_notices_and_not_for_answers(
+    port_settings: Settings, clock: FakeClock
+) -> None:
+    app = await App.open(port_settings, clock, demo=True)
+    platform = _Platform()
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(build_router(app), [platform], stop))  # type: ignore[list-item]
+    try:
+        await asyncio.wait_for(platform.started.wait(), 5)
+        group = Address("console", "staff-group")
+        await app.outbox.put(group, Reply("今晚停水"), dedup_key="notice")
+        assert platform.postman.woken == 1
+        # An answer is sent by the worker that committed it; the postman stays out of its way.
+        await app.outbox.put(group, Reply("收到", answers=""), dedup_key="answer")
+        assert platform.postman.woken == 1
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 5)
+        await app.close()
