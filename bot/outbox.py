@@ -84,6 +84,29 @@ Listener = Callable[[Address, Reply], None]
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
+# Due rows, and rows whose claim is stale, as two searches of an index each. Written as one
+# WHERE with OR (and ``? IS NULL OR chat_id = ?``), SQLite read every row the platform had ever
+# sent on each claim; sent rows are kept, so every answer was sent a little later than the last.
+# The rows are marked as claimed by the same statement that finds them (one statement, atomic
+# on its own, instead of a transaction of a look-up and an update per row).
+_CLAIM_DUE = (
+    "SELECT id FROM outbox o"
+    " WHERE platform = ?{chat} AND status = 'pending' AND not_before <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM outbox s WHERE s.platform = o.platform"
+    "   AND s.chat_id = o.chat_id AND s.status = 'sending' AND s.claimed_at > ?)"
+    " UNION ALL SELECT id FROM outbox"
+    " WHERE platform = ?{chat} AND status = 'sending' AND claimed_at <= ?"
+    " ORDER BY id LIMIT ?"
+)
+_CLAIM_SET = (
+    "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?,"
+    " attempts = attempts + 1 WHERE id IN ({due})"
+    " RETURNING id, platform, chat_id, payload, attempts"
+)
+_CLAIM = _CLAIM_SET.replace("{due}", _CLAIM_DUE.replace("{chat}", ""))
+_CLAIM_FOR_CHAT = _CLAIM_SET.replace("{due}", _CLAIM_DUE.replace("{chat}", " AND chat_id = ?"))
+
+
 class Outbox:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -139,6 +162,19 @@ class Outbox:
         tx.after_commit(lambda: self.announce(address, reply, not_before))
         return True
 
+    async def queued(self, keys: list[str]) -> set[str]:
+        """Those of ``keys`` some message was queued with already."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):  # SQLite's limit on parameters
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                f"SELECT dedup_key FROM outbox WHERE dedup_key IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            found.update(row[0] for row in rows)
+        return found
+
     def announce(self, address: Address, reply: Reply, not_before: datetime | None = None) -> None:
         """Tell listeners of a queued message; a reminder for later is news only when due."""
         if not_before is not None and not_before > self._clock.now():
@@ -156,34 +192,22 @@ class Outbox:
         """
         moment = self._clock.now()
         now, stale = to_db(moment), to_db(moment - CLAIM_TIMEOUT)
-        async with self._db.transaction() as tx:
-            # One sender per chat at a time: while another postman (the background one, or
-            # the worker that just answered) is sending to a chat, its next messages wait for
-            # it, so a person never reads answer 2 before answer 1.
-            rows = await tx.fetchall(
-                "SELECT id, platform, chat_id, payload, attempts FROM outbox o"
-                " WHERE platform = ? AND (? IS NULL OR chat_id = ?)"
-                " AND ((status = 'pending' AND not_before <= ? AND NOT EXISTS ("
-                "   SELECT 1 FROM outbox s WHERE s.platform = o.platform"
-                "   AND s.chat_id = o.chat_id AND s.status = 'sending' AND s.claimed_at > ?))"
-                "  OR (status = 'sending' AND claimed_at <= ?))"
-                " ORDER BY id LIMIT ?",
-                (platform, chat_id, chat_id, now, stale, stale, limit),
-            )
-            for row in rows:
-                await tx.execute(
-                    "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?,"
-                    " attempts = attempts + 1 WHERE id = ?",
-                    (worker, now, row["id"]),
-                )
+        where = (platform,) if chat_id is None else (platform, chat_id)
+        # One sender per chat at a time: while another postman (the background one, or the
+        # worker that just answered) is sending to a chat, its next messages wait for it, so a
+        # person never reads answer 2 before answer 1.
+        rows = await self._db.fetchall(
+            _CLAIM if chat_id is None else _CLAIM_FOR_CHAT,
+            (worker, now, *where, now, stale, *where, stale, limit),
+        )
         return [
             Parcel(
                 row["id"],
                 Address(row["platform"], row["chat_id"]),
                 reply_from_json(row["payload"]),
-                row["attempts"] + 1,
+                row["attempts"],
             )
-            for row in rows
+            for row in sorted(rows, key=lambda row: int(row["id"]))  # RETURNING keeps no order
         ]
 
     async def mark_sent(self, parcel_id: int) -> None:

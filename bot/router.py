@@ -132,13 +132,15 @@ class Router:
         """Answer an update from the inbox in ONE transaction: the change it makes, its
         replies (queued in the outbox for this chat, keyed by the update) and the row's
         "handled" mark commit together or not at all."""
-        async with self.app.db.transaction(wait_at_most=BUSY_WAIT_SECONDS):
+        async with self.app.db.transaction(wait_at_most=BUSY_WAIT_SECONDS) as tx:
             replies = await self.handle(incoming)
             for index, reply in enumerate(replies):
                 first_in_group = index == 0 and incoming.chat.is_group
                 quote = (incoming.message_id or "") if first_in_group else ""
                 mine = incoming.user.id if incoming.chat.is_group and reply.options else None
-                await self.app.outbox.put(
+                # Straight into this transaction: ``put`` would open a savepoint for each.
+                await self.app.outbox.insert(
+                    tx,
                     incoming.chat.address,
                     replace(reply, answers=quote, for_user=mine),
                     dedup_key=f"answer:{incoming.chat.platform}:{received}:{index}",

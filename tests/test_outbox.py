@@ -73,6 +73,27 @@ async def test_a_chat_has_one_sender_at_a_time_and_other_chats_go_on(app) -> Non
     assert [text for _, text in recorder.sent] == ["别的群", "后"]
 
 
+async def test_a_claim_reads_only_due_rows_however_many_were_sent(app) -> None:
+    """Sent rows are kept; a claim (one before every answer is sent) must not read them all."""
+    from bot.outbox import _CLAIM, _CLAIM_FOR_CHAT
+
+    for n in range(300):
+        await app.outbox.put(GROUP, Reply(f"旧{n}"), dedup_key=f"old:{n}")
+    for parcel in await app.outbox.claim("console", "w", limit=300):
+        await app.outbox.mark_sent(parcel.id)
+    await app.outbox.put(GROUP, Reply("新"), dedup_key="new")
+    [due] = await app.outbox.claim("console", "w", chat_id=GROUP.chat_id)
+    assert due.reply.text == "新"
+    for sql, params in (
+        (_CLAIM, ("w", "9", "console", "9", "0", "console", "0", 10)),
+        (_CLAIM_FOR_CHAT, ("w", "9", "console", "c", "9", "0", "console", "c", "0", 10)),
+    ):
+        plan = [row[3] for row in await app.db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)]
+        assert not [step for step in plan if step.startswith("SCAN")], plan
+        searches = [s for s in plan if s.startswith("SEARCH")]
+        assert all("status=?" in s or "chat_id=?" in s or "rowid=?" in s for s in searches)
+
+
 async def test_unreachable_chat_is_deactivated_and_temporary_failures_wait(
     app, clock: FakeClock
 ) -> None:

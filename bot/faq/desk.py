@@ -7,6 +7,7 @@ the database moves on (``juwei faq add`` or ``juwei faq reload`` in another proc
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,7 @@ class FaqDesk:
                 index_cache.load_or_build, self._local_dir, self._cache_dir
             )
             _CACHE.kb, _CACHE.index, _CACHE.key = kb, index, key
+            gc.freeze()  # the index stays until the next change: kept out of full collections
         return _CACHE.kb, _CACHE.index
 
     async def entry(self, entry_id: str) -> Entry | None:

@@ -19,7 +19,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +61,8 @@ _BIGRAM_SHARE = 0.25
 # Specificity from general word frequency, -log(p): function words sit near 6-8, topical
 # words above 12. Below _COMMON a word keeps only _FLOOR of its weight.
 _COMMON, _SPECIFIC, _FLOOR = 6.5, 12.0, 0.2
+# Answers kept per index, by the question's exact text (about 1 KB each).
+_REMEMBERED = 2048
 
 
 @dataclass(frozen=True)
@@ -213,13 +215,18 @@ def normalize(text: str) -> str:
     return _TRAILING_FA.sub(" ", text)
 
 
-def word_groups(normalized: str) -> list[tuple[str, ...]]:
+def _tokens(normalized: str) -> list[str]:
+    """jieba's words, stripped; empty ones (spaces) kept, since they break a bigram run."""
+    return [raw.strip() for raw in _jieba().cut(normalized)]
+
+
+def word_groups(normalized: str, tokens: list[str] | None = None) -> list[tuple[str, ...]]:
     """One group per content word: the word, then its dictionary sub-words (as jieba's search
-    mode gives them), so 楼上楼下 can match 楼下 yet still counts as one piece of evidence."""
+    mode gives them), so 楼上楼下 can match 楼下 yet still counts as one piece of evidence.
+    ``tokens``: the text already cut by :func:`_tokens` (a query is cut once, not twice)."""
     segmenter = _jieba()
     groups: list[tuple[str, ...]] = []
-    for raw in segmenter.cut(normalized):
-        token = raw.strip()
+    for token in _tokens(normalized) if tokens is None else tokens:
         if not token or token in STOPWORDS:
             continue
         subwords: list[str] = []
@@ -235,13 +242,12 @@ def word_groups(normalized: str) -> list[tuple[str, ...]]:
     return groups
 
 
-def bigram_groups(normalized: str) -> list[tuple[str, ...]]:
+def bigram_groups(normalized: str, tokens: list[str] | None = None) -> list[tuple[str, ...]]:
     """Character bigrams inside runs of content words; stop words break a run, so particles
     such as 是不是 or 真的吗 never match."""
     runs: list[str] = []
     current = ""
-    for raw in _jieba().cut(normalized):
-        token = raw.strip()
+    for token in _tokens(normalized) if tokens is None else tokens:
         if token and token not in STOPWORDS and _CJK.match(token):
             current += token
         else:
@@ -342,6 +348,7 @@ def _entry_fields(entry: Entry, tokenize: Tokenizer) -> dict[str, list[str]]:
 class FaqIndex:
     def __init__(self, entries: Sequence[Entry]) -> None:
         self._entries = tuple(entries)
+        self._answers: OrderedDict[str, Answer] = OrderedDict()
         self._words = _Bm25f([_entry_fields(e, word_groups) for e in self._entries], _specificity)
         self._bigrams = _Bm25f([_entry_fields(e, bigram_groups) for e in self._entries], _uniform)
         # Each phrasing (question or alternative) as its set of word terms with their total weight.
@@ -375,10 +382,11 @@ class FaqIndex:
         if k <= 0:
             return []
         text = normalize(query)
-        groups = word_groups(text)
+        tokens = _tokens(text)
+        groups = word_groups(text, tokens)
         scores: dict[int, float] = {}
         bound = self._words.score(groups, scores, 1.0 - _BIGRAM_SHARE)
-        bound += self._bigrams.score(bigram_groups(text), scores, _BIGRAM_SHARE)
+        bound += self._bigrams.score(bigram_groups(text, tokens), scores, _BIGRAM_SHARE)
         if bound <= 0.0:
             return []
         raw = sorted(((s, i) for i, s in scores.items() if s > 0.0), key=lambda p: (-p[0], p[1]))
@@ -397,7 +405,22 @@ class FaqIndex:
         return [Match(self._entries[i], score) for score, i in final[:k]]
 
     def answer(self, query: str) -> Answer:
-        """The best entry with a confidence verdict; runners-up are kept for "did you mean"."""
+        """The best entry with a confidence verdict; runners-up are kept for "did you mean".
+
+        Residents ask the same few questions again and again, and an answer depends only on
+        the text and this index: the last ``_REMEMBERED`` answers are kept (a new index, after
+        the knowledge base changed, starts with none)."""
+        found = self._answers.get(query)
+        if found is not None:
+            self._answers.move_to_end(query)
+            return found
+        found = self._answer(query)
+        self._answers[query] = found
+        if len(self._answers) > _REMEMBERED:
+            self._answers.popitem(last=False)
+        return found
+
+    def _answer(self, query: str) -> Answer:
         matches = self.search(query, k=4)
         if not matches:
             return Answer(best=None, score=0.0, confident=False, alternatives=[])

@@ -46,6 +46,11 @@ class HomophoneFixer:
             self._words[sound] = word
         for sound in ambiguous:
             del self._words[sound]
+        # Where a run may start: at a vocabulary word's first character, or at a character
+        # sounding like one. Most characters of a question start nothing, and are passed over
+        # without trying the five run lengths there.
+        self._first_chars = frozenset(word[0] for word in self._vocabulary)
+        self._first_sounds = frozenset(sound[0] for sound in self._words)
 
     def _sound(self, text: str) -> tuple[str, ...] | None:
         sound = tuple(self._syllable_of.get(c, "") for c in text)
@@ -67,6 +72,13 @@ class HomophoneFixer:
         out: list[str] = []
         i = 0
         while i < len(text):
+            first = text[i]
+            if first not in self._first_chars and (
+                self._syllable_of.get(first) not in self._first_sounds
+            ):
+                out.append(first)
+                i += 1
+                continue
             for n in range(min(_LONGEST, len(text) - i), 1, -1):
                 run = text[i : i + n]
                 if run in self._vocabulary:

@@ -102,9 +102,10 @@ async def week_figures(app: App) -> WeekFigures:
     )
 
 
-async def weekly_summary(app: App, *, numbered: bool = False) -> Reply:
+async def weekly_summary(app: App, *, numbered: bool = False, chart: bool = True) -> Reply:
     """Counts by status (all reports), by category (with last week's) and committee (this
-    week), with a chart; ``numbered`` draws the chart's numbered stand-in bars."""
+    week), with a chart; ``numbered`` draws the chart's numbered stand-in bars. ``chart``
+    False: the text alone (importing matplotlib and drawing cost about a second)."""
     say = app.notifier.group_text
     figures = await week_figures(app)
     week, by_status = figures.week, figures.by_status
@@ -157,6 +158,8 @@ async def weekly_summary(app: App, *, numbered: bool = False) -> Reply:
     if not week.total:
         lines.append(say("hazard.digest.none"))
     coverage = await _campaign_lines(app, lines)
+    if not chart:
+        return Reply("\n".join(lines))
 
     picture = await asyncio.to_thread(
         weekly_chart,
@@ -216,17 +219,20 @@ async def send_digests(app: App, kind: Kind, *, weekly: Reply | None = None) -> 
     else:
         year, week, _ = local_now.isocalendar()
         period = f"{year}-W{week:02d}"
+    groups = await app.chats.groups(tags=[Tag.STAFF])
+    keys = {group.address: f"hz:digest:{kind}:{period}:{group.address}" for group in groups}
     if kind == "weekly" and weekly is None:
-        weekly = await weekly_summary(app)
+        # The chart is drawn only for a group still to be sent this week's summary.
+        sent = await app.outbox.queued(list(keys.values()))
+        weekly = await weekly_summary(app, chart=any(key not in sent for key in keys.values()))
     queued = 0
-    for group in await app.chats.groups(tags=[Tag.STAFF]):
+    for group in groups:
         if weekly is not None:
             reply: Reply | None = weekly
         else:
             reply = await overdue_digest(app, include_sensitive=Tag.RESIDENTS not in group.tags)
         if reply is None:
             continue
-        key = f"hz:digest:{kind}:{period}:{group.address}"
-        if await app.notifier.group(group.address, reply, dedup_key=key):
+        if await app.notifier.group(group.address, reply, dedup_key=keys[group.address]):
             queued += 1
     return queued

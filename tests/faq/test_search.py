@@ -137,6 +137,25 @@ def test_answer_is_fast_enough(index: FaqIndex) -> None:
     assert mean_ms < 10
 
 
+def test_a_question_asked_again_is_answered_from_memory_until_the_index_changes(
+    kb: KnowledgeBase, index: FaqIndex
+) -> None:
+    first = index.answer("加梯补贴多少钱")
+    assert index.answer("加梯补贴多少钱") is first  # not searched again
+    rebuilt = FaqIndex.build(kb)  # the knowledge base changed: a new index remembers nothing
+    again = rebuilt.answer("加梯补贴多少钱")
+    assert again is not first
+    assert again.best == first.best and again.score == first.score
+
+
+def test_typo_repair_passes_over_characters_that_start_no_word_without_changing_results() -> None:
+    from bot.faq.search import _homophones
+
+    fixer = _homophones()
+    assert fixer.fix("我家想加状电梯，公机金能用吗") == "我家想加装电梯，公积金能用吗"
+    assert fixer.fix("今天天气不错") == "今天天气不错"
+
+
 # --- loader ------------------------------------------------------------------------------------
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 import struct
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from bot.hazards import digest as digest_module
 from bot.hazards.digest import overdue_digest, send_digests, weekly_summary
 from bot.hazards.model import (
     TRANSITIONS,
@@ -414,6 +416,28 @@ async def test_weekly_summary_with_chart(app, clock) -> None:
     await send_digests(app, "weekly")
     posted = await take_mail(app, "staff-group")
     assert len(posted) == 1 and posted[0].reply.photo is not None
+
+
+async def test_weekly_summary_draws_its_chart_only_for_a_group_still_to_be_sent_it(
+    app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await new_report(app)
+    drawn: list[int] = []
+    real = digest_module.weekly_chart
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        drawn.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(digest_module, "weekly_chart", counting)
+    assert await send_digests(app, "weekly") == 1
+    assert len(drawn) == 1
+    # This week's summary is in the staff group already: asked again, nothing is drawn.
+    assert await send_digests(app, "weekly") == 0
+    assert len(drawn) == 1
+    plain = await weekly_summary(app, chart=False)
+    assert "本周新上报 1 条" in plain.text and plain.photo is None
+    assert len(drawn) == 1
 
 
 def test_address_similarity() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
+from bot.messages import Address, Reply
 from bot.notices.scheduler import Scheduler
 from bot.platforms.runner import serve, system_jobs
 from bot.registry import build_router
@@ -74,6 +75,91 @@ async def test_a_background_task_that_fails_is_logged_at_once(
                 break
             await asyncio.sleep(0.01)
         assert "scheduler" in caplog.text and "no such table: notices" in caplog.text
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 5)
+        await app.close()
+
+
+def test_what_start_up_built_is_kept_out_of_full_garbage_collections() -> None:
+    import gc
+
+    from bot.platforms.runner import settle_heap
+
+    gc.unfreeze()
+    settle_heap()
+    try:
+        assert gc.get_freeze_count() > 1000  # modules, catalogues, the router …
+        assert gc.get_count()[2] == 0
+    finally:
+        gc.unfreeze()
+
+
+async def test_the_bot_checkpoints_its_log_on_a_thread_and_gives_the_job_back_when_it_stops(
+    app: App,
+) -> None:
+    from bot.platforms.runner import _checkpoint_wal, checkpoint
+
+    async def auto_pages() -> int:
+        return int(await app.db.scalar("PRAGMA wal_autocheckpoint"))
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(_checkpoint_wal(app, stop, every=3600))
+    for _ in range(100):  # let the task take its first step
+        if await auto_pages() == 0:  # commits no longer copy the log themselves
+            break
+        await asyncio.sleep(0)
+    assert await auto_pages() == 0
+    for n in range(50):
+        await app.outbox.put(Address("console", "staff-group"), Reply(f"第{n}条"), dedup_key=f"{n}")
+    busy, pages, copied = await asyncio.to_thread(checkpoint, app.db.path)
+    assert busy == 0 and pages > 0 and copied == pages  # the whole log, without stopping anyone
+    stop.set()
+    await task
+    assert await auto_pages() == 1000
+
+
+class _Postman:
+    def __init__(self) -> None:
+        self.woken = 0
+
+    def wake(self) -> None:
+        self.woken += 1
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+
+class _Platform:
+    name = "stub"
+
+    def __init__(self) -> None:
+        self.routes: list[object] = []
+        self.postman = _Postman()
+        self.started = asyncio.Event()
+
+    async def start(self) -> None:
+        self.started.set()
+
+    async def stop(self) -> None:
+        pass
+
+
+async def test_the_background_postman_is_woken_for_notices_and_not_for_answers(
+    port_settings: Settings, clock: FakeClock
+) -> None:
+    app = await App.open(port_settings, clock, demo=True)
+    platform = _Platform()
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(build_router(app), [platform], stop))  # type: ignore[list-item]
+    try:
+        await asyncio.wait_for(platform.started.wait(), 5)
+        group = Address("console", "staff-group")
+        await app.outbox.put(group, Reply("今晚停水"), dedup_key="notice")
+        assert platform.postman.woken == 1
+        # An answer is sent by the worker that committed it; the postman stays out of its way.
+        await app.outbox.put(group, Reply("收到", answers=""), dedup_key="answer")
+        assert platform.postman.woken == 1
     finally:
         stop.set()
         await asyncio.wait_for(running, 5)
