@@ -5,6 +5,11 @@ It polls like juwei does and handles updates concurrently, one chat's updates in
 came (what juwei promises too, so the floor keeps the same promise): a text gets one
 sendMessage with the same text; a button press is answered (answerCallbackQuery) and gets one
 sendMessage with the button's data. Nothing else.
+
+By default it is stock python-telegram-bot (its httpx transport), the floor the issue names.
+``--lean`` gives it the HTTP transport juwei uses (``bot.platforms.telegram_request``: plain
+calls straight to httpcore's pool), so the ratio then measures what juwei does beyond the
+framework and the transport.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder, BaseUpdateProcessor, CallbackContext, TypeHandler
+
+from bot.platforms.telegram_request import lean_request
 
 # No limit of python-telegram-bot's own: its semaphore would let a later update of a chat
 # overtake an earlier one while both wait for a slot.
@@ -64,15 +71,20 @@ async def echo(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> 
         await update.message.reply_text(update.message.text or "?")
 
 
-async def main(base_url: str, token: str) -> None:
-    app = (
+CONNECTIONS = 64  # as many as juwei's Telegram platform keeps
+
+
+async def main(base_url: str, token: str, lean: bool = False) -> None:
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .concurrent_updates(InChatOrder())
         .job_queue(None)
-        .build()
     )
+    if lean:
+        builder = builder.request(lean_request(CONNECTIONS)).get_updates_request(lean_request(1))
+    app = builder.build()
     app.add_handler(TypeHandler(Update, echo))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -87,4 +99,4 @@ async def main(base_url: str, token: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2], lean="--lean" in sys.argv[3:]))

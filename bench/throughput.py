@@ -122,7 +122,7 @@ class Bot:
         elif message.chat_id in self.used:
             self.stray_private += 1  # an answer to someone whose phase had ended
 
-    async def start(self, work: Path, profile: Path | None) -> None:
+    async def start(self, work: Path, profile: Path | None, lean_echo: bool = False) -> None:
         self.api = LeanBotApi(TOKEN, self.on_message)
         await self.api.start()
         if self.name == "juwei":
@@ -143,7 +143,7 @@ class Bot:
         else:
             env = bot_env(work / "unused.db", self.api.base_url)
             script = str(REPO_ROOT / "bench" / "echo_bot.py")
-            args = [PY, script, self.api.base_url, TOKEN]
+            args = [PY, script, self.api.base_url, TOKEN, *(["--lean"] if lean_echo else [])]
             self.proc = start_process(args, env, work / "echo.log", work)
 
     async def ready(self, work: Path) -> None:
@@ -246,7 +246,7 @@ async def measure(
     results: dict[str, dict[str, Figures]] = {w.name: {b: Figures() for b in BOTS} for w in chosen}
     try:
         for bot in bots.values():
-            await bot.start(work, args.profile if bot.name == "juwei" else None)
+            await bot.start(work, args.profile if bot.name == "juwei" else None, args.lean_echo)
         for bot in bots.values():
             await bot.ready(work)
         uids = Uids()
@@ -376,6 +376,11 @@ def main() -> int:
     )
     parser.add_argument("--profile", type=Path, help="run juwei under cProfile, saved here")
     parser.add_argument("--keep", type=Path, help="keep the database and the bots' logs here")
+    parser.add_argument(
+        "--lean-echo",
+        action="store_true",
+        help="give the echo bot juwei's HTTP transport (what juwei adds beyond it)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.people, args.repeats, args.paced_updates = 40, 1, 100
