@@ -7,8 +7,9 @@ character bigrams, which survive typos and odd segmentations. A few dozen entrie
 for IDF alone to tell 采光 from 以后, so word weights are also scaled by how specific a word is in
 general Chinese (jieba's dictionary frequencies). Scores are divided by the best score the query
 could reach, so 1.0 means every query term matched strongly and thresholds mean the same for short
-and long questions; an entry whose closest phrasing asks about more than the query mentions is
-held back slightly.
+and long questions. Entries carry a dozen phrasings each, so the alternatives count a word by the
+share of phrasings that contain it, a fifth of the score comes from the single closest phrasing,
+and an entry whose closest phrasing asks about more than the query mentions is held back slightly.
 """
 
 from __future__ import annotations
@@ -41,20 +42,25 @@ import_jieba()  # first, so that the plain import below finds it loaded
 import jieba  # noqa: E402
 
 # Calibrated with bench/faq.py's development and residents' sets plus 35 unrelated questions: at
-# 0.30 unrelated ones stay below it (天气, 护照: near 0). The lead over the runner-up was 0.04;
+# 0.30 unrelated ones stayed below it (天气, 护照: near 0); 0.33 since entries carry a dozen
+# phrasings each, which lifts a bare 电费 or 坏了找谁 a little. The lead over the runner-up was 0.04;
 # every confident wrong answer there led by less than 0.10 (two neighbouring entries, such as the
 # vote threshold and its worked example), so a wrong pick costs a "did you mean" list, not a wrong
 # answer: about 60% of residents' questions are still answered directly. A near-complete match
 # (0.80: every query word found in one entry) needs only the old 0.04 lead.
-CONFIDENT_SCORE = 0.30
+CONFIDENT_SCORE = 0.33
 CONFIDENT_MARGIN = 0.10
 SURE_SCORE = 0.80
 SURE_MARGIN = 0.04
 
 _K1 = 1.2
+# What a term found in every alternative counts as, in occurrences (see _Field.by_share).
+_SHARE_COUNT = 3.0
 # How much an entry is held back when its own phrasings ask about more than the query does
 # (公房 in "公房租户能用公积金吗" when the query only says 公积金): 0 ignores it.
-_COVERAGE_SHARE = 0.15
+_COVERAGE_SHARE = 0.2
+# Share of the closest single phrasing in the score; the rest is BM25F over the whole entry.
+_PHRASING_SHARE = 0.2
 # Share of the bigram channel in the combined score: enough to rescue typos, small enough that
 # shared characters do not outvote shared words.
 _BIGRAM_SHARE = 0.25
@@ -66,12 +72,16 @@ _COMMON, _SPECIFIC, _FLOOR = 6.5, 12.0, 0.2
 @dataclass(frozen=True)
 class _Field:
     weight: float
-    b: float  # length normalisation; alternatives are a list of phrasings, so barely normalised
+    b: float  # length normalisation
+    # Count a term by the share of the field's texts that contain it (times _SHARE_COUNT), not by
+    # its occurrences: with a dozen phrasings, a word in one of them is incidental, a word in most
+    # of them is what the entry is about.
+    by_share: bool = False
 
 
 _FIELDS: Mapping[str, _Field] = {
     "question": _Field(weight=2.5, b=0.5),
-    "alternatives": _Field(weight=1.5, b=0.3),
+    "alternatives": _Field(weight=1.5, b=0.0, by_share=True),
     "tags": _Field(weight=1.5, b=0.0),
     "answer": _Field(weight=0.7, b=0.75),
 }
@@ -280,19 +290,27 @@ class _Bm25f:
     """Precomputed per-term impacts, so a query is a few dictionary look-ups and additions."""
 
     def __init__(
-        self, docs: Sequence[Mapping[str, list[str]]], weight: Callable[[str], float]
+        self, docs: Sequence[Mapping[str, list[list[str]]]], weight: Callable[[str], float]
     ) -> None:
         n = len(docs)
         self._weight = weight
-        avg_len = {name: max(1.0, sum(len(d[name]) for d in docs) / max(1, n)) for name in _FIELDS}
+        avg_len = {
+            name: max(1.0, sum(len(t) for d in docs for t in d[name]) / max(1, n))
+            for name in _FIELDS
+        }
         pseudo_tf: list[dict[str, float]] = []
         df: Counter[str] = Counter()
         for doc in docs:
             tf: dict[str, float] = defaultdict(float)
             for name, spec in _FIELDS.items():
-                norm = 1 - spec.b + spec.b * len(doc[name]) / avg_len[name]
-                for term, count in Counter(doc[name]).items():
-                    tf[term] += spec.weight * count / norm
+                texts = doc[name]
+                norm = 1 - spec.b + spec.b * sum(len(t) for t in texts) / avg_len[name]
+                counts: Counter[str] = Counter(
+                    term for t in texts for term in (set(t) if spec.by_share else t)
+                )
+                scale = _SHARE_COUNT / len(texts) if spec.by_share and texts else 1.0
+                for term, count in counts.items():
+                    tf[term] += spec.weight * count * scale / norm
             pseudo_tf.append(tf)
             df.update(tf.keys())
         self._idf = {t: weight(t) * math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
@@ -327,16 +345,67 @@ class _Bm25f:
         return share * bound
 
 
-def _entry_fields(entry: Entry, tokenize: Tokenizer) -> dict[str, list[str]]:
-    def flat(texts: Iterable[str]) -> list[str]:
-        return [term for text in texts for group in tokenize(normalize(text)) for term in group]
+def _entry_fields(entry: Entry, tokenize: Tokenizer) -> dict[str, list[list[str]]]:
+    """Each field as a list of its texts' terms."""
+
+    def terms(text: str) -> list[str]:
+        return [term for group in tokenize(normalize(text)) for term in group]
 
     return {
-        "question": flat([entry.question]),
-        "alternatives": flat(entry.alternatives),
-        "tags": flat(entry.tags),
-        "answer": flat([entry.answer.zh]),
+        "question": [terms(entry.question)],
+        "alternatives": [terms(text) for text in entry.alternatives],
+        "tags": [[term for tag in entry.tags for term in terms(tag)]],
+        "answer": [terms(entry.answer.zh)],
     }
+
+
+class _Phrasings:
+    """Every phrasing of every entry (its question and each alternative) as a small set of word
+    terms, so an entry can be scored by the phrasing closest to the query. Ten or more phrasings
+    per entry would otherwise add up: a field made of all of them matches the incidental words of
+    a long question somewhere, and the entry with the most phrasings wins."""
+
+    def __init__(self, entries: Sequence[Entry], weight: Callable[[str], float]) -> None:
+        self.entry_of: list[int] = []
+        self.total: list[float] = []
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for index, entry in enumerate(entries):
+            for text in (entry.question, *entry.alternatives):
+                groups = word_groups(normalize(text))
+                phrasing = len(self.entry_of)
+                self.entry_of.append(index)
+                self.total.append(sum(weight(t) for t in {g[0] for g in groups}))
+                for term in {t for g in groups for t in g}:
+                    self.postings[term].append(phrasing)
+
+    def best(
+        self, groups: Iterable[tuple[tuple[str, ...], float]], weight: Callable[[str], float]
+    ) -> dict[int, tuple[float, float]]:
+        """Per entry: the largest share of the query's weight that one phrasing contains, and
+        the largest share of a phrasing's own weight that the query contains (1.0 when the
+        query asks everything some phrasing asks)."""
+        matched: dict[int, float] = defaultdict(float)
+        bound = 0.0
+        for group, share in groups:
+            bound += share * max(weight(t) for t in group)
+            best: dict[int, float] = {}
+            for term in group:
+                value = share * weight(term)
+                for phrasing in self.postings.get(term, ()):
+                    if value > best.get(phrasing, 0.0):
+                        best[phrasing] = value
+            for phrasing, value in best.items():
+                matched[phrasing] += value
+        per_entry: dict[int, tuple[float, float]] = {}
+        if bound <= 0.0:
+            return per_entry
+        for phrasing, value in matched.items():
+            total = self.total[phrasing]
+            covered = min(1.0, value / total) if total > 0.0 else 0.0
+            index = self.entry_of[phrasing]
+            query_share, phrasing_share = per_entry.get(index, (0.0, 0.0))
+            per_entry[index] = (max(query_share, value / bound), max(phrasing_share, covered))
+        return per_entry
 
 
 class FaqIndex:
@@ -344,24 +413,7 @@ class FaqIndex:
         self._entries = tuple(entries)
         self._words = _Bm25f([_entry_fields(e, word_groups) for e in self._entries], _specificity)
         self._bigrams = _Bm25f([_entry_fields(e, bigram_groups) for e in self._entries], _uniform)
-        # Each phrasing (question or alternative) as its set of word terms with their total weight.
-        self._phrasings = [
-            [self._weighted_terms(text) for text in (e.question, *e.alternatives)]
-            for e in self._entries
-        ]
-
-    def _weighted_terms(self, text: str) -> tuple[dict[str, float], float]:
-        terms = {t: self._words.idf_of(t) for g in word_groups(normalize(text)) for t in g[:1]}
-        return terms, sum(terms.values())
-
-    def _coverage_factor(self, index: int, query_terms: set[str]) -> float:
-        """1.0 when the query covers one of the entry's phrasings entirely (by term weight),
-        down to 1 - _COVERAGE_SHARE when it covers none of them."""
-        best = 0.0
-        for terms, total in self._phrasings[index]:
-            if total > 0.0:
-                best = max(best, sum(w for t, w in terms.items() if t in query_terms) / total)
-        return 1 - _COVERAGE_SHARE + _COVERAGE_SHARE * best
+        self._phrasings = _Phrasings(self._entries, self._words.idf_of)
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> FaqIndex:
@@ -381,18 +433,13 @@ class FaqIndex:
         bound += self._bigrams.score(bigram_groups(text), scores, _BIGRAM_SHARE)
         if bound <= 0.0:
             return []
-        raw = sorted(((s, i) for i, s in scores.items() if s > 0.0), key=lambda p: (-p[0], p[1]))
-        if not raw:
-            return []
-        # Coverage scales a score by at most (1 - _COVERAGE_SHARE), so only entries within that
-        # factor of the k-th best can still reach the top k; the rest need no coverage check.
-        floor = raw[min(k, len(raw)) - 1][0] * (1 - _COVERAGE_SHARE)
-        query_terms = {t for g in groups for t in g}
-        final = [
-            (min(1.0, s / bound) * self._coverage_factor(i, query_terms), i)
-            for s, i in raw
-            if s >= floor
-        ]
+        closest = self._phrasings.best([(g, 1.0) for g in set(groups)], self._words.idf_of)
+        final = []
+        for i, s in scores.items():
+            if s > 0.0:
+                query_share, phrasing_share = closest.get(i, (0.0, 0.0))
+                score = (1 - _PHRASING_SHARE) * min(1.0, s / bound) + _PHRASING_SHARE * query_share
+                final.append((score * (1 - _COVERAGE_SHARE + _COVERAGE_SHARE * phrasing_share), i))
         final.sort(key=lambda p: (-p[0], p[1]))
         return [Match(self._entries[i], score) for score, i in final[:k]]
 
