@@ -43,11 +43,11 @@ import jieba  # noqa: E402
 
 # Calibrated with bench/faq.py's development and residents' sets plus 35 unrelated questions: at
 # 0.30 unrelated ones stayed below it (天气, 护照: near 0); 0.33 since entries carry a dozen
-# phrasings each, which lifts a bare 电费 or 坏了找谁 a little. The lead over the runner-up was 0.04;
-# every confident wrong answer there led by less than 0.10 (two neighbouring entries, such as the
-# vote threshold and its worked example), so a wrong pick costs a "did you mean" list, not a wrong
-# answer: about 60% of residents' questions are still answered directly. A near-complete match
-# (0.80: every query word found in one entry) needs only the old 0.04 lead.
+# phrasings each, which lifts a bare 电费 or 坏了找谁 a little. The lead over the runner-up was
+# 0.04; every confident wrong answer there led by less than 0.10 (two neighbouring entries, such
+# as the vote threshold and its worked example), so a wrong pick costs a "did you mean" list, not
+# a wrong answer: about 60% of residents' questions are still answered directly. A near-complete
+# match (0.80: every query word found in one entry) needs only the old 0.04 lead.
 CONFIDENT_SCORE = 0.33
 CONFIDENT_MARGIN = 0.10
 SURE_SCORE = 0.80
@@ -281,6 +281,53 @@ def _uniform(term: str) -> float:
     return 1.0
 
 
+# --- long questions: the story and the ask ----------------------------------------------------
+
+# Where a resident pauses: punctuation, spaces, and the words that turn from a story to the ask.
+_CLAUSE = re.compile(
+    r"(.+?)(?:[\s,，。？?！!；;、：~～…]+|(?=所以|请问|想问|问一下|那么|但是|可是|不过|结果)|$)"
+)
+# What makes a clause a question: a question mark, a question particle or a question word.
+_ASKING = re.compile(
+    r"[?？]|吗|伐|呢|怎|哪|几|多少|多久|多长|谁|啥|什么|还是|要不要|能不能|是不是|可不可以|有没有|会不会"
+)
+# In a question of at least _LONG content words where some clauses ask and others only tell (the
+# story: 窗帘烧起来了 吓死了 … 下趟哪能弄), the words of the telling clauses count _STORY_WEIGHT.
+# Measured: the setting often names what is asked about (我们单元想加电梯，…要不要), so the story
+# keeps most of its weight; dropping it, or scoring the ask alone, lost more than it won.
+_LONG = 6
+_STORY_WEIGHT = 0.7
+
+
+def _clauses(query: str) -> list[tuple[str, bool]]:
+    """The question's clauses, each with whether it asks something."""
+    return [
+        (match.group(1), bool(_ASKING.search(match.group(0))))
+        for match in _CLAUSE.finditer(query.strip())
+        if match.group(1).strip()
+    ]
+
+
+Clauses = Sequence[tuple[list[tuple[str, ...]], bool]]
+
+
+def _tells_a_story(clauses: Clauses) -> bool:
+    """Long, with some clauses that ask and some that only tell (judged on word groups)."""
+    asking = [asks for groups, asks in clauses if groups]
+    return any(asking) and not all(asking) and sum(len(g) for g, _ in clauses) >= _LONG
+
+
+def _weighted(clauses: Clauses, story: bool) -> dict[tuple[str, ...], float]:
+    """Each distinct group of the clauses (word or bigram groups) with its weight: 1, or
+    _STORY_WEIGHT for a group found only in a telling clause of a story."""
+    weights: dict[tuple[str, ...], float] = {}
+    for groups, asks in clauses:
+        weight = _STORY_WEIGHT if story and not asks else 1.0
+        for group in groups:
+            weights[group] = max(weight, weights.get(group, 0.0))
+    return weights
+
+
 # --- BM25F --------------------------------------------------------------------------------------
 
 Tokenizer = Callable[[str], list[tuple[str, ...]]]
@@ -327,21 +374,22 @@ class _Bm25f:
         return idf if idf is not None else self._weight(term) * self._unseen_idf
 
     def score(
-        self, groups: Iterable[tuple[str, ...]], into: dict[int, float], share: float
+        self, groups: Mapping[tuple[str, ...], float], into: dict[int, float], share: float
     ) -> float:
         """Add each entry's score into ``into``; return the query's best attainable score.
 
-        A group (a word and its sub-words) adds its best-matching member per entry."""
+        A group (a word and its sub-words) adds its best-matching member per entry, times the
+        group's weight (see :func:`_weighted`)."""
         bound = 0.0
-        for group in set(groups):
-            bound += max(self.idf_of(t) for t in group) * (_K1 + 1)
+        for group, weight in groups.items():
+            bound += weight * max(self.idf_of(t) for t in group) * (_K1 + 1)
             best: dict[int, float] = {}
             for term in group:
                 for index, impact in self._postings.get(term, {}).items():
                     if impact > best.get(index, 0.0):
                         best[index] = impact
             for index, impact in best.items():
-                into[index] = into.get(index, 0.0) + share * impact
+                into[index] = into.get(index, 0.0) + share * weight * impact
         return share * bound
 
 
@@ -379,14 +427,14 @@ class _Phrasings:
                     self.postings[term].append(phrasing)
 
     def best(
-        self, groups: Iterable[tuple[tuple[str, ...], float]], weight: Callable[[str], float]
+        self, groups: Mapping[tuple[str, ...], float], weight: Callable[[str], float]
     ) -> dict[int, tuple[float, float]]:
         """Per entry: the largest share of the query's weight that one phrasing contains, and
         the largest share of a phrasing's own weight that the query contains (1.0 when the
         query asks everything some phrasing asks)."""
         matched: dict[int, float] = defaultdict(float)
         bound = 0.0
-        for group, share in groups:
+        for group, share in groups.items():
             bound += share * max(weight(t) for t in group)
             best: dict[int, float] = {}
             for term in group:
@@ -426,22 +474,31 @@ class FaqIndex:
         """The ``k`` best entries, best first, with scores in [0, 1]."""
         if k <= 0:
             return []
-        text = normalize(query)
-        groups = word_groups(text)
+        clauses = [(normalize(clause), asks) for clause, asks in _clauses(query)]
+        words = [(word_groups(text), asks) for text, asks in clauses]
+        bigrams = [(bigram_groups(text), asks) for text, asks in clauses]
+        story = _tells_a_story(words)
+        scores = self._scores(_weighted(words, story), _weighted(bigrams, story))
+        final = sorted(((s, i) for i, s in scores.items() if s > 0.0), key=lambda p: (-p[0], p[1]))
+        return [Match(self._entries[i], score) for score, i in final[:k]]
+
+    def _scores(
+        self, groups: Mapping[tuple[str, ...], float], bigrams: Mapping[tuple[str, ...], float]
+    ) -> dict[int, float]:
+        """Every matching entry's score in [0, 1] for these word and bigram groups."""
         scores: dict[int, float] = {}
         bound = self._words.score(groups, scores, 1.0 - _BIGRAM_SHARE)
-        bound += self._bigrams.score(bigram_groups(text), scores, _BIGRAM_SHARE)
+        bound += self._bigrams.score(bigrams, scores, _BIGRAM_SHARE)
         if bound <= 0.0:
-            return []
-        closest = self._phrasings.best([(g, 1.0) for g in set(groups)], self._words.idf_of)
-        final = []
+            return {}
+        closest = self._phrasings.best(groups, self._words.idf_of)
+        final: dict[int, float] = {}
         for i, s in scores.items():
             if s > 0.0:
                 query_share, phrasing_share = closest.get(i, (0.0, 0.0))
                 score = (1 - _PHRASING_SHARE) * min(1.0, s / bound) + _PHRASING_SHARE * query_share
-                final.append((score * (1 - _COVERAGE_SHARE + _COVERAGE_SHARE * phrasing_share), i))
-        final.sort(key=lambda p: (-p[0], p[1]))
-        return [Match(self._entries[i], score) for score, i in final[:k]]
+                final[i] = score * (1 - _COVERAGE_SHARE + _COVERAGE_SHARE * phrasing_share)
+        return final
 
     def answer(self, query: str) -> Answer:
         """The best entry with a confidence verdict; runners-up are kept for "did you mean"."""
