@@ -14,6 +14,7 @@ and an entry whose closest phrasing asks about more than the query mentions is h
 
 from __future__ import annotations
 
+import heapq
 import io
 import logging
 import math
@@ -61,6 +62,8 @@ _SHARE_COUNT = 3.0
 _COVERAGE_SHARE = 0.2
 # Share of the closest single phrasing in the score; the rest is BM25F over the whole entry.
 _PHRASING_SHARE = 0.2
+# How many of the best entries by field score are compared phrasing by phrasing.
+_CANDIDATES = 8
 # Share of the bigram channel in the combined score: enough to rescue typos, small enough that
 # shared characters do not outvote shared words.
 _BIGRAM_SHARE = 0.25
@@ -414,45 +417,55 @@ class _Phrasings:
     a long question somewhere, and the entry with the most phrasings wins."""
 
     def __init__(self, entries: Sequence[Entry], weight: Callable[[str], float]) -> None:
-        self.entry_of: list[int] = []
-        self.total: list[float] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
+        # term -> entry -> the entry's phrasings (numbered within the entry) that hold the term
+        self.postings: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.totals: list[list[float]] = []  # per entry, each phrasing's own weight
         for index, entry in enumerate(entries):
-            for text in (entry.question, *entry.alternatives):
+            totals: list[float] = []
+            for number, text in enumerate((entry.question, *entry.alternatives)):
                 groups = word_groups(normalize(text))
-                phrasing = len(self.entry_of)
-                self.entry_of.append(index)
-                self.total.append(sum(weight(t) for t in {g[0] for g in groups}))
+                totals.append(sum(weight(t) for t in {g[0] for g in groups}))
                 for term in {t for g in groups for t in g}:
-                    self.postings[term].append(phrasing)
+                    self.postings[term][index].append(number)
+            self.totals.append(totals)
+        self.postings = {t: dict(by_entry) for t, by_entry in self.postings.items()}
 
     def best(
-        self, groups: Mapping[tuple[str, ...], float], weight: Callable[[str], float]
+        self,
+        groups: Mapping[tuple[str, ...], float],
+        weight: Callable[[str], float],
+        entries: Iterable[int],
     ) -> dict[int, tuple[float, float]]:
-        """Per entry: the largest share of the query's weight that one phrasing contains, and
-        the largest share of a phrasing's own weight that the query contains (1.0 when the
-        query asks everything some phrasing asks)."""
-        matched: dict[int, float] = defaultdict(float)
-        bound = 0.0
-        for group, share in groups.items():
-            bound += share * max(weight(t) for t in group)
-            best: dict[int, float] = {}
-            for term in group:
-                value = share * weight(term)
-                for phrasing in self.postings.get(term, ()):
-                    if value > best.get(phrasing, 0.0):
-                        best[phrasing] = value
-            for phrasing, value in best.items():
-                matched[phrasing] += value
+        """Per entry of ``entries``: the largest share of the query's weight that one of its
+        phrasings contains, and the largest share of a phrasing's own weight that the query
+        contains (1.0 when the query asks everything some phrasing asks)."""
+        weighted = [
+            (group, share, share * max(weight(t) for t in group)) for group, share in groups.items()
+        ]
+        bound = sum(top for _, _, top in weighted)
         per_entry: dict[int, tuple[float, float]] = {}
         if bound <= 0.0:
             return per_entry
-        for phrasing, value in matched.items():
-            total = self.total[phrasing]
-            covered = min(1.0, value / total) if total > 0.0 else 0.0
-            index = self.entry_of[phrasing]
-            query_share, phrasing_share = per_entry.get(index, (0.0, 0.0))
-            per_entry[index] = (max(query_share, value / bound), max(phrasing_share, covered))
+        for index in entries:
+            matched: dict[int, float] = defaultdict(float)
+            for group, share, _ in weighted:
+                best: dict[int, float] = {}
+                for term in group:
+                    value = share * weight(term)
+                    for number in self.postings.get(term, {}).get(index, ()):
+                        if value > best.get(number, 0.0):
+                            best[number] = value
+                for number, value in best.items():
+                    matched[number] += value
+            if matched:
+                totals = self.totals[index]
+                per_entry[index] = (
+                    max(matched.values()) / bound,
+                    max(
+                        min(1.0, v / totals[n]) if totals[n] > 0.0 else 0.0
+                        for n, v in matched.items()
+                    ),
+                )
         return per_entry
 
 
@@ -491,13 +504,16 @@ class FaqIndex:
         bound += self._bigrams.score(bigrams, scores, _BIGRAM_SHARE)
         if bound <= 0.0:
             return {}
-        closest = self._phrasings.best(groups, self._words.idf_of)
+        fields = {i: min(1.0, s / bound) for i, s in scores.items() if s > 0.0}
+        # Phrasing by phrasing only for the entries the closest phrasing could still lift to the
+        # top: the others keep their field score, held back as if no phrasing matched.
+        top = heapq.nlargest(_CANDIDATES, fields, key=fields.__getitem__)
+        closest = self._phrasings.best(groups, self._words.idf_of, top)
         final: dict[int, float] = {}
-        for i, s in scores.items():
-            if s > 0.0:
-                query_share, phrasing_share = closest.get(i, (0.0, 0.0))
-                score = (1 - _PHRASING_SHARE) * min(1.0, s / bound) + _PHRASING_SHARE * query_share
-                final[i] = score * (1 - _COVERAGE_SHARE + _COVERAGE_SHARE * phrasing_share)
+        for i, field_score in fields.items():
+            query_share, phrasing_share = closest.get(i, (0.0, 0.0))
+            score = (1 - _PHRASING_SHARE) * field_score + _PHRASING_SHARE * query_share
+            final[i] = score * (1 - _COVERAGE_SHARE + _COVERAGE_SHARE * phrasing_share)
         return final
 
     def answer(self, query: str) -> Answer:
