@@ -410,6 +410,9 @@ def _entry_fields(entry: Entry, tokenize: Tokenizer) -> dict[str, list[list[str]
     }
 
 
+_NONE: dict[int, list[int]] = {}
+
+
 class _Phrasings:
     """Every phrasing of every entry (its question and each alternative) as a small set of word
     terms, so an entry can be scored by the phrasing closest to the query. Ten or more phrasings
@@ -439,33 +442,28 @@ class _Phrasings:
         """Per entry of ``entries``: the largest share of the query's weight that one of its
         phrasings contains, and the largest share of a phrasing's own weight that the query
         contains (1.0 when the query asks everything some phrasing asks)."""
-        weighted = [
-            (group, share, share * max(weight(t) for t in group)) for group, share in groups.items()
-        ]
-        bound = sum(top for _, _, top in weighted)
+        weighted = [[(t, share * weight(t)) for t in group] for group, share in groups.items()]
+        bound = sum(max(value for _, value in members) for members in weighted)
         per_entry: dict[int, tuple[float, float]] = {}
         if bound <= 0.0:
             return per_entry
+        postings = self.postings
         for index in entries:
             matched: dict[int, float] = defaultdict(float)
-            for group, share, _ in weighted:
+            for members in weighted:
                 best: dict[int, float] = {}
-                for term in group:
-                    value = share * weight(term)
-                    for number in self.postings.get(term, {}).get(index, ()):
+                for term, value in members:
+                    for number in postings.get(term, _NONE).get(index, ()):
                         if value > best.get(number, 0.0):
                             best[number] = value
                 for number, value in best.items():
                     matched[number] += value
             if matched:
                 totals = self.totals[index]
-                per_entry[index] = (
-                    max(matched.values()) / bound,
-                    max(
-                        min(1.0, v / totals[n]) if totals[n] > 0.0 else 0.0
-                        for n, v in matched.items()
-                    ),
+                covered = (
+                    min(1.0, v / totals[n]) if totals[n] > 0.0 else 0.0 for n, v in matched.items()
                 )
+                per_entry[index] = (max(matched.values()) / bound, max(covered))
         return per_entry
 
 
