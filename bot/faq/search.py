@@ -63,7 +63,7 @@ _COVERAGE_SHARE = 0.2
 # Share of the closest single phrasing in the score; the rest is BM25F over the whole entry.
 _PHRASING_SHARE = 0.2
 # How many of the best entries by field score are compared phrasing by phrasing.
-_CANDIDATES = 8
+_CANDIDATES = 6
 # Share of the bigram channel in the combined score: enough to rescue typos, small enough that
 # shared characters do not outvote shared words.
 _BIGRAM_SHARE = 0.25
