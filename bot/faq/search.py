@@ -410,7 +410,7 @@ def _entry_fields(entry: Entry, tokenize: Tokenizer) -> dict[str, list[list[str]
     }
 
 
-_NONE: dict[int, list[int]] = {}
+_NONE: dict[int, list[int]] = {}  # a term no phrasing holds
 
 
 class _Phrasings:
