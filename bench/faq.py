@@ -10,8 +10,10 @@ Shanghainese wording; its failures guided a later round of tuning), ``faq_questi
 (written before the knowledge base was read; its failures were analysed and tuned on in
 December 2026, so it is a tuning set now) and ``faq_questions_blind2.yaml`` (written by someone
 who had not read the entries, labelled after the knowledge base was frozen, never tuned on: the
-honest measure). Each gets its own line of figures; ``--questions`` runs other files. ``--cold``
-also times ``juwei faq ask`` in fresh processes, with and without the index cache on disk.
+honest measure), plus ``faq_questions_para_check.yaml`` and ``faq_questions_para_long.yaml`` (the
+checks of the round that gave every entry 10-14 phrasings). Each gets its own line of figures;
+``--questions`` runs other files. ``--cold`` also times ``juwei faq ask`` in fresh processes, with
+and without the index cache on disk.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ QUESTION_FILES = [
     Path(__file__).with_name("faq_questions_residents.yaml"),
     Path(__file__).with_name("faq_questions_blind.yaml"),
     Path(__file__).with_name("faq_questions_blind2.yaml"),
+    Path(__file__).with_name("faq_questions_para_check.yaml"),
+    Path(__file__).with_name("faq_questions_para_long.yaml"),
 ]
 HELD_OUT_SUFFIXES = ("_residents", "_blind", "_blind2")
 TIMING_REPEATS = 20
