@@ -63,7 +63,7 @@ class App:
         ``console``: the console's chats are reached (a console or a CLI command, whose
         messages a console shows when it next runs); ``juwei run`` with a platform says no."""
         clock = clock or SystemClock()
-        db = Database(settings.db_path)
+        db = Database(settings.database)
         await db.open()
         try:
             await db.migrate()

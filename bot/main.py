@@ -14,6 +14,7 @@ from typing import Any
 from bot.app import App
 from bot.cli import Parser, UsageError, committee_ids, with_app
 from bot.db import DatabaseUnusable, SchemaTooNew, backup
+from bot.db.tools import PgDumpFailed, pg_dump
 from bot.demo import load_demo_data
 from bot.events import cli as cli_events
 from bot.faq import cli as cli_faq
@@ -91,7 +92,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     async def work(app: App) -> int:
         version = await app.db.schema_version()
-        print(f"数据库 {settings.db_path} 已是最新结构（版本 {version}）。")
+        print(f"数据库 {settings.database_name} 已是最新结构（版本 {version}）。")
         return 0
 
     return await with_app(settings, work)
@@ -114,6 +115,21 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         raise DatabaseUnusable(settings.db_path, exc) from None
     copied = await asyncio.to_thread(MediaStore(settings.media_dir).copy_to, media_copy)
     print(f"已备份到 {args.path}，照片等文件 {copied} 个备份到 {media_copy}")
+    return 0
+
+
+async def backup_postgres(args: argparse.Namespace, settings: Settings) -> int:
+    assert settings.database_url is not None
+    media_copy = media_backup_path(args.path)
+    for target in (args.path, media_copy):
+        if target.exists():
+            raise UsageError(f"{target} 已存在，不会覆盖 (already exists)")
+    try:
+        await asyncio.to_thread(pg_dump, settings.database_url.get_secret_value(), args.path)
+    except (OSError, PgDumpFailed) as exc:
+        raise DatabaseUnusable(settings.database_name, exc) from None
+    copied = await asyncio.to_thread(MediaStore(settings.media_dir).copy_to, media_copy)
+    print(f"已用 pg_dump 备份到 {args.path}，照片等文件 {copied} 个备份到 {media_copy}")
     return 0
 
 
@@ -206,7 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
 # Libraries that log personal data below WARNING: aiosqlite every SQL statement with its
 # parameters (names, phones, descriptions), python-telegram-bot and httpx/httpcore every
 # update and request body. juwei's own loggers never log what people wrote.
-CHATTY_LIBRARIES = ("aiosqlite", "telegram", "httpx", "httpcore", "hpack", "uvicorn.access")
+CHATTY_LIBRARIES = (
+    "aiosqlite",
+    "asyncpg",
+    "telegram",
+    "httpx",
+    "httpcore",
+    "hpack",
+    "uvicorn.access",
+)
 
 
 def configure_logging(level: int | str) -> None:
@@ -224,7 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         args = parser.parse_args(["run", *(argv or [])])
     try:
-        overrides = {"db_path": args.db} if getattr(args, "db", None) else {}
+        # --db names an SQLite file: it wins over JUWEI_DATABASE_URL.
+        overrides = {"db_path": args.db, "database_url": None} if getattr(args, "db", None) else {}
         settings = load_settings(**overrides)
     except SettingsError as exc:
         print(f"juwei: 配置错误 (invalid setting) {exc}", file=sys.stderr)

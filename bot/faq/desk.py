@@ -7,13 +7,12 @@ the database moves on (``juwei faq add`` or ``juwei faq reload`` in another proc
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock, to_db
-from bot.db import Database
+from bot.db import Database, Row
 from bot.faq import index_cache
 from bot.faq.knowledge_base import Entry, KnowledgeBase
 from bot.faq.search import Answer, FaqIndex
@@ -266,7 +265,7 @@ async def relay_answer(app: App, desk: FaqDesk, handover_id: int, staff: User, a
     return "faq.answer_sent"
 
 
-def _handover(row: sqlite3.Row) -> Handover:
+def _handover(row: Row) -> Handover:
     return Handover(
         row["id"],
         row["question_id"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.clock import from_db, to_db
-from bot.db import Params
+from bot.db import Params, Row
 from bot.hazards.model import (
     FINAL,
     Category,
@@ -30,9 +29,9 @@ class Sql(Protocol):
 
     async def execute(self, sql: str, params: Params = ()) -> int: ...
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     async def scalar(self, sql: str, params: Params = ()) -> Any: ...
 
@@ -64,7 +63,7 @@ def _opt_time(value: str | None) -> datetime | None:
     return None if value is None else from_db(value)
 
 
-def _report(row: sqlite3.Row) -> Report:
+def _report(row: Row) -> Report:
     return Report(
         id=row["id"],
         ref=row["ref"],
@@ -307,7 +306,7 @@ async def events(db: Sql, report_id: int) -> list[Event]:
     ]
 
 
-def _photo(row: sqlite3.Row) -> Photo:
+def _photo(row: Row) -> Photo:
     return Photo(
         row["platform"],
         row["file_id"],

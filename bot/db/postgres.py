@@ -1,0 +1,220 @@
+"""The PostgreSQL engine: a pool of asyncpg connections, for several processes on one database.
+
+Each outermost transaction takes one pooled connection and, first of all, the database-wide
+write lock (a transaction-scoped advisory lock): transactions of every process run one at a
+time, as ``BEGIN IMMEDIATE`` makes them on SQLite, so the repositories' read-then-write steps
+(a sign-up's free seats, a report's number of the day) keep the meaning they have there.
+Statements outside a transaction run at once on any free connection. Waiting longer than
+``lock_timeout`` (``wait_at_most``, else the busy timeout) raises ``DatabaseBusy``.
+
+Statements are the repositories' SQLite-flavoured SQL, translated once per string by
+``bot.db.dialect``; asyncpg prepares each on a connection once and caches it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from bot.db.base import (
+    BUSY_TIMEOUT_MS,
+    Database,
+    DatabaseBusy,
+    DatabaseUnusable,
+    Migration,
+    Params,
+    Row,
+    Tx,
+    display_url,
+)
+from bot.db.dialect import Translated, ddl, translate
+
+# The advisory lock every transaction holds: one writer at a time across processes.
+WRITE_LOCK = 0x6A757765  # "juwe"
+POOL_SIZE = 10
+_BUSY = (asyncpg.exceptions.LockNotAvailableError, asyncpg.exceptions.QueryCanceledError)
+
+
+def _numeric(value: str) -> int | float:
+    # SUM() of an integer column is numeric in PostgreSQL; SQLite gives an int.
+    return float(value) if "." in value or "e" in value.lower() else int(value)
+
+
+async def _setup(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text"
+    )
+
+
+class PostgresTx(Tx):
+    def __init__(self, db: PostgresDatabase, conn: asyncpg.Connection) -> None:
+        super().__init__()
+        self._db = db
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return await self._db._execute_on(self._conn, sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        statement = translate(sql)
+        batch = [statement.arguments(row) for row in rows]
+        if batch:
+            await self._db._guarded(self._conn.executemany(statement.typed(batch[0]), batch))
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self._db._fetch_on(self._conn, sql, params)
+
+    async def script(self, statement: str) -> None:
+        await self._db._guarded(self._conn.execute(statement))
+
+
+class PostgresDatabase(Database):
+    engine = "postgresql"
+
+    def __init__(self, target: Any, *, pool_size: int = POOL_SIZE) -> None:
+        super().__init__(target)
+        self.url = str(target)
+        self._pool: asyncpg.Pool | None = None
+        self._pool_size = pool_size
+        self._with_id: frozenset[str] = frozenset()
+
+    @property
+    def name(self) -> str:
+        return display_url(self.url)
+
+    async def open(self) -> None:
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url,
+                min_size=1,
+                max_size=self._pool_size,
+                init=_setup,
+                statement_cache_size=1024,
+                server_settings={"lock_timeout": f"{BUSY_TIMEOUT_MS}ms"},
+            )
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            raise DatabaseUnusable(self.name, exc) from None
+        await self._migrated()
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("database is not open")
+        return self._pool
+
+    async def _migrated(self) -> None:
+        # Tables with an id column: an INSERT into one returns the new id, as on SQLite.
+        rows = await self.pool.fetch(
+            "SELECT table_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND column_name = 'id'"
+        )
+        self._with_id = frozenset(row[0] for row in rows)
+
+    async def _guarded(self, work: Any) -> Any:
+        try:
+            return await work
+        except _BUSY as exc:
+            raise DatabaseBusy(f"{self.name}: {exc}") from None
+
+    async def _execute_on(self, conn: asyncpg.Connection, sql: str, params: Params) -> int:
+        statement = translate(sql)
+        arguments = statement.arguments(params)
+        text = statement.typed(arguments)
+        if statement.table in self._with_id and not statement.returns:
+            rows = await self._guarded(conn.fetch(text + " RETURNING id", *arguments))
+            return int(rows[-1][0]) if rows else 0
+        status: str = await self._guarded(conn.execute(text, *arguments))
+        count = status.rsplit(" ", 1)[-1]
+        return int(count) if count.isdigit() else 0
+
+    async def _fetch_on(self, conn: asyncpg.Connection, sql: str, params: Params) -> list[Row]:
+        statement: Translated = translate(sql)
+        arguments = statement.arguments(params)
+        rows: list[Row] = await self._guarded(conn.fetch(statement.typed(arguments), *arguments))
+        return rows
+
+    @asynccontextmanager
+    async def transaction(self, *, wait_at_most: float | None = None) -> AsyncIterator[Tx]:
+        current = self._current()
+        if current is not None:
+            async with self._savepoint(current):
+                yield current
+            return
+        deadline = None if wait_at_most is None else time.monotonic() + wait_at_most
+        conn = await self._acquire(deadline)
+        tx = PostgresTx(self, conn)
+        token = self._ambient.set(tx)
+        try:
+            await conn.execute("BEGIN")
+            try:
+                if deadline is not None:
+                    wait_ms = max(1, int((deadline - time.monotonic()) * 1000))
+                    await conn.execute(f"SET LOCAL lock_timeout = {wait_ms}")
+                await self._guarded(conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK))
+                yield tx
+            except BaseException:
+                if not conn.is_closed():
+                    await asyncio.shield(conn.execute("ROLLBACK"))
+                raise
+            else:
+                await self._guarded(conn.execute("COMMIT"))
+        finally:
+            tx.open = False
+            self._ambient.reset(token)
+            await self.pool.release(conn)
+        for callback in tx._after_commit:
+            callback()
+
+    async def _acquire(self, deadline: float | None) -> asyncpg.Connection:
+        timeout = None if deadline is None else max(0.001, deadline - time.monotonic())
+        try:
+            return await self.pool.acquire(timeout=timeout)
+        except TimeoutError:
+            raise DatabaseBusy(f"{self.name}: busy (this process)") from None
+
+    @asynccontextmanager
+    async def _savepoint(self, tx: Tx) -> AsyncIterator[None]:
+        assert isinstance(tx, PostgresTx)
+        tx._savepoints += 1
+        name = f"sp{tx._savepoints}"
+        await tx._conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            await tx._conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            await tx._conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            await tx._conn.execute(f"RELEASE SAVEPOINT {name}")
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        current = self._current()
+        if current is not None:
+            return await current.execute(sql, params)
+        async with self.pool.acquire() as conn:
+            return await self._execute_on(conn, sql, params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        current = self._current()
+        if current is not None:
+            return await current.fetchall(sql, params)
+        async with self.pool.acquire() as conn:
+            return await self._fetch_on(conn, sql, params)
+
+    # -- migrations -------------------------------------------------------------------------
+
+    async def has_table(self, table: str) -> bool:
+        return bool(await self.scalar("SELECT to_regclass(?) IS NOT NULL", (table,)))
+
+    def migration_script(self, migration: Migration) -> str:
+        return migration.postgres if migration.postgres is not None else ddl(migration.sql)
