@@ -15,9 +15,9 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.clock import Clock, to_db
+from bot.clock import Clock, from_db, to_db
 from bot.db import Database, DatabaseBusy
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,15 @@ log = logging.getLogger(__name__)
 # Handling that raised is tried again after these pauses (seconds); then the row is set aside,
 # so one update that cannot be handled never blocks the same person's next ones.
 RETRY_PAUSES = (1.0, 5.0, 30.0)
+# Several processes on one database (PostgreSQL): an update left unanswered this long was taken
+# in by a process that stopped; any worker then answers it. Until then a person's later update
+# waits, polling this often, for the earlier one another process is answering.
+TAKEOVER_AFTER = timedelta(seconds=30)
+ORDER_POLL_SECONDS = 0.05
+
+
+class AlreadyHandled(Exception):
+    """Another worker answered this update first: this answer is rolled back, unsent."""
 
 
 @dataclass(frozen=True)
@@ -66,24 +75,53 @@ class Inbox:
             return None
         return Received(row["id"], platform, update_key, person, payload)
 
-    async def waiting(self, platform: str) -> list[Received]:
-        """Updates recorded but not yet handled, oldest first (a restart takes these up)."""
+    @property
+    def shared(self) -> bool:
+        """Other processes take updates into this inbox too (PostgreSQL)."""
+        return self._db.shared
+
+    async def waiting(self, platform: str, *, stale_only: bool = False) -> list[Received]:
+        """Updates recorded but not yet handled, oldest first (a restart takes these up).
+
+        ``stale_only``: only those older than ``TAKEOVER_AFTER`` (a live process of several
+        is answering the newer ones)."""
+        before = to_db(self._clock.now() - TAKEOVER_AFTER) if stale_only else None
         rows = await self._db.fetchall(
             "SELECT id, platform, update_key, person, payload FROM inbox"
-            " WHERE platform = ? AND handled_at IS NULL ORDER BY id",
-            (platform,),
+            " WHERE platform = ? AND handled_at IS NULL AND (? IS NULL OR received_at <= ?)"
+            " ORDER BY id",
+            (platform, before, before),
         )
         return [
             Received(r["id"], r["platform"], r["update_key"], r["person"], r["payload"])
             for r in rows
         ]
 
-    async def mark_handled(self, received_id: int, error: str | None = None) -> None:
-        """Inside the handling transaction: this update has been answered."""
-        await self._db.execute(
-            "UPDATE inbox SET handled_at = ?, error = ? WHERE id = ?",
+    async def mark_handled(self, received_id: int, error: str | None = None) -> bool:
+        """Inside the handling transaction: this update has been answered. False when it had
+        been already (by another worker): the caller rolls its answer back."""
+        changed = await self._db.execute(
+            "UPDATE inbox SET handled_at = ?, error = ? WHERE id = ? AND handled_at IS NULL",
             (to_db(self._clock.now()), error, received_id),
         )
+        return changed > 0
+
+    async def earlier_waiting(self, received: Received) -> tuple[Received, bool] | None:
+        """The same person's oldest unanswered earlier update, and whether it is stale (its
+        process stopped); None when every earlier one is answered."""
+        row = await self._db.fetchone(
+            "SELECT id, platform, update_key, person, payload, received_at FROM inbox"
+            " WHERE platform = ? AND person = ? AND handled_at IS NULL AND id < ?"
+            " ORDER BY id LIMIT 1",
+            (received.platform, received.person, received.id),
+        )
+        if row is None:
+            return None
+        stale = from_db(row["received_at"]) <= self._clock.now() - TAKEOVER_AFTER
+        earlier = Received(
+            row["id"], row["platform"], row["update_key"], row["person"], row["payload"]
+        )
+        return earlier, stale
 
     async def failed_attempt(self, received_id: int, error: str) -> int:
         """Count a handling that raised; returns the attempts so far."""
@@ -144,8 +182,10 @@ class InboxWorker:
             self._tasks[received.person] = task
 
     async def take_up_waiting(self) -> int:
-        """At start-up: queue what a previous run recorded but did not answer."""
-        waiting = await self._inbox.waiting(self._platform)
+        """At start-up: queue what a previous run recorded but did not answer. With several
+        processes, only what has waited longer than ``TAKEOVER_AFTER`` (a stopped process's):
+        the live ones answer their own; call again now and then to take over."""
+        waiting = await self._inbox.waiting(self._platform, stale_only=self._inbox.shared)
         for received in waiting:
             self.submit(received)
         if waiting:
@@ -189,11 +229,25 @@ class InboxWorker:
                     self._known.discard(left.id)
             self._queues.pop(person, None)
 
-    async def _handle_once(self, received: Received) -> None:
+    async def _in_turn(self, received: Received) -> None:
+        """Several processes: wait for the same person's earlier updates another worker is
+        answering; answer them here when their process stopped."""
+        while (earlier := await self._inbox.earlier_waiting(received)) is not None:
+            update, stale = earlier
+            if stale:
+                await self._handle_once(update, in_turn=False)
+            else:
+                await self._sleep(ORDER_POLL_SECONDS)
+
+    async def _handle_once(self, received: Received, *, in_turn: bool = True) -> None:
+        if in_turn and self._inbox.shared:
+            await self._in_turn(received)
         failures = 0
         while True:
             try:
                 await self._handle(received)
+                return
+            except AlreadyHandled:
                 return
             except asyncio.CancelledError:
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sqlite3
 from abc import ABC, abstractmethod
@@ -144,6 +145,17 @@ def is_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
+class Lead:
+    """Being the one process that does something (runs the scheduler) until ``release``;
+    ``lost`` is set if the database takes it away (the connection holding it broke)."""
+
+    def __init__(self) -> None:
+        self.lost = asyncio.Event()
+
+    async def release(self) -> None:
+        return None
+
+
 class Database:
     """One database: ``Database(path)`` is an SQLite file, ``Database("postgresql://…")`` a
     PostgreSQL server (see bot/db/__init__.py)."""
@@ -218,6 +230,18 @@ class Database:
     async def scalar(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+    # -- several processes ---------------------------------------------------------------------
+
+    # True when several full bots may share this database (PostgreSQL): cross-process checks
+    # (one person's updates in order) cost a statement that one process does not need.
+    shared: ClassVar[bool] = False
+
+    async def lead(self, name: str) -> Lead | None:
+        """Become the one process doing ``name``; None while another process does it.
+
+        SQLite: one ``juwei run`` per file, so always granted."""
+        return Lead()
 
     # -- migrations -------------------------------------------------------------------------
 

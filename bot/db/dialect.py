@@ -24,6 +24,7 @@ _LIKE = re.compile(r"(?<![\w])LIKE\b", re.I)
 _INSTR = re.compile(r"\binstr\s*\(", re.I)
 _JSON_EACH = re.compile(r"\bjson_each\s*\(", re.I)
 _GROUP_CONCAT = re.compile(r"\bgroup_concat\s*\(", re.I)
+_LIMIT = re.compile(r"\bLIMIT\s+\$(\d+)", re.I)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.I)
 
 
@@ -35,26 +36,40 @@ class UnsupportedSql(Exception):
 class Translated:
     """A statement in PostgreSQL's words. ``names``: which parameter each ``$n`` takes (an
     index for ``?``, a key for ``:name``); ``untyped``: the ``$n`` whose type PostgreSQL cannot
-    tell from the statement (``$1 IS NULL``), cast from the value's Python type per call."""
+    tell from the statement (used only in ``$1 IS NULL``); ``null_tested``: every ``$n`` met
+    in ``$n IS [NOT] NULL`` (see ``typed``)."""
 
     sql: str
     names: tuple[int | str, ...]
     untyped: frozenset[int]
     table: str | None  # the table an INSERT writes to (for RETURNING id)
     returns: bool  # the statement already has RETURNING
+    limits: frozenset[int] = frozenset()  # the $n of LIMIT $n
+    null_tested: tuple[int, ...] = ()
 
     def arguments(self, params: Any) -> list[Any]:
         if isinstance(params, dict):
-            return [params[name] for name in self.names]
-        values = list(params)
-        return [values[i] for i in self.names]  # type: ignore[index]
+            values = [params[name] for name in self.names]
+        else:
+            given = list(params)
+            values = [given[i] for i in self.names]  # type: ignore[index]
+        for n in self.limits:
+            # SQLite's LIMIT -1 is "no limit"; PostgreSQL's is LIMIT NULL.
+            if isinstance(values[n - 1], int) and values[n - 1] < 0:
+                values[n - 1] = None
+        return values
 
     def typed(self, arguments: list[Any]) -> str:
-        """The SQL with casts for the untyped parameters' values (cached per type pattern)."""
-        if not self.untyped:
+        """The SQL for these values (cached per pattern): PostgreSQL cannot type a parameter
+        first met in ``$1 IS NULL``, so such a test becomes TRUE or FALSE from the value, and a
+        parameter used only there is cast from the value's Python type."""
+        if not self.null_tested:
             return self.sql
-        kinds = tuple(_cast_for(arguments[n - 1]) for n in sorted(self.untyped))
-        return _with_casts(self.sql, tuple(sorted(self.untyped)), kinds)
+        kinds = tuple(
+            _cast_for(arguments[n - 1]) if n in self.untyped else arguments[n - 1] is None
+            for n in self.null_tested
+        )
+        return _specialised(self.sql, self.null_tested, self.untyped, kinds)
 
 
 def _cast_for(value: Any) -> str:
@@ -65,10 +80,20 @@ def _cast_for(value: Any) -> str:
     return "text"
 
 
-@lru_cache(maxsize=2048)
-def _with_casts(sql: str, positions: tuple[int, ...], kinds: tuple[str, ...]) -> str:
-    for position, kind in zip(positions, kinds, strict=True):
-        sql = re.sub(rf"\${position}(?!\d)(?=\s+IS\b)", f"CAST(${position} AS {kind})", sql)
+@lru_cache(maxsize=4096)
+def _specialised(
+    sql: str, tested: tuple[int, ...], untyped: frozenset[int], kinds: tuple[str | bool, ...]
+) -> str:
+    for position, kind in zip(tested, kinds, strict=True):
+        if position in untyped:
+            sql = re.sub(rf"\${position}(?!\d)(?=\s+IS\b)", f"CAST(${position} AS {kind})", sql)
+            continue
+
+        def decide(match: re.Match[str], is_null: bool = bool(kind)) -> str:
+            negated = match.group(1) is not None
+            return "TRUE" if is_null != negated else "FALSE"
+
+        sql = re.sub(rf"\${position}(?!\d)\s+IS\s+(NOT\s+)?NULL\b", decide, sql, flags=re.I)
     return sql
 
 
@@ -189,8 +214,10 @@ def translate(sql: str) -> Translated:
         sql=result,
         names=tuple(names),
         untyped=frozenset(n for n in untyped if _only_null_tested(result, n)),
+        null_tested=tuple(sorted(untyped)),
         table=table.group(1).lower() if table else None,
         returns=returns,
+        limits=frozenset(int(n) for n in _LIMIT.findall(result)),
     )
 
 

@@ -14,6 +14,7 @@ Statements are the repositories' SQLite-flavoured SQL, translated once per strin
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from bot.db.base import (
     Database,
     DatabaseBusy,
     DatabaseUnusable,
+    Lead,
     Migration,
     Params,
     Row,
@@ -73,8 +75,29 @@ class PostgresTx(Tx):
         await self._db._guarded(self._conn.execute(statement))
 
 
+class _SessionLead(Lead):
+    """A session advisory lock held on a connection of its own: if this process dies, the
+    server ends its session and the lock is free for the next process at once."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__()
+        self._conn = conn
+        conn.add_termination_listener(lambda _conn: self.lost.set())
+
+    async def release(self) -> None:
+        if not self._conn.is_closed():
+            await self._conn.close()
+        self.lost.set()
+
+
+def lock_key(name: str) -> int:
+    """A stable advisory-lock key for a name (signed 64-bit, as PostgreSQL takes it)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
 class PostgresDatabase(Database):
     engine = "postgresql"
+    shared = True
 
     def __init__(self, target: Any, *, pool_size: int = POOL_SIZE) -> None:
         super().__init__(target)
@@ -210,6 +233,18 @@ class PostgresDatabase(Database):
             return await current.fetchall(sql, params)
         async with self.pool.acquire() as conn:
             return await self._fetch_on(conn, sql, params)
+
+    async def lead(self, name: str) -> Lead | None:
+        conn = await asyncpg.connect(self.url)
+        try:
+            held = await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(name))
+        except BaseException:
+            await conn.close()
+            raise
+        if not held:
+            await conn.close()
+            return None
+        return _SessionLead(conn)
 
     # -- migrations -------------------------------------------------------------------------
 

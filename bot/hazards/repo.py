@@ -46,7 +46,8 @@ _SELECT = (
 _FILTERS = (
     " WHERE (:status IS NULL OR r.status = :status)"
     " AND (:category IS NULL OR r.category = :category)"
-    " AND (:committees IS NULL OR r.committee_id IN (SELECT value FROM json_each(:committees)))"
+    " AND (:committees IS NULL OR r.committee_id IN"
+    "  (SELECT CAST(value AS INTEGER) FROM json_each(:committees)))"
     " AND (:since IS NULL OR r.created_at >= :since)"
     " AND (:until IS NULL OR r.created_at < :until)"
     " AND (:words IS NULL OR instr(r.ref || ' ' || r.address || ' ' || r.description, :words) > 0)"
@@ -330,7 +331,8 @@ async def photos_of(db: Sql, report_ids: Iterable[int]) -> dict[int, list[Photo]
     """The photos of many reports in one query (a page of a list), by report id."""
     rows = await db.fetchall(
         "SELECT report_id, platform, file_id, sha256, size, mime, unsaved FROM hazard_photos"
-        " WHERE report_id IN (SELECT value FROM json_each(?)) ORDER BY report_id, id",
+        " WHERE report_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))"
+        " ORDER BY report_id, id",
         (json.dumps(list(report_ids)),),
     )
     found: dict[int, list[Photo]] = {}
@@ -342,7 +344,8 @@ async def photos_of(db: Sql, report_ids: Iterable[int]) -> dict[int, list[Photo]
 async def reporters(db: Sql, user_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
     """Names and phones of many reporters in one query (an export's page), by user id."""
     rows = await db.fetchall(
-        "SELECT id, display_name, phone FROM users WHERE id IN (SELECT value FROM json_each(?))",
+        "SELECT id, display_name, phone FROM users"
+        " WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
         (json.dumps(sorted(set(user_ids))),),
     )
     return {row["id"]: (row["display_name"], row["phone"]) for row in rows}

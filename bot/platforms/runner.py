@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 
 from bot.app import App
 from bot.hazards.digest import send_digests
+from bot.inbox import InboxWorker
 from bot.inspections.reminders import remind_nodes
 from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.platforms.base import Transport
@@ -37,6 +38,7 @@ from bot.settings import Settings, SettingsError
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60.0
+TAKEOVER_SWEEP_SECONDS = 10.0
 
 
 class Platform(Protocol):
@@ -133,6 +135,21 @@ async def _sweep_idle_flows(router: Router, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), SWEEP_SECONDS)
 
 
+async def _take_over_stale(platforms: list[Platform], stop: asyncio.Event) -> None:
+    """Several processes on one database: now and then take up what a stopped one left."""
+    workers: list[InboxWorker] = [
+        worker for p in platforms if isinstance(worker := getattr(p, "worker", None), InboxWorker)
+    ]
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), TAKEOVER_SWEEP_SECONDS)
+        for worker in workers:
+            try:
+                await worker.take_up_waiting()
+            except Exception:
+                log.exception("taking up a stopped process's updates failed")
+
+
 async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) -> None:
     """Run until ``stop`` is set; the caller owns the app."""
     app = router.app
@@ -164,6 +181,8 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
         asyncio.create_task(_sweep_idle_flows(router, stop), name="sweeper"),
         asyncio.create_task(run_scheduler(app, stop, configure=system_jobs), name="scheduler"),
     ]
+    if app.db.shared:
+        tasks.append(asyncio.create_task(_take_over_stale(platforms, stop), name="takeover"))
     for task in tasks:
         task.add_done_callback(_report_failure)
     await stop.wait()

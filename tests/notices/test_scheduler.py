@@ -76,7 +76,7 @@ async def test_a_notice_added_by_another_process_is_planned_at_the_next_sweep(
     app, scheduler, settings
 ) -> None:
     await scheduler.start()
-    other = Database(settings.db_path)  # e.g. `juwei notices add` in another process
+    other = Database(settings.database)  # e.g. `juwei notices add` in another process
     await other.open()
     try:
         notice = await NoticeRepo(other, app.clock).add(
