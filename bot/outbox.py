@@ -84,6 +84,20 @@ Listener = Callable[[Address, Reply], None]
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
+# Due rows, and rows a stopped process claimed; one sender per chat at a time.
+_CLAIM = (
+    "SELECT id, platform, chat_id, payload, attempts FROM outbox o"
+    " WHERE platform = ? AND (? IS NULL OR chat_id = ?)"
+    " AND ((status = 'pending' AND not_before <= ? AND NOT EXISTS ("
+    "   SELECT 1 FROM outbox s WHERE s.platform = o.platform"
+    "   AND s.chat_id = o.chat_id AND s.status = 'sending' AND s.claimed_at > ?))"
+    "  OR (status = 'sending' AND claimed_at <= ?))"
+    " ORDER BY id LIMIT ?"
+)
+# Several processes (PostgreSQL): rows another process's open claim holds are passed over.
+_CLAIM_SKIPPING_LOCKED = _CLAIM + " FOR UPDATE OF o SKIP LOCKED"
+
+
 class Outbox:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -161,13 +175,7 @@ class Outbox:
             # the worker that just answered) is sending to a chat, its next messages wait for
             # it, so a person never reads answer 2 before answer 1.
             rows = await tx.fetchall(
-                "SELECT id, platform, chat_id, payload, attempts FROM outbox o"
-                " WHERE platform = ? AND (? IS NULL OR chat_id = ?)"
-                " AND ((status = 'pending' AND not_before <= ? AND NOT EXISTS ("
-                "   SELECT 1 FROM outbox s WHERE s.platform = o.platform"
-                "   AND s.chat_id = o.chat_id AND s.status = 'sending' AND s.claimed_at > ?))"
-                "  OR (status = 'sending' AND claimed_at <= ?))"
-                " ORDER BY id LIMIT ?",
+                _CLAIM_SKIPPING_LOCKED if self._db.shared else _CLAIM,
                 (platform, chat_id, chat_id, now, stale, stale, limit),
             )
             for row in rows:

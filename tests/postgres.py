@@ -145,12 +145,13 @@ class Server:
         async with Database(with_database(self.url, TEMPLATE)) as db:
             await db.migrate()
 
-    async def fresh(self) -> str:
-        """A new database with every migration applied; its URL."""
+    async def fresh(self, *, empty: bool = False) -> str:
+        """A new database with every migration applied (``empty``: none); its URL."""
         name = f"juwei_test_{os.getpid()}_{next(_names)}"
+        template = "template0" if empty else TEMPLATE
         await self._admin(
             f"DROP DATABASE IF EXISTS {name}",
-            f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY",
+            f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY",
         )
         return with_database(self.url, name)
 
