@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -78,7 +79,7 @@ class App:
             users=UserRepo(db, clock),
             chats=ChatRepo(db, clock),
             committees=CommitteeRepo(db, clock),
-            inbox=Inbox(db, clock),
+            inbox=Inbox(db, clock, worker=f"{socket.gethostname()}:{settings.http_port}"),
             outbox=outbox,
             notifier=Notifier(outbox, settings.default_language),
             conversations=ConversationStore(db),

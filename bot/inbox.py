@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import Clock, from_db, to_db
+from bot.clock import Clock, to_db
 from bot.db import Database, DatabaseBusy
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,9 @@ log = logging.getLogger(__name__)
 RETRY_PAUSES = (1.0, 5.0, 30.0)
 # Several processes on one database (PostgreSQL): an update left unanswered this long was taken
 # in by a process that stopped; any worker then answers it. Until then a person's later update
-# waits, polling this often, for the earlier one another process is answering.
+# is answered again, this often, until the earlier one another process holds is answered.
 TAKEOVER_AFTER = timedelta(seconds=30)
-ORDER_POLL_SECONDS = 0.05
+ORDER_POLL_SECONDS = 0.2
 
 
 class AlreadyHandled(Exception):
@@ -45,10 +45,18 @@ class Received:
     payload: str
 
 
+class NotYourTurn(Exception):
+    """The same person's earlier update is still being answered by another worker: this
+    answer is rolled back and made again after it."""
+
+
 class Inbox:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, worker: str = "") -> None:
+        """``worker``: this process's slot (host and HTTP port), kept on the updates it takes
+        in, so that after a restart it takes up its own at once."""
         self._db = db
         self._clock = clock
+        self.worker = worker
 
     async def put(
         self,
@@ -66,10 +74,10 @@ class Inbox:
         """
         async with self._db.transaction(wait_at_most=wait_at_most) as tx:
             row = await tx.fetchone(
-                "INSERT INTO inbox (platform, update_key, person, payload, received_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, update_key) DO NOTHING"
+                "INSERT INTO inbox (platform, update_key, person, payload, received_at, worker)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, update_key) DO NOTHING"
                 " RETURNING id",
-                (platform, update_key, person, payload, to_db(self._clock.now())),
+                (platform, update_key, person, payload, to_db(self._clock.now()), self.worker),
             )
         if row is None:
             return None
@@ -80,17 +88,17 @@ class Inbox:
         """Other processes take updates into this inbox too (PostgreSQL)."""
         return self._db.shared
 
-    async def waiting(self, platform: str, *, stale_only: bool = False) -> list[Received]:
+    async def waiting(self, platform: str, *, others_stale: bool = False) -> list[Received]:
         """Updates recorded but not yet handled, oldest first (a restart takes these up).
 
-        ``stale_only``: only those older than ``TAKEOVER_AFTER`` (a live process of several
-        is answering the newer ones)."""
-        before = to_db(self._clock.now() - TAKEOVER_AFTER) if stale_only else None
+        ``others_stale``: this worker's own, and other workers' only once older than
+        ``TAKEOVER_AFTER`` (a live process of several is answering its newer ones)."""
+        before = to_db(self._clock.now() - TAKEOVER_AFTER) if others_stale else None
         rows = await self._db.fetchall(
             "SELECT id, platform, update_key, person, payload FROM inbox"
-            " WHERE platform = ? AND handled_at IS NULL AND (? IS NULL OR received_at <= ?)"
-            " ORDER BY id",
-            (platform, before, before),
+            " WHERE platform = ? AND handled_at IS NULL"
+            " AND (? IS NULL OR worker = ? OR received_at <= ?) ORDER BY id",
+            (platform, before, self.worker, before),
         )
         return [
             Received(r["id"], r["platform"], r["update_key"], r["person"], r["payload"])
@@ -99,29 +107,46 @@ class Inbox:
 
     async def mark_handled(self, received_id: int, error: str | None = None) -> bool:
         """Inside the handling transaction: this update has been answered. False when it had
-        been already (by another worker): the caller rolls its answer back."""
+        been already (by another worker): the caller rolls its answer back. Several processes:
+        ``NotYourTurn`` while the same person's earlier update waits for another worker."""
+        now = to_db(self._clock.now())
+        if not self._db.shared:
+            changed = await self._db.execute(
+                "UPDATE inbox SET handled_at = ?, error = ? WHERE id = ? AND handled_at IS NULL",
+                (now, error, received_id),
+            )
+            return changed > 0
         changed = await self._db.execute(
-            "UPDATE inbox SET handled_at = ?, error = ? WHERE id = ? AND handled_at IS NULL",
-            (to_db(self._clock.now()), error, received_id),
+            "UPDATE inbox SET handled_at = ?, error = ? WHERE id = ? AND handled_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.platform = inbox.platform"
+            "  AND e.person = inbox.person AND e.handled_at IS NULL AND e.id < inbox.id)",
+            (now, error, received_id),
         )
-        return changed > 0
+        if changed:
+            return True
+        if await self.is_handled(received_id):
+            return False
+        raise NotYourTurn(received_id)
 
-    async def earlier_waiting(self, received: Received) -> tuple[Received, bool] | None:
-        """The same person's oldest unanswered earlier update, and whether it is stale (its
-        process stopped); None when every earlier one is answered."""
+    async def earlier_stale(self, received: Received) -> Received | None:
+        """The same person's oldest unanswered earlier update, if its process stopped (it has
+        waited longer than ``TAKEOVER_AFTER``)."""
         row = await self._db.fetchone(
-            "SELECT id, platform, update_key, person, payload, received_at FROM inbox"
+            "SELECT id, platform, update_key, person, payload FROM inbox"
             " WHERE platform = ? AND person = ? AND handled_at IS NULL AND id < ?"
-            " ORDER BY id LIMIT 1",
-            (received.platform, received.person, received.id),
+            " AND received_at <= ? ORDER BY id LIMIT 1",
+            (
+                received.platform,
+                received.person,
+                received.id,
+                to_db(self._clock.now() - TAKEOVER_AFTER),
+            ),
         )
         if row is None:
             return None
-        stale = from_db(row["received_at"]) <= self._clock.now() - TAKEOVER_AFTER
-        earlier = Received(
+        return Received(
             row["id"], row["platform"], row["update_key"], row["person"], row["payload"]
         )
-        return earlier, stale
 
     async def failed_attempt(self, received_id: int, error: str) -> int:
         """Count a handling that raised; returns the attempts so far."""
@@ -183,9 +208,9 @@ class InboxWorker:
 
     async def take_up_waiting(self) -> int:
         """At start-up: queue what a previous run recorded but did not answer. With several
-        processes, only what has waited longer than ``TAKEOVER_AFTER`` (a stopped process's):
-        the live ones answer their own; call again now and then to take over."""
-        waiting = await self._inbox.waiting(self._platform, stale_only=self._inbox.shared)
+        processes, this worker's own, and others' once older than ``TAKEOVER_AFTER`` (their
+        process stopped): call again now and then to take those over."""
+        waiting = await self._inbox.waiting(self._platform, others_stale=self._inbox.shared)
         for received in waiting:
             self.submit(received)
         if waiting:
@@ -229,19 +254,7 @@ class InboxWorker:
                     self._known.discard(left.id)
             self._queues.pop(person, None)
 
-    async def _in_turn(self, received: Received) -> None:
-        """Several processes: wait for the same person's earlier updates another worker is
-        answering; answer them here when their process stopped."""
-        while (earlier := await self._inbox.earlier_waiting(received)) is not None:
-            update, stale = earlier
-            if stale:
-                await self._handle_once(update, in_turn=False)
-            else:
-                await self._sleep(ORDER_POLL_SECONDS)
-
-    async def _handle_once(self, received: Received, *, in_turn: bool = True) -> None:
-        if in_turn and self._inbox.shared:
-            await self._in_turn(received)
+    async def _handle_once(self, received: Received) -> None:
         failures = 0
         while True:
             try:
@@ -249,6 +262,14 @@ class InboxWorker:
                 return
             except AlreadyHandled:
                 return
+            except NotYourTurn:
+                # Another worker is answering this person's earlier update: after it (and
+                # if that worker stopped, the earlier one is answered here first).
+                if (earlier := await self._inbox.earlier_stale(received)) is not None:
+                    await self._handle_once(earlier)
+                else:
+                    await self._sleep(ORDER_POLL_SECONDS)
+                continue
             except asyncio.CancelledError:
                 raise
             except DatabaseBusy:

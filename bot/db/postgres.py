@@ -105,6 +105,7 @@ class PostgresDatabase(Database):
         self._pool: asyncpg.Pool | None = None
         self._pool_size = pool_size
         self._with_id: frozenset[str] = frozenset()
+        self._lock = asyncio.Lock()
 
     @property
     def name(self) -> str:
@@ -174,7 +175,14 @@ class PostgresDatabase(Database):
                 yield current
             return
         deadline = None if wait_at_most is None else time.monotonic() + wait_at_most
-        conn = await self._acquire(deadline)
+        # This process's transactions queue here first, in the order they asked (as on
+        # SQLite): only one holds the database-wide lock at a time anyway.
+        await self._queue(deadline)
+        try:
+            conn = await self._acquire(deadline)
+        except BaseException:
+            self._lock.release()
+            raise
         tx = PostgresTx(self, conn)
         token = self._ambient.set(tx)
         try:
@@ -195,8 +203,18 @@ class PostgresDatabase(Database):
             tx.open = False
             self._ambient.reset(token)
             await self.pool.release(conn)
+            self._lock.release()
         for callback in tx._after_commit:
             callback()
+
+    async def _queue(self, deadline: float | None) -> None:
+        if deadline is None:
+            await self._lock.acquire()
+            return
+        try:
+            await asyncio.wait_for(self._lock.acquire(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise DatabaseBusy(f"{self.name}: busy (this process)") from None
 
     async def _acquire(self, deadline: float | None) -> asyncpg.Connection:
         timeout = None if deadline is None else max(0.001, deadline - time.monotonic())

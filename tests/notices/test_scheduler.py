@@ -194,7 +194,10 @@ async def test_run_scheduler_runs_until_stopped(app) -> None:
     stop = asyncio.Event()
     configured: list[Scheduler] = []
     task = asyncio.create_task(run_scheduler(app, stop, configure=configured.append))
-    await asyncio.sleep(0.05)
+    for _ in range(200):  # started: on PostgreSQL after taking the scheduler's lead
+        if configured and configured[0].jobs():
+            break
+        await asyncio.sleep(0.01)
     assert configured and configured[0].jobs()
     stop.set()
     await asyncio.wait_for(task, 2)
