@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +26,8 @@ from bot.db import Database
 from bot.db.tools import server_program
 
 TEMPLATE = "juwei_template"
+# Read at import: the tests' fixtures clear JUWEI_* from the environment.
+GIVEN_URL = os.environ.get("JUWEI_TEST_DATABASE_URL")
 _names = itertools.count(1)
 
 
@@ -57,9 +60,8 @@ class Server:
         self.url = ""
 
     def start(self) -> None:
-        given = os.environ.get("JUWEI_TEST_DATABASE_URL")
-        if given:
-            self.url = given
+        if GIVEN_URL:
+            self.url = GIVEN_URL
             return
         initdb, pg_ctl = server_program("initdb"), server_program("pg_ctl")
         if initdb is None or pg_ctl is None:
@@ -164,7 +166,9 @@ def running_server() -> Iterator[Server]:
     server = Server()
     server.start()
     try:
-        asyncio.run(server.prepare_template())
+        # On a thread of its own: the first test to ask may be inside an event loop.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, server.prepare_template()).result()
         yield server
     finally:
         server.stop()

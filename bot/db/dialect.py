@@ -160,6 +160,22 @@ def _functions(code: str) -> str:
     return code
 
 
+def _masked(sql: str) -> tuple[str, list[str]]:
+    """The SQL with each literal, quoted name and comment replaced by a marker (so rewrites
+    never touch them), and the replaced texts in order."""
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match.group())
+        return f"\x00{len(kept) - 1}\x00"
+
+    return _OPAQUE.sub(keep, sql), kept
+
+
+def _unmasked(sql: str, kept: list[str]) -> str:
+    return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], sql)
+
+
 @lru_cache(maxsize=4096)
 def translate(sql: str) -> Translated:
     """The PostgreSQL form of one statement (cached: the same string costs one lookup)."""
@@ -170,54 +186,47 @@ def translate(sql: str) -> Translated:
             raise UnsupportedSql("INSERT OR REPLACE: write INSERT … ON CONFLICT (…) DO UPDATE")
         sql = sql[: insert_or.start()] + "INSERT INTO" + sql[insert_or.end() :]
         ignore = True
+    code, kept = _masked(sql)
+    code = _functions(code)
     names: list[int | str] = []
     positions: dict[str, int] = {}
     untyped: set[int] = set()
-    out: list[str] = []
+    built: list[str] = []
     anonymous = 0
-    pieces = _segments(sql)
-    for index, (code, text) in enumerate(pieces):
-        if not code:
-            out.append(text)
-            continue
-        text = _functions(text)
-        built: list[str] = []
-        last = 0
-        for match in _PLACEHOLDER.finditer(text):
-            built.append(text[last : match.start()])
-            if match.group() == "?":
-                names.append(anonymous)
-                anonymous += 1
-                number = len(names)
-            elif match.group(1) in positions:
-                number = positions[match.group(1)]
-            else:
-                names.append(match.group(1))
-                number = positions[match.group(1)] = len(names)
-            rest = text[match.end() :]
-            if not rest.strip() and index + 1 < len(pieces):
-                rest = rest + pieces[index + 1][1]
-            if _IS_NULL_AFTER.match(rest):
-                untyped.add(number)
-            built.append(f"${number}")
-            last = match.end()
-        built.append(text[last:])
-        out.append("".join(built))
-    result = "".join(out).rstrip().rstrip(";")
-    returns = bool(_RETURNING.search(" ".join(t for c, t in pieces if c)))
+    last = 0
+    for match in _PLACEHOLDER.finditer(code):
+        built.append(code[last : match.start()])
+        if match.group() == "?":
+            names.append(anonymous)
+            anonymous += 1
+            number = len(names)
+        elif match.group(1) in positions:
+            number = positions[match.group(1)]
+        else:
+            names.append(match.group(1))
+            number = positions[match.group(1)] = len(names)
+        if _IS_NULL_AFTER.match(code, match.end()):
+            untyped.add(number)
+        built.append(f"${number}")
+        last = match.end()
+    built.append(code[last:])
+    code = "".join(built).rstrip().rstrip(";")
+    returns = bool(_RETURNING.search(code))
     if ignore:
-        head, sep, tail = _split_returning(result)
-        result = f"{head} ON CONFLICT DO NOTHING{sep}{tail}"
-    table = _INSERT_INTO.match(result)
+        head, sep, tail = _split_returning(code)
+        code = f"{head} ON CONFLICT DO NOTHING{sep}{tail}"
+    table = _INSERT_INTO.match(code)
+    limits = frozenset(int(n) for n in _LIMIT.findall(code))
+    result = _unmasked(code, kept)
     # A parameter whose every use is "IS NULL" has no type PostgreSQL can infer.
     return Translated(
         sql=result,
         names=tuple(names),
-        untyped=frozenset(n for n in untyped if _only_null_tested(result, n)),
-        null_tested=tuple(sorted(untyped)),
+        untyped=frozenset(n for n in untyped if _only_null_tested(code, n)),
         table=table.group(1).lower() if table else None,
         returns=returns,
-        limits=frozenset(int(n) for n in _LIMIT.findall(result)),
+        limits=limits,
+        null_tested=tuple(sorted(untyped)),
     )
 
 

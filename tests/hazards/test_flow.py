@@ -17,6 +17,9 @@ from bot.roles import Role
 from bot.users import User
 from conversations.steps import DONE, SKIP
 
+# The end-to-end console story (filed, accepted, the reporter told) on both engines.
+pytestmark = pytest.mark.both_engines
+
 REF = re.compile(r"YH-20260718-\d{4}")  # the fixture clock is 2026-07-18 10:00 in Shanghai
 
 

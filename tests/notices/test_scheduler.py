@@ -18,6 +18,9 @@ from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.outbox import reply_from_json
 from tests.notices.fakes import outbox_rows
 
+# The scheduler works from the rows the same way on both engines.
+pytestmark = pytest.mark.both_engines
+
 SH = ZoneInfo("Asia/Shanghai")
 EVERY_DAY = Recurring(times=(time(9, 0),), start="01-01", end="12-31")
 
