@@ -14,6 +14,7 @@ from typing import Any
 from bot.app import App
 from bot.cli import Parser, UsageError, committee_ids, with_app
 from bot.db import DatabaseUnusable, SchemaTooNew, backup
+from bot.db.copy import CopyRefused, copy_database, shown, target_of
 from bot.db.tools import PgDumpFailed, pg_dump
 from bot.demo import load_demo_data
 from bot.events import cli as cli_events
@@ -133,6 +134,25 @@ async def backup_postgres(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    """Every table from one database to a new, empty one (SQLite ⇄ PostgreSQL), row counts
+    checked; the bot should be stopped meanwhile. Photos stay in the media store."""
+    source, target = target_of(args.source), target_of(args.target)
+    try:
+        copied = await copy_database(source, target)
+    except CopyRefused as exc:
+        raise UsageError(str(exc)) from None
+    rows = sum(c.rows for c in copied)
+    print(
+        f"已从 {shown(source)} 复制到 {shown(target)}：{len(copied)} 张表，{rows} 行，"
+        f"行数已核对 (copied {len(copied)} tables, {rows} rows; counts match)"
+    )
+    for item in copied:
+        if item.rows:
+            print(f"  {item.table}\t{item.rows}")
+    return 0
+
+
 def media_backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".media")
 
@@ -202,6 +222,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bkp.add_argument("path", type=Path)
     bkp.set_defaults(func=cmd_backup)
+
+    database = sub.add_parser("db", help="数据库工具 (database tools)")
+    database_sub = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    copy = database_sub.add_parser(
+        "copy", help="在 SQLite 和 PostgreSQL 之间复制全部数据 (copy all data between engines)"
+    )
+    copy.add_argument(
+        "--from", dest="source", required=True, metavar="FROM", help="sqlite:PATH or postgresql://…"
+    )
+    copy.add_argument(
+        "--to", dest="target", required=True, metavar="TO", help="sqlite:PATH or postgresql://…"
+    )
+    copy.set_defaults(func=cmd_db_copy)
 
     demo = sub.add_parser("demo-data", parents=[db], help="载入演示数据 (load demo data)")
     demo.set_defaults(func=cmd_demo_data)
