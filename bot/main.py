@@ -101,7 +101,10 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """The database, then the media store into ``PATH.media/``: every photo the copied
-    database names was stored before its row was written, so it is there to be copied."""
+    database names was stored before its row was written, so it is there to be copied.
+    On PostgreSQL the database part is ``pg_dump``'s custom-format archive."""
+    if settings.database_url is not None:
+        return await backup_postgres(args, settings)
     if not settings.db_path.exists():
         raise UsageError(f"数据库 {settings.db_path} 不存在 (database not found)")
     media_copy = media_backup_path(args.path)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database
+from bot.db.tools import server_program
 from tests.conftest import juwei
 from tests.hazards.test_cli import SCRIPT
 from tests.postgres import Server
@@ -88,3 +89,15 @@ def test_copying_into_a_database_with_data_is_refused_in_one_line(
             return int(await db.scalar("SELECT COUNT(*) FROM users"))
 
     assert asyncio.run(people()) == demo_people  # the target is unchanged
+
+
+def test_backup_on_postgresql_is_a_pg_dump_archive(tmp_path: Path, pg_url: str) -> None:
+    if server_program("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    unused = tmp_path / "unused.db"
+    made = juwei(unused, "backup", str(tmp_path / "b.dump"), database_url=pg_url)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "b.dump").read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    assert "pg_dump" in made.stdout and not unused.exists()
+    again = juwei(unused, "backup", str(tmp_path / "b.dump"), database_url=pg_url)
+    assert again.returncode == 2 and "已存在" in again.stderr
