@@ -14,6 +14,7 @@ Statements are the repositories' SQLite-flavoured SQL, translated once per strin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -39,6 +40,7 @@ from bot.db.dialect import Translated, ddl, translate
 # The advisory lock every transaction holds: one writer at a time across processes.
 WRITE_LOCK = 0x6A757765  # "juwe"
 POOL_SIZE = 10
+HEARTBEAT_SECONDS = 5.0
 _BUSY = (asyncpg.exceptions.LockNotAvailableError, asyncpg.exceptions.QueryCanceledError)
 
 
@@ -83,8 +85,24 @@ class _SessionLead(Lead):
         super().__init__()
         self._conn = conn
         conn.add_termination_listener(lambda _conn: self.lost.set())
+        # A connection that broke without a word (a network gone) is found by asking.
+        self._heartbeat = asyncio.create_task(self._beat(), name="lead heartbeat")
+
+    async def _beat(self) -> None:
+        while not self.lost.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.lost.wait(), HEARTBEAT_SECONDS)
+                return
+            try:
+                await asyncio.wait_for(self._conn.fetchval("SELECT 1"), HEARTBEAT_SECONDS)
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                self.lost.set()
+                self._conn.terminate()
 
     async def release(self) -> None:
+        self._heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._heartbeat
         if not self._conn.is_closed():
             await self._conn.close()
         self.lost.set()
@@ -194,8 +212,11 @@ class PostgresDatabase(Database):
                 await self._guarded(conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK))
                 yield tx
             except BaseException:
+                # A broken connection cannot roll back (the server already has): the error
+                # that broke the answer is the one to report.
                 if not conn.is_closed():
-                    await asyncio.shield(conn.execute("ROLLBACK"))
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(conn.execute("ROLLBACK"))
                 raise
             else:
                 await self._guarded(conn.execute("COMMIT"))
