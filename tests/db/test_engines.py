@@ -12,6 +12,7 @@ import pytest
 
 from bot.db import Database, DatabaseBusy, Migration
 from bot.db.dialect import UnsupportedSql, ddl, translate
+from tests.conftest import juwei
 from tests.postgres import Server
 
 pytestmark = pytest.mark.both_engines
@@ -192,3 +193,16 @@ async def test_a_server_that_refuses_is_one_line() -> None:
             pass
     assert "secret-pw" not in str(refused.value) and "127.0.0.1:1/none" in str(refused.value)
     assert asyncpg  # the driver is there to be refused
+
+
+def test_a_bad_database_url_is_one_line_exit_2_and_never_shows_the_password(
+    tmp_path: Path,
+) -> None:
+    unused = tmp_path / "unused.db"
+    wrong = juwei(unused, "migrate", database_url="mysql://juwei:secret-pw@db/juwei")
+    assert wrong.returncode == 2 and "JUWEI_DATABASE_URL" in wrong.stderr
+    assert len(wrong.stderr.strip().splitlines()) == 1 and "secret-pw" not in wrong.stderr
+    down = juwei(unused, "migrate", database_url="postgresql://juwei:secret-pw@127.0.0.1:1/j")
+    assert down.returncode == 2 and "无法使用" in down.stderr
+    assert len(down.stderr.strip().splitlines()) == 1 and "secret-pw" not in down.stderr
+    assert not unused.exists()
