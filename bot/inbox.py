@@ -11,6 +11,7 @@ the rows not yet answered are answered.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -103,6 +104,28 @@ class Inbox:
         return [
             Received(r["id"], r["platform"], r["update_key"], r["person"], r["payload"])
             for r in rows
+        ]
+
+    async def of_stopped_workers(self, platform: str) -> list[Received]:
+        """Several processes: unanswered updates taken in by workers that have stopped (their
+        ``alive`` lead is free), without waiting for ``TAKEOVER_AFTER``."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT worker FROM inbox WHERE platform = ? AND handled_at IS NULL"
+            " AND worker IS NOT NULL AND worker <> ?",
+            (platform, self.worker),
+        )
+        stopped = [row[0] for row in rows if not await self._db.alive(f"alive:{row[0]}")]
+        if not stopped:
+            return []
+        found = await self._db.fetchall(
+            "SELECT id, platform, update_key, person, payload FROM inbox"
+            " WHERE platform = ? AND handled_at IS NULL"
+            " AND worker IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (platform, json.dumps(stopped)),
+        )
+        return [
+            Received(r["id"], r["platform"], r["update_key"], r["person"], r["payload"])
+            for r in found
         ]
 
     async def mark_handled(self, received_id: int, error: str | None = None) -> bool:
@@ -208,9 +231,15 @@ class InboxWorker:
 
     async def take_up_waiting(self) -> int:
         """At start-up: queue what a previous run recorded but did not answer. With several
-        processes, this worker's own, and others' once older than ``TAKEOVER_AFTER`` (their
-        process stopped): call again now and then to take those over."""
+        processes, this worker's own, others' whose process has stopped, and any older than
+        ``TAKEOVER_AFTER``: call again now and then to take those over."""
         waiting = await self._inbox.waiting(self._platform, others_stale=self._inbox.shared)
+        if self._inbox.shared:
+            known = {received.id for received in waiting}
+            stopped = await self._inbox.of_stopped_workers(self._platform)
+            waiting = sorted(
+                waiting + [r for r in stopped if r.id not in known], key=lambda r: r.id
+            )
         for received in waiting:
             self.submit(received)
         if waiting:

@@ -112,6 +112,11 @@ class Outbox:
     def clock(self) -> Clock:
         return self._clock
 
+    @property
+    def shared(self) -> bool:
+        """Other processes send from this outbox too (PostgreSQL)."""
+        return self._db.shared
+
     async def put(
         self,
         address: Address,
@@ -251,6 +256,22 @@ class Outbox:
             " AND (? IS NULL OR claimed_by = ?) AND (? IS NULL OR claimed_at <= ?)",
             (platform, worker, worker, cutoff, cutoff),
         )
+
+    async def recover_stopped(self, platform: str, me: str) -> int:
+        """Several processes: put back what workers that stopped had claimed (their ``alive``
+        lead is free), without waiting for ``CLAIM_TIMEOUT``."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT claimed_by FROM outbox WHERE platform = ? AND status = 'sending'"
+            " AND claimed_by IS NOT NULL AND claimed_by <> ?",
+            (platform, me),
+        )
+        back = 0
+        for row in rows:
+            owner: str = row[0]
+            _, at, slot = owner.partition("@")
+            if at and not await self._db.alive(f"alive:{slot}"):
+                back += await self.recover(platform, owner)
+        return back
 
     async def next_due(self, platform: str) -> datetime | None:
         value = await self._db.scalar(

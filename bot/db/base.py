@@ -237,6 +237,11 @@ class Database:
     # (one person's updates in order) cost a statement that one process does not need.
     shared: ClassVar[bool] = False
 
+    async def alive(self, name: str) -> bool:
+        """Whether the process that took ``lead(name)`` still holds it (True when this engine
+        cannot tell: then only timeouts say a process stopped)."""
+        return True
+
     async def lead(self, name: str) -> Lead | None:
         """Become the one process doing ``name``; None while another process does it.
 

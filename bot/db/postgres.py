@@ -273,6 +273,14 @@ class PostgresDatabase(Database):
         async with self.pool.acquire() as conn:
             return await self._fetch_on(conn, sql, params)
 
+    async def alive(self, name: str) -> bool:
+        key = lock_key(name)
+        async with self.pool.acquire() as conn:
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+                await conn.fetchval("SELECT pg_advisory_unlock($1)", key)
+                return False  # nobody holds it: that process has stopped
+            return True
+
     async def lead(self, name: str) -> Lead | None:
         conn = await asyncpg.connect(self.url)
         try:

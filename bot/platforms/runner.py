@@ -38,7 +38,7 @@ from bot.settings import Settings, SettingsError
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60.0
-TAKEOVER_SWEEP_SECONDS = 10.0
+TAKEOVER_SWEEP_SECONDS = 5.0
 
 
 class Platform(Protocol):
@@ -173,6 +173,9 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
             postman.wake()
 
     app.outbox.listen(wake_postmen)
+    # Several processes: held while this one runs, so the others can tell when it has stopped
+    # (its claims and updates are then taken over at once).
+    alive = await app.db.lead(f"alive:{app.inbox.worker}") if app.db.shared else None
     tasks = [
         *(
             asyncio.create_task(postman.run(stop), name=f"{platform.name} postman")
@@ -191,6 +194,8 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
     for platform in reversed(platforms):
         await platform.stop()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if alive is not None:
+        await alive.release()
     server.should_exit = True
     await server_task
 

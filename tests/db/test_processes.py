@@ -179,12 +179,14 @@ async def test_an_update_two_workers_hold_is_answered_once(two) -> None:
     assert errors is None  # the loser was not counted as a failure
 
 
-async def test_a_stopped_processes_updates_are_taken_over_only_after_the_timeout(
+async def test_a_hung_workers_updates_are_taken_over_after_the_timeout(
     two, clock: FakeClock
 ) -> None:
     first, second = two
+    alive = await first.db.lead(f"alive:{first.inbox.worker}")  # it runs, but never answers
+    assert alive is not None
     done: list[tuple[str, int]] = []
-    received = await first.inbox.put("wecom", "m1", "wang", "<xml/>")  # then it died
+    received = await first.inbox.put("wecom", "m1", "wang", "<xml/>")
     assert received is not None
     worker = InboxWorker(second.inbox, "wecom", _answering(second, done, "b"))
     assert await worker.take_up_waiting() == 0  # its own process may still answer it
@@ -192,6 +194,7 @@ async def test_a_stopped_processes_updates_are_taken_over_only_after_the_timeout
     assert await worker.take_up_waiting() == 1
     await worker.idle()
     assert done == [("b", received.id)]
+    await alive.release()
 
 
 async def test_a_later_update_answers_the_earlier_one_a_stopped_worker_left_first(
@@ -208,3 +211,33 @@ async def test_a_later_update_answers_the_earlier_one_a_stopped_worker_left_firs
     worker.submit(later)
     await worker.idle()
     assert done == [("b", left.id), ("b", later.id)]
+
+
+async def test_a_stopped_workers_claims_are_taken_back_at_once(two) -> None:
+    first, second = two
+    alive = await first.db.lead(f"alive:{first.inbox.worker}")  # as juwei run holds it
+    assert alive is not None
+    await first.outbox.put(Address("wecom", "g1"), Reply("通知"), dedup_key="k1")
+    mine = f"wecom-run@{first.inbox.worker}"
+    assert len(await first.outbox.claim("wecom", mine)) == 1
+    other = f"wecom-run@{second.inbox.worker}"
+    assert await second.outbox.recover_stopped("wecom", other) == 0  # the first still runs
+    await alive.release()  # the first process stops (or is killed: its session ends)
+    assert await second.outbox.recover_stopped("wecom", other) == 1
+    (parcel,) = await second.outbox.claim("wecom", other)
+    assert parcel.reply.text == "通知"
+
+
+async def test_a_stopped_workers_updates_are_taken_up_at_once(two) -> None:
+    first, second = two
+    alive = await first.db.lead(f"alive:{first.inbox.worker}")
+    assert alive is not None
+    received = await first.inbox.put("wecom", "m1", "qian", "<xml/>")
+    assert received is not None
+    done: list[tuple[str, int]] = []
+    worker = InboxWorker(second.inbox, "wecom", _answering(second, done, "b"))
+    assert await worker.take_up_waiting() == 0
+    await alive.release()
+    assert await worker.take_up_waiting() == 1
+    await worker.idle()
+    assert done == [("b", received.id)]
