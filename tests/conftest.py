@@ -66,11 +66,10 @@ def pg_server() -> Iterator[Server]:
 
 
 @pytest.fixture
-async def pg_url(pg_server: Server) -> AsyncIterator[str]:
-    """A fresh, migrated PostgreSQL database for this test, dropped afterwards."""
-    url = await pg_server.fresh()
-    yield url
-    await pg_server.drop(url)
+async def pg_url(pg_server: Server) -> str:
+    """A fresh, migrated PostgreSQL database for this test."""
+    # Dropped with the others at the end of the session (a throw-away server goes entirely).
+    return await pg_server.fresh()
 
 
 @pytest.fixture

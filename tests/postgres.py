@@ -161,6 +161,22 @@ class Server:
         name = urlsplit(url).path.lstrip("/")
         await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    async def drop_all(self) -> None:
+        """The session's test databases: dropped once at the end (quicker than one by one)."""
+        import asyncpg
+
+        conn = await asyncpg.connect(self.url)
+        try:
+            names = await conn.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE $1",
+                f"juwei_test_{os.getpid()}_%",
+            )
+            for row in names:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{row[0]}" WITH (FORCE)')
+            await conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+        finally:
+            await conn.close()
+
 
 def running_server() -> Iterator[Server]:
     server = Server()
@@ -170,5 +186,8 @@ def running_server() -> Iterator[Server]:
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, server.prepare_template()).result()
         yield server
+        if server.folder is None:  # a server we were given: leave it as we found it
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, server.drop_all()).result()
     finally:
         server.stop()

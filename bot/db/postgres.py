@@ -157,8 +157,9 @@ class PostgresDatabase(Database):
     async def _migrated(self) -> None:
         # Tables with an id column: an INSERT into one returns the new id, as on SQLite.
         rows = await self.pool.fetch(
-            "SELECT table_name FROM information_schema.columns"
-            " WHERE table_schema = current_schema() AND column_name = 'id'"
+            "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'"
+            " AND a.attname = 'id' AND NOT a.attisdropped"
         )
         self._with_id = frozenset(row[0] for row in rows)
 
