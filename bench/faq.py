@@ -1,22 +1,22 @@
 """FAQ retrieval benchmark: accuracy on residents' paraphrased questions, and answer latency.
 
-Run from the repository root: ``python bench/faq.py``. Prints one row per question, then a
-one-line JSON summary. A naive character-overlap ranker runs on the same questions as a baseline,
-and the index is also timed at a few hundred entries (the knowledge base repeated).
+Run from the repository root: ``python bench/faq.py``. Prints one row per question, then a one-line
+JSON summary. A naive character-overlap ranker runs on the same questions as a baseline, and the
+index is also timed at a few hundred entries (the knowledge base repeated).
 
-Four question files: ``faq_questions.yaml`` (the development set, with 30 questions marked as
-held out), ``faq_questions_residents.yaml`` (a second set in residents' own colloquial and
-Shanghainese wording; its failures guided a later round of tuning), ``faq_questions_blind.yaml``
-(written before the knowledge base was read; its failures were analysed and tuned on in
-December 2026, so it is a tuning set now) and ``faq_questions_blind2.yaml`` (written by someone
-who had not read the entries, labelled after the knowledge base was frozen; its misses were
-listed in the README, which the next round read, so it is no longer clean) and
-``faq_questions_blind3.yaml`` (written by three imagined residents without reading the entries,
-labelled by someone who did not run the search, before the round that gave every entry 10-14
-phrasings; that round never saw it: the honest measure), plus ``faq_questions_para_check.yaml`` and ``faq_questions_para_long.yaml`` (the
-checks of the round that gave every entry 10-14 phrasings). Each gets its own line of figures;
-``--questions`` runs other files. ``--cold`` also times ``juwei faq ask`` in fresh processes, with
-and without the index cache on disk.
+Question files: ``faq_questions.yaml`` (the development set, with 30 questions marked as held
+out), ``faq_questions_residents.yaml`` (a second set in residents' own colloquial and Shanghainese
+wording; its failures guided a later round of tuning), ``faq_questions_blind.yaml`` (written before
+the knowledge base was read; its failures were analysed and tuned on in December 2026, so it is a
+tuning set now) and ``faq_questions_blind2.yaml`` (written by someone who had not read the entries,
+labelled after the knowledge base was frozen; its misses were listed in the README, which the next
+round read, so it is no longer clean) and ``faq_questions_blind3.yaml`` (written by three imagined
+residents without reading the entries, labelled by someone who did not run the search, before the
+round that gave every entry 10-14 phrasings; that round never saw it: the honest measure), plus
+``faq_questions_para_check.yaml`` and ``faq_questions_para_long.yaml`` (the checks of the round
+that gave every entry 10-14 phrasings). Each gets its own line of figures; ``--questions`` runs
+other files. ``--cold`` also times ``juwei faq ask`` in fresh processes, with and without the index
+cache on disk.
 """
 
 from __future__ import annotations

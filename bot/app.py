@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -63,7 +64,7 @@ class App:
         ``console``: the console's chats are reached (a console or a CLI command, whose
         messages a console shows when it next runs); ``juwei run`` with a platform says no."""
         clock = clock or SystemClock()
-        db = Database(settings.db_path)
+        db = Database(settings.database)
         await db.open()
         try:
             await db.migrate()
@@ -78,7 +79,7 @@ class App:
             users=UserRepo(db, clock),
             chats=ChatRepo(db, clock),
             committees=CommitteeRepo(db, clock),
-            inbox=Inbox(db, clock),
+            inbox=Inbox(db, clock, worker=f"{socket.gethostname()}:{settings.http_port}"),
             outbox=outbox,
             notifier=Notifier(outbox, settings.default_language),
             conversations=ConversationStore(db),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.clock import Clock, to_db
-from bot.db import Database
+from bot.db import Database, Row
 from bot.messages import Address, Chat, ChatKind
 
 
@@ -53,7 +52,7 @@ _SELECT = (
 )
 
 
-def _record(row: sqlite3.Row) -> ChatRecord:
+def _record(row: Row) -> ChatRecord:
     r = row
     tags = frozenset(Tag(t) for t in (r["tags"] or "").split(",") if t)
     return ChatRecord(

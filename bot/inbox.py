@@ -11,11 +11,12 @@ the rows not yet answered are answered.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import Clock, to_db
 from bot.db import Database, DatabaseBusy
@@ -25,6 +26,15 @@ log = logging.getLogger(__name__)
 # Handling that raised is tried again after these pauses (seconds); then the row is set aside,
 # so one update that cannot be handled never blocks the same person's next ones.
 RETRY_PAUSES = (1.0, 5.0, 30.0)
+# Several processes on one database (PostgreSQL): an update left unanswered this long was taken
+# in by a process that stopped; any worker then answers it. Until then a person's later update
+# is answered again, this often, until the earlier one another process holds is answered.
+TAKEOVER_AFTER = timedelta(seconds=30)
+ORDER_POLL_SECONDS = 0.2
+
+
+class AlreadyHandled(Exception):
+    """Another worker answered this update first: this answer is rolled back, unsent."""
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,18 @@ class Received:
     payload: str
 
 
+class NotYourTurn(Exception):
+    """The same person's earlier update is still being answered by another worker: this
+    answer is rolled back and made again after it."""
+
+
 class Inbox:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, worker: str = "") -> None:
+        """``worker``: this process's slot (host and HTTP port), kept on the updates it takes
+        in, so that after a restart it takes up its own at once."""
         self._db = db
         self._clock = clock
+        self.worker = worker
 
     async def put(
         self,
@@ -57,32 +75,100 @@ class Inbox:
         """
         async with self._db.transaction(wait_at_most=wait_at_most) as tx:
             row = await tx.fetchone(
-                "INSERT INTO inbox (platform, update_key, person, payload, received_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, update_key) DO NOTHING"
+                "INSERT INTO inbox (platform, update_key, person, payload, received_at, worker)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, update_key) DO NOTHING"
                 " RETURNING id",
-                (platform, update_key, person, payload, to_db(self._clock.now())),
+                (platform, update_key, person, payload, to_db(self._clock.now()), self.worker),
             )
         if row is None:
             return None
         return Received(row["id"], platform, update_key, person, payload)
 
-    async def waiting(self, platform: str) -> list[Received]:
-        """Updates recorded but not yet handled, oldest first (a restart takes these up)."""
+    @property
+    def shared(self) -> bool:
+        """Other processes take updates into this inbox too (PostgreSQL)."""
+        return self._db.shared
+
+    async def waiting(self, platform: str, *, others_stale: bool = False) -> list[Received]:
+        """Updates recorded but not yet handled, oldest first (a restart takes these up).
+
+        ``others_stale``: this worker's own, and other workers' only once older than
+        ``TAKEOVER_AFTER`` (a live process of several is answering its newer ones)."""
+        before = to_db(self._clock.now() - TAKEOVER_AFTER) if others_stale else None
         rows = await self._db.fetchall(
             "SELECT id, platform, update_key, person, payload FROM inbox"
-            " WHERE platform = ? AND handled_at IS NULL ORDER BY id",
-            (platform,),
+            " WHERE platform = ? AND handled_at IS NULL"
+            " AND (? IS NULL OR worker = ? OR received_at <= ?) ORDER BY id",
+            (platform, before, self.worker, before),
         )
         return [
             Received(r["id"], r["platform"], r["update_key"], r["person"], r["payload"])
             for r in rows
         ]
 
-    async def mark_handled(self, received_id: int, error: str | None = None) -> None:
-        """Inside the handling transaction: this update has been answered."""
-        await self._db.execute(
-            "UPDATE inbox SET handled_at = ?, error = ? WHERE id = ?",
-            (to_db(self._clock.now()), error, received_id),
+    async def of_stopped_workers(self, platform: str) -> list[Received]:
+        """Several processes: unanswered updates taken in by workers that have stopped (their
+        ``alive`` lead is free), without waiting for ``TAKEOVER_AFTER``."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT worker FROM inbox WHERE platform = ? AND handled_at IS NULL"
+            " AND worker IS NOT NULL AND worker <> ?",
+            (platform, self.worker),
+        )
+        stopped = [row[0] for row in rows if not await self._db.alive(f"alive:{row[0]}")]
+        if not stopped:
+            return []
+        found = await self._db.fetchall(
+            "SELECT id, platform, update_key, person, payload FROM inbox"
+            " WHERE platform = ? AND handled_at IS NULL"
+            " AND worker IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (platform, json.dumps(stopped)),
+        )
+        return [
+            Received(r["id"], r["platform"], r["update_key"], r["person"], r["payload"])
+            for r in found
+        ]
+
+    async def mark_handled(self, received_id: int, error: str | None = None) -> bool:
+        """Inside the handling transaction: this update has been answered. False when it had
+        been already (by another worker): the caller rolls its answer back. Several processes:
+        ``NotYourTurn`` while the same person's earlier update waits for another worker."""
+        now = to_db(self._clock.now())
+        if not self._db.shared:
+            changed = await self._db.execute(
+                "UPDATE inbox SET handled_at = ?, error = ? WHERE id = ? AND handled_at IS NULL",
+                (now, error, received_id),
+            )
+            return changed > 0
+        changed = await self._db.execute(
+            "UPDATE inbox SET handled_at = ?, error = ? WHERE id = ? AND handled_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.platform = inbox.platform"
+            "  AND e.person = inbox.person AND e.handled_at IS NULL AND e.id < inbox.id)",
+            (now, error, received_id),
+        )
+        if changed:
+            return True
+        if await self.is_handled(received_id):
+            return False
+        raise NotYourTurn(received_id)
+
+    async def earlier_stale(self, received: Received) -> Received | None:
+        """The same person's oldest unanswered earlier update, if its process stopped (it has
+        waited longer than ``TAKEOVER_AFTER``)."""
+        row = await self._db.fetchone(
+            "SELECT id, platform, update_key, person, payload FROM inbox"
+            " WHERE platform = ? AND person = ? AND handled_at IS NULL AND id < ?"
+            " AND received_at <= ? ORDER BY id LIMIT 1",
+            (
+                received.platform,
+                received.person,
+                received.id,
+                to_db(self._clock.now() - TAKEOVER_AFTER),
+            ),
+        )
+        if row is None:
+            return None
+        return Received(
+            row["id"], row["platform"], row["update_key"], row["person"], row["payload"]
         )
 
     async def failed_attempt(self, received_id: int, error: str) -> int:
@@ -144,8 +230,16 @@ class InboxWorker:
             self._tasks[received.person] = task
 
     async def take_up_waiting(self) -> int:
-        """At start-up: queue what a previous run recorded but did not answer."""
-        waiting = await self._inbox.waiting(self._platform)
+        """At start-up: queue what a previous run recorded but did not answer. With several
+        processes, this worker's own, others' whose process has stopped, and any older than
+        ``TAKEOVER_AFTER``: call again now and then to take those over."""
+        waiting = await self._inbox.waiting(self._platform, others_stale=self._inbox.shared)
+        if self._inbox.shared:
+            known = {received.id for received in waiting}
+            stopped = await self._inbox.of_stopped_workers(self._platform)
+            waiting = sorted(
+                waiting + [r for r in stopped if r.id not in known], key=lambda r: r.id
+            )
         for received in waiting:
             self.submit(received)
         if waiting:
@@ -195,6 +289,16 @@ class InboxWorker:
             try:
                 await self._handle(received)
                 return
+            except AlreadyHandled:
+                return
+            except NotYourTurn:
+                # Another worker is answering this person's earlier update: after it (and
+                # if that worker stopped, the earlier one is answered here first).
+                if (earlier := await self._inbox.earlier_stale(received)) is not None:
+                    await self._handle_once(earlier)
+                else:
+                    await self._sleep(ORDER_POLL_SECONDS)
+                continue
             except asyncio.CancelledError:
                 raise
             except DatabaseBusy:

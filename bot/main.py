@@ -14,6 +14,8 @@ from typing import Any
 from bot.app import App
 from bot.cli import Parser, UsageError, committee_ids, with_app
 from bot.db import DatabaseUnusable, SchemaTooNew, backup
+from bot.db.copy import CopyRefused, copy_database, shown, target_of
+from bot.db.tools import PgDumpFailed, pg_dump
 from bot.demo import load_demo_data
 from bot.events import cli as cli_events
 from bot.faq import cli as cli_faq
@@ -91,7 +93,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     async def work(app: App) -> int:
         version = await app.db.schema_version()
-        print(f"数据库 {settings.db_path} 已是最新结构（版本 {version}）。")
+        print(f"数据库 {settings.database_name} 已是最新结构（版本 {version}）。")
         return 0
 
     return await with_app(settings, work)
@@ -99,7 +101,10 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """The database, then the media store into ``PATH.media/``: every photo the copied
-    database names was stored before its row was written, so it is there to be copied."""
+    database names was stored before its row was written, so it is there to be copied.
+    On PostgreSQL the database part is ``pg_dump``'s custom-format archive."""
+    if settings.database_url is not None:
+        return await backup_postgres(args, settings)
     if not settings.db_path.exists():
         raise UsageError(f"数据库 {settings.db_path} 不存在 (database not found)")
     media_copy = media_backup_path(args.path)
@@ -114,6 +119,40 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         raise DatabaseUnusable(settings.db_path, exc) from None
     copied = await asyncio.to_thread(MediaStore(settings.media_dir).copy_to, media_copy)
     print(f"已备份到 {args.path}，照片等文件 {copied} 个备份到 {media_copy}")
+    return 0
+
+
+async def backup_postgres(args: argparse.Namespace, settings: Settings) -> int:
+    assert settings.database_url is not None
+    media_copy = media_backup_path(args.path)
+    for target in (args.path, media_copy):
+        if target.exists():
+            raise UsageError(f"{target} 已存在，不会覆盖 (already exists)")
+    try:
+        await asyncio.to_thread(pg_dump, settings.database_url.get_secret_value(), args.path)
+    except (OSError, PgDumpFailed) as exc:
+        raise DatabaseUnusable(settings.database_name, exc) from None
+    copied = await asyncio.to_thread(MediaStore(settings.media_dir).copy_to, media_copy)
+    print(f"已用 pg_dump 备份到 {args.path}，照片等文件 {copied} 个备份到 {media_copy}")
+    return 0
+
+
+async def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    """Every table from one database to a new, empty one (SQLite ⇄ PostgreSQL), row counts
+    checked; the bot should be stopped meanwhile. Photos stay in the media store."""
+    source, target = target_of(args.source), target_of(args.target)
+    try:
+        copied = await copy_database(source, target)
+    except CopyRefused as exc:
+        raise UsageError(str(exc)) from None
+    rows = sum(c.rows for c in copied)
+    print(
+        f"已从 {shown(source)} 复制到 {shown(target)}：{len(copied)} 张表，{rows} 行，"
+        f"行数已核对 (copied {len(copied)} tables, {rows} rows; counts match)"
+    )
+    for item in copied:
+        if item.rows:
+            print(f"  {item.table}\t{item.rows}")
     return 0
 
 
@@ -187,6 +226,19 @@ def build_parser() -> argparse.ArgumentParser:
     bkp.add_argument("path", type=Path)
     bkp.set_defaults(func=cmd_backup)
 
+    database = sub.add_parser("db", help="数据库工具 (database tools)")
+    database_sub = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    copy = database_sub.add_parser(
+        "copy", help="在 SQLite 和 PostgreSQL 之间复制全部数据 (copy all data between engines)"
+    )
+    copy.add_argument(
+        "--from", dest="source", required=True, metavar="FROM", help="sqlite:PATH or postgresql://…"
+    )
+    copy.add_argument(
+        "--to", dest="target", required=True, metavar="TO", help="sqlite:PATH or postgresql://…"
+    )
+    copy.set_defaults(func=cmd_db_copy)
+
     demo = sub.add_parser("demo-data", parents=[db], help="载入演示数据 (load demo data)")
     demo.set_defaults(func=cmd_demo_data)
 
@@ -206,7 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
 # Libraries that log personal data below WARNING: aiosqlite every SQL statement with its
 # parameters (names, phones, descriptions), python-telegram-bot and httpx/httpcore every
 # update and request body. juwei's own loggers never log what people wrote.
-CHATTY_LIBRARIES = ("aiosqlite", "telegram", "httpx", "httpcore", "hpack", "uvicorn.access")
+CHATTY_LIBRARIES = (
+    "aiosqlite",
+    "asyncpg",
+    "telegram",
+    "httpx",
+    "httpcore",
+    "hpack",
+    "uvicorn.access",
+)
 
 
 def configure_logging(level: int | str) -> None:
@@ -224,7 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         args = parser.parse_args(["run", *(argv or [])])
     try:
-        overrides = {"db_path": args.db} if getattr(args, "db", None) else {}
+        # --db names an SQLite file: it wins over JUWEI_DATABASE_URL.
+        overrides = {"db_path": args.db, "database_url": None} if getattr(args, "db", None) else {}
         settings = load_settings(**overrides)
     except SettingsError as exc:
         print(f"juwei: 配置错误 (invalid setting) {exc}", file=sys.stderr)

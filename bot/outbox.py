@@ -105,6 +105,18 @@ _CLAIM_SET = (
 )
 _CLAIM = _CLAIM_SET.replace("{due}", _CLAIM_DUE.replace("{chat}", ""))
 _CLAIM_FOR_CHAT = _CLAIM_SET.replace("{due}", _CLAIM_DUE.replace("{chat}", " AND chat_id = ?"))
+# Several processes (PostgreSQL): rows another process's open claim holds are passed over.
+# PostgreSQL takes no row lock in a UNION, so there the look-up is one WHERE with OR.
+_CLAIM_SKIPPING_LOCKED = _CLAIM_SET.replace(
+    "{due}",
+    "SELECT id FROM outbox o"
+    " WHERE platform = ? AND (? IS NULL OR chat_id = ?)"
+    " AND ((status = 'pending' AND not_before <= ? AND NOT EXISTS ("
+    "   SELECT 1 FROM outbox s WHERE s.platform = o.platform"
+    "   AND s.chat_id = o.chat_id AND s.status = 'sending' AND s.claimed_at > ?))"
+    "  OR (status = 'sending' AND claimed_at <= ?))"
+    " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED",
+)
 
 
 class Outbox:
@@ -120,6 +132,11 @@ class Outbox:
     @property
     def clock(self) -> Clock:
         return self._clock
+
+    @property
+    def shared(self) -> bool:
+        """Other processes send from this outbox too (PostgreSQL)."""
+        return self._db.shared
 
     async def put(
         self,
@@ -192,14 +209,20 @@ class Outbox:
         """
         moment = self._clock.now()
         now, stale = to_db(moment), to_db(moment - CLAIM_TIMEOUT)
-        where = (platform,) if chat_id is None else (platform, chat_id)
         # One sender per chat at a time: while another postman (the background one, or the
         # worker that just answered) is sending to a chat, its next messages wait for it, so a
         # person never reads answer 2 before answer 1.
-        rows = await self._db.fetchall(
-            _CLAIM if chat_id is None else _CLAIM_FOR_CHAT,
-            (worker, now, *where, now, stale, *where, stale, limit),
-        )
+        if self._db.shared:
+            rows = await self._db.fetchall(
+                _CLAIM_SKIPPING_LOCKED,
+                (worker, now, platform, chat_id, chat_id, now, stale, stale, limit),
+            )
+        else:
+            where = (platform,) if chat_id is None else (platform, chat_id)
+            rows = await self._db.fetchall(
+                _CLAIM if chat_id is None else _CLAIM_FOR_CHAT,
+                (worker, now, *where, now, stale, *where, stale, limit),
+            )
         return [
             Parcel(
                 row["id"],
@@ -267,6 +290,22 @@ class Outbox:
             " AND (? IS NULL OR claimed_by = ?) AND (? IS NULL OR claimed_at <= ?)",
             (platform, worker, worker, cutoff, cutoff),
         )
+
+    async def recover_stopped(self, platform: str, me: str) -> int:
+        """Several processes: put back what workers that stopped had claimed (their ``alive``
+        lead is free), without waiting for ``CLAIM_TIMEOUT``."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT claimed_by FROM outbox WHERE platform = ? AND status = 'sending'"
+            " AND claimed_by IS NOT NULL AND claimed_by <> ?",
+            (platform, me),
+        )
+        back = 0
+        for row in rows:
+            owner: str = row[0]
+            _, at, slot = owner.partition("@")
+            if at and not await self._db.alive(f"alive:{slot}"):
+                back += await self.recover(platform, owner)
+        return back
 
     async def next_due(self, platform: str) -> datetime | None:
         value = await self._db.scalar(

@@ -17,6 +17,7 @@ from bot.context import Context
 from bot.conversation_store import Key
 from bot.db import DatabaseBusy
 from bot.i18n import pick_language, text
+from bot.inbox import AlreadyHandled
 from bot.menus import MenuMemory
 from bot.messages import Address, ChatKind, Incoming, Link, Reply
 from bot.parsing import clean_incoming, normalise
@@ -145,7 +146,8 @@ class Router:
                     replace(reply, answers=quote, for_user=mine),
                     dedup_key=f"answer:{incoming.chat.platform}:{received}:{index}",
                 )
-            await self.app.inbox.mark_handled(received)
+            if not await self.app.inbox.mark_handled(received):
+                raise AlreadyHandled(received)  # another worker answered it: roll back
 
     @staticmethod
     def _log_failure(what: str, incoming: Incoming, exc: Exception) -> None:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     )
 
     db_path: Path = Path("data/juwei.db")
+    # postgresql://user:password@host/db: PostgreSQL instead of the SQLite file (several
+    # processes on one database); a secret, because the URL may carry the password.
+    database_url: SecretStr | None = None
     timezone: str = "Asia/Shanghai"
     default_language: Literal["zh", "en"] = "zh"
     admins: Annotated[tuple[str, ...], NoDecode] = ("console:admin",)
@@ -124,6 +127,16 @@ class Settings(BaseSettings):
         if secret and not WEBHOOK_SECRET.fullmatch(secret):
             raise ValueError("use 1-256 characters: letters, digits, _ and -")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        url = value.get_secret_value().strip() if value is not None else ""
+        if not url:
+            return None
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("use a postgresql://user:password@host:port/database URL")
+        return SecretStr(url)
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -226,6 +239,22 @@ class Settings(BaseSettings):
     def cache_folder(self) -> Path:
         """Where rebuildable data lives: JUWEI_CACHE_DIR, else ``cache`` beside the database."""
         return self.cache_dir if self.cache_dir is not None else self.db_path.parent / "cache"
+
+    @property
+    def database(self) -> Path | str:
+        """What ``Database`` opens: the PostgreSQL URL when set, else the SQLite file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.db_path
+
+    @property
+    def database_name(self) -> str:
+        """The database as messages name it: the file, or the URL without its password."""
+        if self.database_url is None:
+            return str(self.db_path)
+        from bot.db.base import display_url
+
+        return display_url(self.database_url.get_secret_value())
 
     @property
     def tz(self) -> ZoneInfo:

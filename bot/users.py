@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from bot.clock import Clock, to_db
-from bot.db import Database, Tx
+from bot.db import Database, Row, Tx
 from bot.messages import Address, Sender
 from bot.roles import Role
 
@@ -40,7 +39,7 @@ _SELECT = (
 )
 
 
-def _user(row: sqlite3.Row) -> User:
+def _user(row: Row) -> User:
     return User(
         id=row["id"],
         platform=row["platform"],

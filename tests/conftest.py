@@ -21,8 +21,12 @@ from bot.registry import build_router
 from bot.router import Router
 from bot.settings import Settings
 from tests.fakes.wecom_api import FakeWeCom
+from tests.postgres import NoServer, Server, running_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# JUWEI_TEST_ENGINE=postgresql runs every test on the default database fixtures on PostgreSQL
+# (read here: the fixtures below clear JUWEI_* from the environment).
+DEFAULT_ENGINE = os.environ.get("JUWEI_TEST_ENGINE", "sqlite")
 
 
 @pytest.fixture(autouse=True)
@@ -39,9 +43,68 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 7, 18, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_engines: run the test on SQLite and on a throw-away PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_engines`` that use the database run once per engine."""
+    marked = metafunc.definition.get_closest_marker("both_engines")
+    if marked and "database_engine" in metafunc.fixturenames:
+        metafunc.parametrize("database_engine", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """One PostgreSQL server for the session (skipped with the reason when there is none)."""
+    try:
+        yield from running_server()
+    except NoServer as exc:
+        pytest.skip(str(exc))
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(db_path=tmp_path / "juwei.db", admins=("console:admin",), _env_file=None)
+async def pg_url(pg_server: Server) -> str:
+    """A fresh, migrated PostgreSQL database for this test."""
+    # Dropped with the others at the end of the session (a throw-away server goes entirely).
+    return await pg_server.fresh()
+
+
+@pytest.fixture
+def database_engine(request: pytest.FixtureRequest) -> str:
+    engine: str = getattr(request, "param", DEFAULT_ENGINE)
+    return engine
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, database_engine: str, tmp_path: Path) -> Path | str:
+    """What ``Database(...)`` opens in this test: an SQLite file, or a PostgreSQL URL."""
+    if database_engine == "postgresql":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return tmp_path / "juwei.db"
+
+
+# The PostgreSQL database of the running test's ``settings``: ``juwei(...)`` subprocesses
+# use it too, so a CLI story runs on the same engine as the app it checks.
+_current_url: list[str] = []
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database: Path | str) -> Iterator[Settings]:
+    url = database if isinstance(database, str) else None
+    if url is not None:
+        _current_url.append(url)
+    yield Settings(
+        db_path=tmp_path / "juwei.db",
+        database_url=url,
+        admins=("console:admin",),
+        _env_file=None,
+    )
+    if url is not None:
+        _current_url.remove(url)
 
 
 @pytest.fixture
@@ -87,11 +150,15 @@ def person(router: Router):  # type: ignore[no-untyped-def]
     return make
 
 
-def juwei_env(db: Path) -> dict[str, str]:
-    """Environment for running ``python -m bot`` in a subprocess on this checkout."""
+def juwei_env(db: Path, database_url: str | None = None) -> dict[str, str]:
+    """Environment for running ``python -m bot`` in a subprocess on this checkout
+    (on PostgreSQL when ``database_url`` is given)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUWEI_")}
     env["PYTHONPATH"] = str(REPO_ROOT)
     env["JUWEI_DB_PATH"] = str(db)
+    database_url = database_url or (_current_url[-1] if _current_url else None)
+    if database_url is not None:
+        env["JUWEI_DATABASE_URL"] = database_url
     return env
 
 
@@ -99,7 +166,11 @@ PY = sys.executable
 
 
 def juwei(
-    db: Path, *args: str, stdin: str = "", cwd: Path | None = None
+    db: Path,
+    *args: str,
+    stdin: str = "",
+    cwd: Path | None = None,
+    database_url: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m bot ARGS`` on this checkout and database, as a person types it."""
     return subprocess.run(
@@ -108,7 +179,7 @@ def juwei(
         capture_output=True,
         text=True,
         cwd=cwd or db.parent,
-        env=juwei_env(db),
+        env=juwei_env(db, database_url),
         timeout=60,
     )
 

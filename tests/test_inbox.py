@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.app import App
 from bot.db import DatabaseBusy
 from bot.inbox import InboxWorker, Received
+
+# The claims and their guarantees hold on both engines.
+pytestmark = pytest.mark.both_engines
 
 
 async def test_an_update_is_recorded_once_by_its_platform_id(app: App) -> None:

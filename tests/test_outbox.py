@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.clock import FakeClock
 from bot.messages import Address, Attachment, Option, Reply
 from bot.outbox import reply_from_json, reply_to_json
 from bot.platforms.base import ChatUnreachable, TemporaryFailure
 from bot.platforms.postman import Postman
+
+# The claims and their guarantees hold on both engines.
+pytestmark = pytest.mark.both_engines
 
 GROUP = Address("console", "sanmen-residents")
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from bot.clock import from_db
+from bot.db import Row
 from bot.roles import Role
 from bot.users import User
 
@@ -168,7 +168,7 @@ SELECT_EVENT = "SELECT e.* FROM events e"
 SELECT_SIGNUP = "SELECT s.* FROM signups s"
 
 
-def event_from_row(row: sqlite3.Row, committees: Sequence[tuple[int, str]] = ()) -> Event:
+def event_from_row(row: Row, committees: Sequence[tuple[int, str]] = ()) -> Event:
     return Event(
         id=row["id"],
         title=row["title"],
@@ -187,7 +187,7 @@ def event_from_row(row: sqlite3.Row, committees: Sequence[tuple[int, str]] = ())
     )
 
 
-def signup_from_row(row: sqlite3.Row) -> Signup:
+def signup_from_row(row: Row) -> Signup:
     return Signup(
         id=row["id"],
         event_id=row["event_id"],

@@ -177,7 +177,7 @@ class Events:
         """Confirmed seats of many events in one query (a listing), by event id."""
         rows = await self._db.fetchall(
             "SELECT event_id, SUM(party) AS taken FROM signups"
-            " WHERE event_id IN (SELECT value FROM json_each(?)) AND status = ?"
+            " WHERE event_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) AND status = ?"
             " GROUP BY event_id",
             (json.dumps(list(event_ids)), SignupStatus.CONFIRMED.value),
         )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock, to_db
-from bot.db import Database
+from bot.db import Database, Row
 from bot.faq import index_cache
 from bot.faq.knowledge_base import Entry, KnowledgeBase
 from bot.faq.search import Answer, FaqIndex
@@ -268,7 +267,7 @@ async def relay_answer(app: App, desk: FaqDesk, handover_id: int, staff: User, a
     return "faq.answer_sent"
 
 
-def _handover(row: sqlite3.Row) -> Handover:
+def _handover(row: Row) -> Handover:
     return Handover(
         row["id"],
         row["question_id"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.clock import from_db, to_db
-from bot.db import Params
+from bot.db import Params, Row
 from bot.hazards.model import (
     FINAL,
     Category,
@@ -30,9 +29,9 @@ class Sql(Protocol):
 
     async def execute(self, sql: str, params: Params = ()) -> int: ...
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     async def scalar(self, sql: str, params: Params = ()) -> Any: ...
 
@@ -47,7 +46,8 @@ _SELECT = (
 _FILTERS = (
     " WHERE (:status IS NULL OR r.status = :status)"
     " AND (:category IS NULL OR r.category = :category)"
-    " AND (:committees IS NULL OR r.committee_id IN (SELECT value FROM json_each(:committees)))"
+    " AND (:committees IS NULL OR r.committee_id IN"
+    "  (SELECT CAST(value AS INTEGER) FROM json_each(:committees)))"
     " AND (:since IS NULL OR r.created_at >= :since)"
     " AND (:until IS NULL OR r.created_at < :until)"
     " AND (:words IS NULL OR instr(r.ref || ' ' || r.address || ' ' || r.description, :words) > 0)"
@@ -64,7 +64,7 @@ def _opt_time(value: str | None) -> datetime | None:
     return None if value is None else from_db(value)
 
 
-def _report(row: sqlite3.Row) -> Report:
+def _report(row: Row) -> Report:
     return Report(
         id=row["id"],
         ref=row["ref"],
@@ -307,7 +307,7 @@ async def events(db: Sql, report_id: int) -> list[Event]:
     ]
 
 
-def _photo(row: sqlite3.Row) -> Photo:
+def _photo(row: Row) -> Photo:
     return Photo(
         row["platform"],
         row["file_id"],
@@ -331,7 +331,8 @@ async def photos_of(db: Sql, report_ids: Iterable[int]) -> dict[int, list[Photo]
     """The photos of many reports in one query (a page of a list), by report id."""
     rows = await db.fetchall(
         "SELECT report_id, platform, file_id, sha256, size, mime, unsaved FROM hazard_photos"
-        " WHERE report_id IN (SELECT value FROM json_each(?)) ORDER BY report_id, id",
+        " WHERE report_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))"
+        " ORDER BY report_id, id",
         (json.dumps(list(report_ids)),),
     )
     found: dict[int, list[Photo]] = {}
@@ -343,7 +344,8 @@ async def photos_of(db: Sql, report_ids: Iterable[int]) -> dict[int, list[Photo]
 async def reporters(db: Sql, user_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
     """Names and phones of many reporters in one query (an export's page), by user id."""
     rows = await db.fetchall(
-        "SELECT id, display_name, phone FROM users WHERE id IN (SELECT value FROM json_each(?))",
+        "SELECT id, display_name, phone FROM users"
+        " WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
         (json.dumps(sorted(set(user_ids))),),
     )
     return {row["id"]: (row["display_name"], row["phone"]) for row in rows}

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.clock import to_db
+from bot.db import Row as DbRow
 from bot.roles import Role
 from bot.users import User
 
@@ -90,7 +90,7 @@ _SELECT = (
 )
 
 
-def _place(row: sqlite3.Row) -> Place:
+def _place(row: DbRow) -> Place:
     return Place(
         row["id"],
         row["committee_id"],

@@ -7,14 +7,13 @@ first in order), so every tip goes out once before any repeats, even after tips 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING
 
 from bot.chats import Tag
 from bot.clock import to_db
-from bot.db import Tx
+from bot.db import Row, Tx
 from bot.notices.repo import Draft, Kind, Notice, NoticeRepo, Status, Targets
 from bot.notices.schedule import Recurring, Weekday
 from bot.notices.tips import TIPS
@@ -39,7 +38,7 @@ class CampaignTip:
     used: int
 
 
-def _tip(row: sqlite3.Row) -> CampaignTip:
+def _tip(row: Row) -> CampaignTip:
     return CampaignTip(
         row["id"], row["position"], row["title"], row["body"], row["source"], row["used"]
     )

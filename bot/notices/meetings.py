@@ -6,12 +6,12 @@ changing one row; the groups are told of a new time or a cancellation at once.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.clock import from_db, local, to_db
+from bot.db import Row
 from bot.i18n import text
 from bot.notices.delivery import FanOut, fan_out
 from bot.notices.repo import Draft, Kind, Notice, NoticeRepo, Status, Targets
@@ -35,7 +35,7 @@ class Meeting:
     created_by: str
 
 
-def _meeting(row: sqlite3.Row) -> Meeting:
+def _meeting(row: Row) -> Meeting:
     return Meeting(
         row["id"],
         row["title"],

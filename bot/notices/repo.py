@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 import weakref
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.chats import ChatRecord, ChatRepo, Tag
 from bot.clock import Clock, from_db, to_db
-from bot.db import Database, Tx
+from bot.db import Database, Row, Tx
 from bot.messages import Attachment, FileRef
 from bot.notices.schedule import (
     Now,
@@ -198,7 +197,7 @@ _SELECT = (
 )
 
 
-def _notice(row: sqlite3.Row) -> Notice:
+def _notice(row: Row) -> Notice:
     return Notice(
         id=row["id"],
         kind=Kind(row["kind"]),
@@ -450,7 +449,7 @@ class NoticeRepo:
                 (notice_id, to_db(due)),
             )
 
-    async def occurrences(self, notice_id: int) -> list[sqlite3.Row]:
+    async def occurrences(self, notice_id: int) -> list[Row]:
         return await self._db.fetchall(
             "SELECT * FROM notice_occurrences WHERE notice_id = ? ORDER BY due_at", (notice_id,)
         )

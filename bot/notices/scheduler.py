@@ -11,6 +11,7 @@ the grace period are sent once, older ones are recorded missed and listed for st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.chats import Tag
 from bot.clock import from_db, local, to_db
+from bot.db import Lead
 from bot.i18n import text
 from bot.messages import Reply
 from bot.notices import acks, campaign, delivery
@@ -41,6 +43,9 @@ LOOKBACK = timedelta(days=31)  # how far back a restart looks for occurrences it
 SWEEP_SECONDS = 60
 # A system job (a digest) that wakes up to an hour late is still worth running; later, not.
 SYSTEM_MISFIRE_SECONDS = 3600
+# Another process holds the scheduler: ask again this often (a dead holder's lock is freed at
+# once, so a new one runs the jobs within this many seconds).
+LEAD_RETRY_SECONDS = 3.0
 
 JobFunc = Callable[[], Awaitable[Any] | Any]
 
@@ -319,18 +324,46 @@ async def run_scheduler(
     stop: asyncio.Event,
     *,
     configure: Callable[[Scheduler], None] | None = None,
+    retry_seconds: float = LEAD_RETRY_SECONDS,
 ) -> None:
     """For the runner: start (``configure`` adds system jobs), run until ``stop``, stop.
 
-    A failure is logged here: the runner only looks at this task when it stops.
+    With several processes on one database only the one holding the scheduler's lead runs
+    it; the others try again every ``retry_seconds``, so one takes over within seconds of the
+    holder dying. A failure is logged here: the runner only looks at this task when it stops.
     """
+    while not stop.is_set():
+        lead = await app.db.lead("scheduler")
+        if lead is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), retry_seconds)
+            continue
+        try:
+            if not await _lead_scheduler(app, stop, lead, configure):
+                return
+        finally:
+            await lead.release()
+        if not stop.is_set():
+            log.warning("the scheduler's lead was lost; trying to take it again")
+
+
+async def _lead_scheduler(
+    app: App, stop: asyncio.Event, lead: Lead, configure: Callable[[Scheduler], None] | None
+) -> bool:
+    """Run the scheduler until ``stop`` or the lead is lost; False when it failed."""
     scheduler = Scheduler(app)
     try:
         if configure is not None:
             configure(scheduler)
         await scheduler.start()
-        await stop.wait()
+        lost = asyncio.create_task(lead.lost.wait())
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({lost, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        lost.cancel()
+        stopped.cancel()
+        return True
     except Exception:
         log.exception("the scheduler stopped: no notices or digests go out until a restart")
+        return False
     finally:
         await scheduler.stop()

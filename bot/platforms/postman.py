@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -79,6 +80,10 @@ class RateLimiter:
         now = self._clock.now()
         self._recent.append(now)
         self._chats.setdefault(chat_id, deque()).append(now)
+
+
+# Several processes: this often a postman asks whether the workers holding claims still run.
+STOPPED_CHECK_SECONDS = 5.0
 
 
 class Postman:
@@ -194,10 +199,14 @@ class Postman:
         # now. Others' only when stale: another live process may be sending them right now.
         await self._outbox.recover(self._transport.platform, worker=self._worker)
         await self._outbox.recover(self._transport.platform, stale_after=CLAIM_TIMEOUT)
+        checked = -STOPPED_CHECK_SECONDS
         while not stop.is_set():
             # Cleared before the pass: a message queued while it runs wakes the next one.
             self._wake.clear()
             try:
+                if self._outbox.shared and time.monotonic() - checked >= STOPPED_CHECK_SECONDS:
+                    checked = time.monotonic()
+                    await self._outbox.recover_stopped(self._transport.platform, self._worker)
                 await self.deliver_due()
             except Exception:
                 log.exception("outbox pass failed; trying again")
@@ -216,7 +225,8 @@ def platform_postman(router: Router, transport: Transport) -> Postman:
         app.outbox,
         app.chats,
         transport,
-        worker=f"{transport.platform}-run",
+        # Several processes: each its own name (its slot), so a start takes back only its own.
+        worker=f"{transport.platform}-run" + (f"@{app.inbox.worker}" if app.db.shared else ""),
         on_sent=router.delivered,
         hold=quiet_hold(app),
     )

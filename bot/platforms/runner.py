@@ -23,7 +23,9 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from bot.app import App
+from bot.db import SqliteDatabase
 from bot.hazards.digest import send_digests
+from bot.inbox import InboxWorker
 from bot.inspections.reminders import remind_nodes
 from bot.messages import Address, Reply
 from bot.notices.scheduler import Scheduler, run_scheduler
@@ -43,6 +45,8 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
 CHECKPOINT_SECONDS = 1.0
 AUTO_CHECKPOINT_PAGES = 1000  # SQLite's default, put back when the bot stops
+
+TAKEOVER_SWEEP_SECONDS = 5.0
 
 
 class Platform(Protocol):
@@ -139,21 +143,23 @@ def checkpoint(path: Path) -> tuple[int, int, int]:
         conn.close()
 
 
-async def _checkpoint_wal(app: App, stop: asyncio.Event, every: float = CHECKPOINT_SECONDS) -> None:
+async def _checkpoint_wal(
+    db: SqliteDatabase, stop: asyncio.Event, every: float = CHECKPOINT_SECONDS
+) -> None:
     """Checkpoints on a thread of their own. Left to SQLite, every thousandth page committed
     made that commit copy the log into the file and sync it, 8–25 ms on the event loop's
     thread, which every conversation waited for."""
-    await app.db.execute("PRAGMA wal_autocheckpoint = 0")
+    await db.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)
             try:
-                await asyncio.to_thread(checkpoint, app.db.path)
+                await asyncio.to_thread(checkpoint, db.path)
             except sqlite3.Error as exc:  # busy: the next one catches up
                 log.info("checkpoint skipped: %s", exc)
     finally:
-        await app.db.execute(f"PRAGMA wal_autocheckpoint = {AUTO_CHECKPOINT_PAGES}")
+        await db.execute(f"PRAGMA wal_autocheckpoint = {AUTO_CHECKPOINT_PAGES}")
 
 
 async def _sweep_idle_flows(router: Router, stop: asyncio.Event) -> None:
@@ -173,6 +179,21 @@ def settle_heap() -> None:
     (about 35 ms each time, felt by everyone waiting for an answer at that moment)."""
     gc.collect()
     gc.freeze()
+
+
+async def _take_over_stale(platforms: list[Platform], stop: asyncio.Event) -> None:
+    """Several processes on one database: now and then take up what a stopped one left."""
+    workers: list[InboxWorker] = [
+        worker for p in platforms if isinstance(worker := getattr(p, "worker", None), InboxWorker)
+    ]
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), TAKEOVER_SWEEP_SECONDS)
+        for worker in workers:
+            try:
+                await worker.take_up_waiting()
+            except Exception:
+                log.exception("taking up a stopped process's updates failed")
 
 
 async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) -> None:
@@ -204,15 +225,21 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
             postman.wake()
 
     app.outbox.listen(wake_postmen)
+    # Several processes: held while this one runs, so the others can tell when it has stopped
+    # (its claims and updates are then taken over at once).
+    alive = await app.db.lead(f"alive:{app.inbox.worker}") if app.db.shared else None
     tasks = [
         *(
             asyncio.create_task(postman.run(stop), name=f"{platform.name} postman")
             for platform, postman in zip(platforms, postmen, strict=True)
         ),
         asyncio.create_task(_sweep_idle_flows(router, stop), name="sweeper"),
-        asyncio.create_task(_checkpoint_wal(app, stop), name="checkpoints"),
         asyncio.create_task(run_scheduler(app, stop, configure=system_jobs), name="scheduler"),
     ]
+    if isinstance(app.db, SqliteDatabase):  # PostgreSQL checkpoints on its own
+        tasks.append(asyncio.create_task(_checkpoint_wal(app.db, stop), name="checkpoints"))
+    if app.db.shared:
+        tasks.append(asyncio.create_task(_take_over_stale(platforms, stop), name="takeover"))
     for task in tasks:
         task.add_done_callback(_report_failure)
     settle_heap()
@@ -222,6 +249,8 @@ async def serve(router: Router, platforms: list[Platform], stop: asyncio.Event) 
     for platform in reversed(platforms):
         await platform.stop()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if alive is not None:
+        await alive.release()
     server.should_exit = True
     await server_task
 

@@ -7,7 +7,6 @@ residents and groups see is a total.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.chats import ChatRecord, ChatRepo, Tag
 from bot.clock import Clock, from_db, to_db
-from bot.db import Database
+from bot.db import Database, Row
 from bot.polls.households import NewHousehold, PollError
 from bot.polls.tally import CHOICES, Household, Tally, count
 from bot.roles import Role, allows
@@ -87,7 +86,7 @@ class HouseholdRow:
     answered_at: datetime | None
 
 
-def _poll(row: sqlite3.Row, options: Sequence[str]) -> Poll:
+def _poll(row: Row, options: Sequence[str]) -> Poll:
     return Poll(
         id=row["id"],
         kind=row["kind"],

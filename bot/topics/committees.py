@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from bot.clock import Clock, to_db
-from bot.db import Database
+from bot.db import Database, Row
 
 
 class CommitteeError(Exception):
@@ -26,7 +25,7 @@ class TopicCommittee:
     active: bool = True
 
 
-def _committee(row: sqlite3.Row) -> TopicCommittee:
+def _committee(row: Row) -> TopicCommittee:
     return TopicCommittee(row["id"], row["name"], row["description"], bool(row["active"]))
 
 

@@ -4,13 +4,12 @@ made it and when, and the submitter is told in their own language.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock, to_db
-from bot.db import Database, Tx
+from bot.db import Database, Row, Tx
 from bot.i18n import text
 from bot.messages import Option
 from bot.notify import Notifier
@@ -59,7 +58,7 @@ class TopicReviews:
     def of(cls, app: App) -> TopicReviews:
         return cls(app.db, app.clock, app.users, app.notifier)
 
-    async def history(self, topic: Topic) -> list[sqlite3.Row]:
+    async def history(self, topic: Topic) -> list[Row]:
         return await self._db.fetchall(
             "SELECT from_status, to_status, note, meeting_date, reviewer, at, channel"
             " FROM topic_reviews"

@@ -7,7 +7,6 @@ A topic has one status; ``TRANSITIONS`` says which moves staff may make from eac
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.chats import ChatRepo, Tag
 from bot.clock import Clock, from_db, to_db
-from bot.db import Database, Tx
+from bot.db import Database, Row, Tx
 from bot.i18n import LANGUAGES, text
 from bot.messages import Attachment, FileRef, Option, Reply
 from bot.notify import Notifier
@@ -140,7 +139,7 @@ _BY_SUPPORT = " ORDER BY supports DESC, t.id"
 _BY_AGE = " ORDER BY t.id"
 
 
-def topic_from_row(row: sqlite3.Row) -> Topic:
+def topic_from_row(row: Row) -> Topic:
     photo = None
     if row["photo_file_id"]:
         photo = FileRef(

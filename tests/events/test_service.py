@@ -247,6 +247,7 @@ async def test_signing_up_again_after_cancelling_queues_at_the_back(app: App) ->
     assert back.signup and back.signup.code != signed.signup.code
 
 
+@pytest.mark.both_engines
 async def test_200_concurrent_sign_ups_for_50_seats(
     app: App, settings: Settings, clock: FakeClock
 ) -> None:

@@ -55,6 +55,7 @@ async def file_report(
     return await who.send("确认提交")
 
 
+@pytest.mark.both_engines  # the console story on both engines
 async def test_every_step_by_number_label_text_and_photos(app, person) -> None:
     alice = person("alice", "王阿姨")
     first = await alice.send("/report")
@@ -212,6 +213,7 @@ async def test_same_place_takes_plain_yes_and_no(app, person, said: str, files_n
         assert "补充到报告 YH-20260718-0001" in done
 
 
+@pytest.mark.both_engines  # the console story on both engines
 async def test_a_supplementing_resident_hears_later_progress(app, person) -> None:
     ref = REF.search(texts(await file_report(person("first")))).group()  # type: ignore[union-attr]
     second = person("second")
@@ -296,6 +298,7 @@ def clutter_at_sanmen(user: User) -> NewReport:
     )  # fmt: skip
 
 
+@pytest.mark.both_engines  # the console story on both engines
 async def test_finish_twice_files_once(app, person) -> None:
     service = HazardService.of(app)
     user = await app.users.ensure("console", "zed")
@@ -306,6 +309,7 @@ async def test_finish_twice_files_once(app, person) -> None:
     assert len(await queued(app, "staff-group")) == 1
 
 
+@pytest.mark.both_engines  # the console story on both engines
 async def test_concurrent_reports_get_distinct_numbers(app) -> None:
     service = HazardService.of(app)
     user = await app.users.ensure("console", "zed")

@@ -18,6 +18,9 @@ from bot.notices.scheduler import Scheduler, run_scheduler
 from bot.outbox import reply_from_json
 from tests.notices.fakes import outbox_rows
 
+# The scheduler works from the rows the same way on both engines.
+pytestmark = pytest.mark.both_engines
+
 SH = ZoneInfo("Asia/Shanghai")
 EVERY_DAY = Recurring(times=(time(9, 0),), start="01-01", end="12-31")
 
@@ -76,7 +79,7 @@ async def test_a_notice_added_by_another_process_is_planned_at_the_next_sweep(
     app, scheduler, settings
 ) -> None:
     await scheduler.start()
-    other = Database(settings.db_path)  # e.g. `juwei notices add` in another process
+    other = Database(settings.database)  # e.g. `juwei notices add` in another process
     await other.open()
     try:
         notice = await NoticeRepo(other, app.clock).add(
@@ -194,7 +197,10 @@ async def test_run_scheduler_runs_until_stopped(app) -> None:
     stop = asyncio.Event()
     configured: list[Scheduler] = []
     task = asyncio.create_task(run_scheduler(app, stop, configure=configured.append))
-    await asyncio.sleep(0.05)
+    for _ in range(200):  # started: on PostgreSQL after taking the scheduler's lead
+        if configured and configured[0].jobs():
+            break
+        await asyncio.sleep(0.01)
     assert configured and configured[0].jobs()
     stop.set()
     await asyncio.wait_for(task, 2)

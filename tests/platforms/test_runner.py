@@ -104,7 +104,7 @@ async def test_the_bot_checkpoints_its_log_on_a_thread_and_gives_the_job_back_wh
         return int(await app.db.scalar("PRAGMA wal_autocheckpoint"))
 
     stop = asyncio.Event()
-    task = asyncio.create_task(_checkpoint_wal(app, stop, every=3600))
+    task = asyncio.create_task(_checkpoint_wal(app.db, stop, every=3600))
     for _ in range(100):  # let the task take its first step
         if await auto_pages() == 0:  # commits no longer copy the log themselves
             break

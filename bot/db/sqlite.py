@@ -1,4 +1,4 @@
-"""The database: one SQLite file through aiosqlite, WAL, foreign keys, numbered migrations.
+"""The SQLite engine: one file through aiosqlite, WAL, foreign keys.
 
 One connection is shared by the whole process, so statements of concurrent tasks would
 interleave inside each other's transactions; a lock serialises them. Several processes
@@ -19,77 +19,27 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-BUSY_TIMEOUT_MS = 10_000
-Params = Sequence[Any] | dict[str, Any]
+from bot.db.base import (
+    BUSY_TIMEOUT_MS,
+    Database,
+    DatabaseBusy,
+    DatabaseUnusable,
+    Migration,
+    Params,
+    Row,
+    Tx,
+)
 
 
-class SchemaTooNew(Exception):
-    """The database was written by a newer juwei than this one."""
-
-
-class DatabaseBusy(Exception):
-    """The database could not take a write in the time allowed (another process holds it)."""
-
-
-class DatabaseUnusable(Exception):
-    """The database file cannot be opened or written: a folder, a file that is not SQLite,
-    a read-only file, a path under a file."""
-
-    def __init__(self, path: Path, reason: object) -> None:
-        super().__init__(f"数据库 {path} 无法使用 (cannot use the database): {reason}")
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def bundled_migrations() -> list[Migration]:
-    found: list[Migration] = []
-    for entry in resources.files("migrations").iterdir():
-        if not entry.name.endswith(".sql"):
-            continue
-        number, _, rest = entry.name.partition("_")
-        found.append(Migration(int(number), rest.removesuffix(".sql"), entry.read_text("utf-8")))
-    found.sort(key=lambda m: m.version)
-    versions = [m.version for m in found]
-    if len(set(versions)) != len(versions):
-        raise RuntimeError(f"duplicate migration numbers: {versions}")
-    return found
-
-
-def split_statements(script: str) -> list[str]:
-    """Split an SQL script into statements, so a migration can run inside one transaction."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip() and not all(
-        part.strip().startswith("--") for part in buffer.strip().splitlines()
-    ):
-        raise ValueError(f"incomplete SQL statement at end of script: {buffer.strip()[:80]}")
-    return statements
-
-
-class Tx:
-    """Statements inside one transaction; handed out by ``Database.transaction``.
+class SqliteTx(Tx):
+    """Statements inside one SQLite transaction.
 
     They run on the calling thread: inside a write transaction this process holds, a statement
     never waits for another process, and a hop to aiosqlite's thread and back costs more than
@@ -97,33 +47,28 @@ class Tx:
     """
 
     def __init__(self, raw: sqlite3.Connection) -> None:
+        super().__init__()
         self._raw = raw
-        self.open = True
-        self._after_commit: list[Callable[[], None]] = []
-        self._savepoints = 0
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the outermost transaction has committed (never on rollback)."""
-        self._after_commit.append(callback)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; an insert returns the new row's id (0 when nothing was inserted,
-        e.g. ON CONFLICT DO NOTHING), anything else the number of rows changed."""
         return _changed(sql, self._raw.execute(sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         self._raw.executemany(sql, rows)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self._raw.execute(sql, params).fetchone()
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        row: Row | None = self._raw.execute(sql, params).fetchone()
         return row
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return self._raw.execute(sql, params).fetchall()
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
+        row = self._raw.execute(sql, params).fetchone()
         return None if row is None else row[0]
+
+    async def script(self, statement: str) -> None:
+        self._raw.execute(statement)
 
 
 def _changed(sql: str, cursor: sqlite3.Cursor | aiosqlite.Cursor) -> int:
@@ -137,20 +82,25 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
-async def _rows(cursor: sqlite3.Cursor | aiosqlite.Cursor) -> Iterable[sqlite3.Row]:
+async def _rows(cursor: sqlite3.Cursor | aiosqlite.Cursor) -> Iterable[Row]:
     if isinstance(cursor, sqlite3.Cursor):
         return cursor.fetchall()
     return await cursor.fetchall()
 
 
-class Database:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+class SqliteDatabase(Database):
+    engine = "sqlite"
+
+    def __init__(self, target: Path | str) -> None:
+        super().__init__(target)
+        self.path = Path(target)
         self._conn: aiosqlite.Connection | None = None
         self._sync: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
-        # One per database: tests and tools open several in one process.
-        self._ambient: ContextVar[Tx | None] = ContextVar(f"tx-{id(self)}", default=None)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
 
     async def open(self) -> None:
         await asyncio.to_thread(probe, self.path)
@@ -172,13 +122,6 @@ class Database:
             self._conn = None
             self._sync = None
 
-    async def __aenter__(self) -> Database:
-        await self.open()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     @property
     def _raw(self) -> sqlite3.Connection:
         if self._sync is None:
@@ -191,20 +134,8 @@ class Database:
             raise RuntimeError("database is not open")
         return self._conn
 
-    @property
-    def in_transaction(self) -> bool:
-        """True inside ``transaction()`` in this task (statements join it)."""
-        current = self._ambient.get()
-        return current is not None and current.open
-
     @asynccontextmanager
     async def transaction(self, *, wait_at_most: float | None = None) -> AsyncIterator[Tx]:
-        """One write transaction: committed on success, rolled back on any exception.
-
-        Inside another transaction of this task it is a savepoint of that one: its failure
-        undoes only its own statements, and it commits with the outer one. ``wait_at_most``
-        (seconds): raise ``DatabaseBusy`` instead of waiting longer for the write lock.
-        """
         current = self._ambient.get()
         if current is not None and current.open:
             async with self._savepoint(current):
@@ -212,7 +143,7 @@ class Database:
             return
         deadline = None if wait_at_most is None else time.monotonic() + wait_at_most
         await self._acquire(deadline)
-        tx = Tx(self._raw)
+        tx = SqliteTx(self._raw)
         token = self._ambient.set(tx)
         try:
             await self._begin(deadline)  # may wait for another process: on aiosqlite's thread
@@ -295,11 +226,7 @@ class Database:
         async with self._lock:
             return _changed(sql, await self._now_or_waiting(sql, params, None))
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         current = self._ambient.get()
         if current is not None and current.open:
             return await current.fetchall(sql, params)
@@ -307,53 +234,17 @@ class Database:
             cursor = await self._now_or_waiting(sql, params, None)
             return list(await _rows(cursor))
 
-    async def scalar(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
-
     # -- migrations -------------------------------------------------------------------------
 
-    async def schema_version(self) -> int:
-        exists = await self.scalar(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-        )
-        if not exists:
-            return 0
-        return int(await self.scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
-
-    async def migrate(self, migrations: Sequence[Migration] | None = None) -> list[Migration]:
-        """Apply pending migrations, each in one transaction; returns those applied."""
-        migrations = list(migrations if migrations is not None else bundled_migrations())
-        latest = migrations[-1].version if migrations else 0
-        await self.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        current = await self.schema_version()
-        done = {row[0] for row in await self.fetchall("SELECT version FROM schema_version")}
-        if current > latest:
-            raise SchemaTooNew(
-                f"数据库 {self.path} 的结构版本是 {current}，比本程序认识的 {latest} 新；"
-                f"请升级 juwei。 (database schema {current} is newer than this juwei's {latest})"
+    async def has_table(self, table: str) -> bool:
+        return bool(
+            await self.scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
             )
-        applied: list[Migration] = []
-        for migration in migrations:
-            if migration.version in done:
-                continue
-            async with self.transaction() as tx:
-                # Re-check inside the lock: another process may have applied it meanwhile.
-                if await tx.scalar(
-                    "SELECT 1 FROM schema_version WHERE version = ?", (migration.version,)
-                ):
-                    continue
-                for statement in split_statements(migration.sql):
-                    await tx.execute(statement)
-                await tx.execute(
-                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-                    (migration.version, migration.name, datetime.now(UTC).isoformat()),
-                )
-            applied.append(migration)
-        return applied
+        )
+
+    def migration_script(self, migration: Migration) -> str:
+        return migration.sql
 
 
 def probe(path: Path) -> None:
