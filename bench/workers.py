@@ -156,19 +156,7 @@ async def start_workers(count: int, env_of: Any, folder: Path, label: str) -> li
         log = folder / f"{label}-worker{n}.log"
         workers.append(Worker(spawn(env_of(port), folder, log), port, log))
     for worker in workers:
-        deadline = time.monotonic() + 60
-        while True:
-            if worker.proc.poll() is not None:
-                raise SystemExit(f"a worker stopped at start; see {worker.log}")
-            try:
-                status, _ = await http(worker.port, "GET", "/healthz")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"a worker did not start; see {worker.log}")
-            await asyncio.sleep(0.1)
+        await wait_healthy(worker)
     return workers
 
 
@@ -201,21 +189,35 @@ class Callbacks:
             self.posts[person] = posts
 
 
-async def send_all(calls: Callbacks, ports: Sequence[int]) -> int:
-    """Every person's messages in order, each to the next port; returns refused callbacks."""
-    refused = 0
+async def send_all(
+    calls: Callbacks, ports: list[int], kill_after: int = 0, kill: Any = None
+) -> int:
+    """Every person's messages in order, each to the next live port, as a load balancer spreads
+    them; after ``kill_after`` callbacks ``kill()`` stops a worker and takes its port out.
+    Returns the callbacks no worker took."""
+    refused = taken = 0
+
+    async def post(turn: int, query: str, body: bytes) -> bool:
+        for _ in range(50):
+            port = ports[turn % len(ports)]
+            try:
+                status, _ = await http(port, "POST", f"/wecom/callback?{query}", body)
+            except OSError:  # a dead worker: the balancer tries the next one at once
+                turn += 1
+                continue
+            if status == 200:
+                return True
+            await asyncio.sleep(0.2)  # 503, busy: WeCom sends again a little later
+        return False
 
     async def one_person(index: int, person: str) -> None:
-        nonlocal refused
+        nonlocal refused, taken
         for step, (query, body) in enumerate(calls.posts[person]):
-            port = ports[(index + step) % len(ports)]
-            for _ in range(50):  # 503 means busy: WeCom would retry, so do we
-                status, _ = await http(port, "POST", f"/wecom/callback?{query}", body)
-                if status == 200:
-                    break
-                await asyncio.sleep(0.2)
-            else:
+            if not await post(index + step, query, body):
                 refused += 1
+            taken += 1
+            if kill is not None and taken == kill_after:
+                kill()
 
     await asyncio.gather(*(one_person(i, p) for i, p in enumerate(calls.people)))
     return refused
@@ -287,6 +289,53 @@ async def queue_broadcast(db_env: dict[str, str], groups: int, folder: Path) -> 
     )
 
 
+async def callbacks_with_a_kill(
+    workers: list[Worker], people: int, expected: list[str], fake: FakeWeCom, label: str
+) -> dict[str, Any]:
+    """The same load again, with the first worker SIGKILLed when half the callbacks are in."""
+    fake.reset()
+    calls = Callbacks(people, f"{label}-k")
+    ports = [w.port for w in workers]
+    victim = workers[0]
+
+    def kill() -> None:
+        victim.proc.send_signal(signal.SIGKILL)
+        ports.remove(victim.port)
+
+    started = time.perf_counter()
+    refused = await send_all(calls, ports, people * len(QUESTIONS) // 2, kill)
+    victim.proc.wait()
+    done = await wait_until(
+        lambda: all(len(fake.app_messages.get(p, ())) >= len(expected) for p in calls.people),
+        120,
+        fake,
+    )
+    last = max((m.at for p in calls.people for m in fake.app_messages.get(p, ())), default=0.0)
+    await asyncio.sleep(1.0)
+    checked = check_answers(fake, calls, expected)
+    return {
+        "kill_all_answered_s": last - started if done else None,
+        "kill_refused_callbacks": refused,
+        **{f"kill_{name}": value for name, value in checked.items()},
+    }
+
+
+async def wait_healthy(worker: Worker) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if worker.proc.poll() is not None:
+            raise SystemExit(f"a worker stopped at start; see {worker.log}")
+        try:
+            status, _ = await http(worker.port, "GET", "/healthz")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"a worker did not start; see {worker.log}")
+        await asyncio.sleep(0.1)
+
+
 async def one_run(
     count: int,
     database: Database,
@@ -342,6 +391,16 @@ async def one_run(
             "refused_callbacks": refused,
             **check_answers(fake, calls, expected),
         }
+
+        if count >= 2:
+            figures |= await callbacks_with_a_kill(workers, people, expected, fake, label)
+            # systemd's Restart=always brings the worker back; it takes up its own leftovers
+            victim = workers[0]
+            victim.proc = spawn(
+                worker_env(db_env, wecom_base, groups, victim.port), folder, victim.log
+            )
+            await wait_healthy(victim)
+            fake.reset()
 
         await queue_broadcast(db_env, groups, folder)
         started = time.perf_counter()
@@ -401,10 +460,12 @@ async def main(argv: Sequence[str] | None = None) -> int:
     async with AsyncExitStack() as stack:
         server_url = args.database_url
         if server_url is None and not args.sqlite:
-            from tests.postgres_server import throwaway_server
+            from tests.postgres import Server
 
-            server = stack.enter_context(throwaway_server())
-            server_url = server.admin_url
+            server = Server()
+            server.start()
+            stack.callback(server.stop)
+            server_url = server.url
         fake = FakeWeCom(latency=args.latency_ms / 1000)
         wecom_base = await fake.start()
         stack.push_async_callback(fake.stop)
@@ -427,6 +488,12 @@ async def main(argv: Sequence[str] | None = None) -> int:
                 base["broadcast_s"] / row["broadcast_s"],
                 f"{row['robots_once']}/{row['robots_twice']}/{row['robots_never']}",
                 row["in_flight_at_kill"] if row["killed"] else "—",
+                (
+                    f"{row['kill_missing']}/{row['kill_doubled']}/"
+                    f"{row['kill_wrong_or_reordered']}, {row['kill_all_answered_s']:.1f} s"
+                    if "kill_missing" in row and row["kill_all_answered_s"] is not None
+                    else "—"
+                ),
             ]
         )
     print_table(
@@ -440,10 +507,16 @@ async def main(argv: Sequence[str] | None = None) -> int:
             "speed-up",
             "robots once/twice/never",
             "in flight at kill",
+            "callbacks with a kill: missing/doubled/wrong, all answered",
         ],
         table,
     )
-    wrong = sum(r["missing"] + r["doubled"] + r["wrong_or_reordered"] for r in rows)
+    wrong = sum(
+        r[f"{prefix}missing"] + r[f"{prefix}doubled"] + r[f"{prefix}wrong_or_reordered"]
+        for r in rows
+        for prefix in ("", "kill_")
+        if f"{prefix}missing" in r
+    )
     lost = sum(r["robots_never"] for r in rows)
     extra = sum(r["robots_twice"] - r["in_flight_at_kill"] for r in rows)
     print_summary(

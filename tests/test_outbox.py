@@ -89,6 +89,8 @@ async def test_a_claim_reads_only_due_rows_however_many_were_sent(app) -> None:
     await app.outbox.put(GROUP, Reply("新"), dedup_key="new")
     [due] = await app.outbox.claim("console", "w", chat_id=GROUP.chat_id)
     assert due.reply.text == "新"
+    if app.db.engine != "sqlite":  # the query plan below is SQLite's
+        return
     for sql, params in (
         (_CLAIM, ("w", "9", "console", "9", "0", "console", "0", 10)),
         (_CLAIM_FOR_CHAT, ("w", "9", "console", "c", "9", "0", "console", "c", "0", 10)),
