@@ -152,20 +152,23 @@ class Inbox:
         raise NotYourTurn(received_id)
 
     async def earlier_stale(self, received: Received) -> Received | None:
-        """The same person's oldest unanswered earlier update, if its process stopped (it has
-        waited longer than ``TAKEOVER_AFTER``)."""
+        """The same person's oldest unanswered earlier update, if the process that took it in
+        has stopped (its ``alive`` lead is free) or has left it longer than ``TAKEOVER_AFTER``
+        (alive but hung)."""
         row = await self._db.fetchone(
-            "SELECT id, platform, update_key, person, payload FROM inbox"
+            "SELECT id, platform, update_key, person, payload, worker, received_at FROM inbox"
             " WHERE platform = ? AND person = ? AND handled_at IS NULL AND id < ?"
-            " AND received_at <= ? ORDER BY id LIMIT 1",
-            (
-                received.platform,
-                received.person,
-                received.id,
-                to_db(self._clock.now() - TAKEOVER_AFTER),
-            ),
+            " ORDER BY id LIMIT 1",
+            (received.platform, received.person, received.id),
         )
         if row is None:
+            return None
+        hung = row["received_at"] <= to_db(self._clock.now() - TAKEOVER_AFTER)
+        worker = row["worker"]
+        stopped = worker is None or (
+            worker != self.worker and not await self._db.alive(f"alive:{worker}")
+        )
+        if not (hung or stopped):
             return None
         return Received(
             row["id"], row["platform"], row["update_key"], row["person"], row["payload"]

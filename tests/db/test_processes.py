@@ -241,3 +241,19 @@ async def test_a_stopped_workers_updates_are_taken_up_at_once(two) -> None:
     assert await worker.take_up_waiting() == 1
     await worker.idle()
     assert done == [("b", received.id)]
+
+
+async def test_a_later_update_waits_for_a_live_worker_but_not_for_a_stopped_one(two) -> None:
+    """One person wrote to two workers in turn and the first was killed: the second answers
+    the first message as soon as the first worker's alive lock is free, not after the hung
+    worker's timeout."""
+    first, second = two
+    alive = await first.db.lead(f"alive:{first.inbox.worker}")
+    assert alive is not None
+    left = await first.inbox.put("wecom", "m1", "sun", "<xml/>")
+    later = await second.inbox.put("wecom", "m2", "sun", "<xml/>")
+    assert left is not None and later is not None
+    assert await second.inbox.earlier_stale(later) is None  # the first is answering it
+    await alive.release()  # killed: the server frees its session's locks
+    found = await second.inbox.earlier_stale(later)
+    assert found is not None and found.id == left.id
