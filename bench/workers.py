@@ -335,7 +335,9 @@ async def callbacks_with_a_kill(
     in_flight = 0
     for person in calls.people:
         answers = [
-            m for m in fake.app_messages.get(person, []) if not shown(m.body).startswith(BUSY_NOTICE)
+            m
+            for m in fake.app_messages.get(person, [])
+            if not shown(m.body).startswith(BUSY_NOTICE)
         ]
         if len(answers) > len(expected) and any(
             killed_at - window <= m.at <= killed_at for m in answers
