@@ -47,6 +47,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "both_engines: run the test on SQLite and on a throw-away PostgreSQL"
     )
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): a test of SQLite itself (its file, its locks, its pragmas), skipped"
+        " when the suite runs on PostgreSQL (JUWEI_TEST_ENGINE=postgresql)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if DEFAULT_ENGINE == "sqlite":
+        return
+    for item in items:
+        if (marker := item.get_closest_marker("sqlite_only")) is not None:
+            reason = marker.args[0] if marker.args else "tests SQLite itself"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -48,6 +48,7 @@ REPORT = (
 )
 
 
+@pytest.mark.sqlite_only("another connection holds SQLite's file lock")
 async def test_a_locked_database_says_busy_at_once_and_loses_nothing(
     app: App, person, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -50,6 +50,7 @@ async def roster_file(settings, event_id: int, fmt: str, path: Path) -> None:  #
     assert await asyncio.to_thread(main, [*args, "--db", str(settings.db_path)]) == 0
 
 
+@pytest.mark.sqlite_only("the command is pointed at the database file with --db")
 async def test_roster_xlsx_has_chinese_headers_date_cells_widths_and_a_frozen_header(
     app, clock, settings, tmp_path: Path
 ) -> None:
@@ -72,6 +73,7 @@ async def test_roster_xlsx_has_chinese_headers_date_cells_widths_and_a_frozen_he
     assert all("console:" not in str(c.value) for row in sheet.iter_rows() for c in row)
 
 
+@pytest.mark.sqlite_only("the command is pointed at the database file with --db")
 async def test_roster_csv_is_chinese_with_a_bom_and_local_times(
     app, clock, settings, tmp_path: Path
 ) -> None:
@@ -87,6 +89,7 @@ async def test_roster_csv_is_chinese_with_a_bom_and_local_times(
     assert rows[3][:3] == ["候补", "1", "李伯伯"]
 
 
+@pytest.mark.sqlite_only("the command is pointed at the database file with --db")
 async def test_events_list_speaks_chinese(
     app, clock, settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

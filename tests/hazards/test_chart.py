@@ -92,6 +92,7 @@ async def test_numbered_chart_comes_with_the_key_in_the_text(app, clock) -> None
     assert "居委会 A 三门、B 高雄、C 西二" in summary.text
 
 
+@pytest.mark.sqlite_only("the command is pointed at the database file with --db")
 async def test_digest_weekly_out_saves_the_png_and_posts_it(
     app, clock, settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -95,6 +95,7 @@ def test_what_start_up_built_is_kept_out_of_full_garbage_collections() -> None:
         gc.unfreeze()
 
 
+@pytest.mark.sqlite_only("WAL checkpoints are SQLite's")
 async def test_the_bot_checkpoints_its_log_on_a_thread_and_gives_the_job_back_when_it_stops(
     app: App,
 ) -> None:
