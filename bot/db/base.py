@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -184,6 +185,17 @@ class Database:
     def name(self) -> str:
         """How messages name this database (never with a password)."""
         raise NotImplementedError
+
+    async def _wait_turn(self, lock: asyncio.Lock, deadline: float | None) -> None:
+        """This process's transactions go one at a time, in the order they asked; waiting past
+        ``deadline`` (a ``time.monotonic()`` moment) raises ``DatabaseBusy``."""
+        if deadline is None:
+            await lock.acquire()
+            return
+        try:
+            await asyncio.wait_for(lock.acquire(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise DatabaseBusy(f"{self.name}: busy (this process)") from None
 
     async def open(self) -> None:
         raise NotImplementedError

@@ -196,7 +196,7 @@ class PostgresDatabase(Database):
         deadline = None if wait_at_most is None else time.monotonic() + wait_at_most
         # This process's transactions queue here first, in the order they asked (as on
         # SQLite): only one holds the database-wide lock at a time anyway.
-        await self._queue(deadline)
+        await self._wait_turn(self._lock, deadline)
         try:
             conn = await self._acquire(deadline)
         except BaseException:
@@ -228,15 +228,6 @@ class PostgresDatabase(Database):
             self._lock.release()
         for callback in tx._after_commit:
             callback()
-
-    async def _queue(self, deadline: float | None) -> None:
-        if deadline is None:
-            await self._lock.acquire()
-            return
-        try:
-            await asyncio.wait_for(self._lock.acquire(), max(0.0, deadline - time.monotonic()))
-        except TimeoutError:
-            raise DatabaseBusy(f"{self.name}: busy (this process)") from None
 
     async def _acquire(self, deadline: float | None) -> asyncpg.Connection:
         timeout = None if deadline is None else max(0.001, deadline - time.monotonic())

@@ -142,7 +142,7 @@ class SqliteDatabase(Database):
                 yield current
             return
         deadline = None if wait_at_most is None else time.monotonic() + wait_at_most
-        await self._acquire(deadline)
+        await self._wait_turn(self._lock, deadline)
         tx = SqliteTx(self._raw)
         token = self._ambient.set(tx)
         try:
@@ -160,15 +160,6 @@ class SqliteDatabase(Database):
             self._lock.release()
         for callback in tx._after_commit:
             callback()
-
-    async def _acquire(self, deadline: float | None) -> None:
-        if deadline is None:
-            await self._lock.acquire()
-            return
-        try:
-            await asyncio.wait_for(self._lock.acquire(), max(0.0, deadline - time.monotonic()))
-        except TimeoutError:
-            raise DatabaseBusy(f"{self.path}: busy (this process)") from None
 
     async def _begin(self, deadline: float | None) -> None:
         await self._now_or_waiting("BEGIN IMMEDIATE", (), deadline)

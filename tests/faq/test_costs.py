@@ -7,19 +7,9 @@ import re
 
 import pytest
 
-from bot.faq.knowledge_base import KnowledgeBase, load_knowledge
+from bot.faq.knowledge_base import KnowledgeBase
 from bot.faq.search import FaqIndex, normalize
 from bot.faq.synonyms import SYNONYM_GROUPS
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge()
-
-
-@pytest.fixture(scope="module")
-def index(kb: KnowledgeBase) -> FaqIndex:
-    return FaqIndex.build(kb)
 
 
 @pytest.mark.parametrize(

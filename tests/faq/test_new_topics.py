@@ -14,21 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.faq.knowledge_base import KnowledgeBase, load_knowledge
+from bot.faq.knowledge_base import KnowledgeBase
 from bot.faq.search import FaqIndex
 from tests.conftest import REPO_ROOT, juwei
 
 FACTS = REPO_ROOT / "docs" / "policy_facts.md"
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge()
-
-
-@pytest.fixture(scope="module")
-def index(kb: KnowledgeBase) -> FaqIndex:
-    return FaqIndex.build(kb)
 
 
 @pytest.mark.parametrize(

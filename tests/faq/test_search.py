@@ -19,16 +19,6 @@ from bot.faq.knowledge_base import (
 from bot.faq.search import FaqIndex, normalize
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge()
-
-
-@pytest.fixture(scope="module")
-def index(kb: KnowledgeBase) -> FaqIndex:
-    return FaqIndex.build(kb)
-
-
 def _entry(entry_id: str, **overrides: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": entry_id,
