@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from bot.registry import build_router
 from bot.router import Router
 from bot.settings import Settings
 from tests.fakes.wecom_api import FakeWeCom
+from tests.fakes.wecom_loopback import LoopbackWeCom
 from tests.postgres import NoServer, Server, running_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -239,3 +241,14 @@ async def wecom(router: Router, fake: FakeWeCom) -> AsyncIterator[WeComPlatform]
     await platform.start()
     yield platform
     await platform.stop()
+
+
+@pytest.fixture
+def loopback() -> Iterator[LoopbackWeCom]:
+    """A loopback WeCom on a thread, for ``juwei run`` subprocesses with WeCom settings."""
+    server = LoopbackWeCom()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -29,8 +29,9 @@ from tests.fakes.wecom_api import (
     message_xml,
     signed_post,
 )
+from tests.fakes.wecom_loopback import LoopbackWeCom
 from tests.hazards.test_cli import SCRIPT
-from tests.platforms.wecom.test_run import LoopbackWeCom, free_port, wait_for
+from tests.platforms.wecom.test_run import free_port, wait_for
 from tests.postgres import Server
 
 PEOPLE = 50
@@ -41,18 +42,6 @@ def empty_url(pg_server: Server) -> Iterator[str]:
     url = asyncio.run(pg_server.fresh(empty=True))
     yield url
     asyncio.run(pg_server.drop(url))
-
-
-@pytest.fixture
-def loopback() -> Iterator[LoopbackWeCom]:
-    import threading
-
-    server = LoopbackWeCom()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def test_the_report_story_runs_on_postgresql_from_the_shell(tmp_path: Path, empty_url: str) -> None:

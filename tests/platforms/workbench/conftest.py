@@ -52,6 +52,12 @@ async def file_report(app: App, reporter: str, committee: str = "三门") -> Rep
     return await HazardService.of(app).file(new, None)
 
 
+async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Follow the one-time link /web gives this person, as their browser would."""
+    (reply,) = await person(user_id).send("/web")
+    await client.get(reply.links[0].url)
+
+
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found is not None, html

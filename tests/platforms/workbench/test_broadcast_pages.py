@@ -13,14 +13,13 @@ from bot.notices.delivery import render
 from bot.notices.meetings import MeetingService
 from bot.notices.repo import NoticeRepo, Targets
 from tests.notices.fakes import outbox_rows
-from tests.platforms.workbench.conftest import browser, csrf_of
+from tests.platforms.workbench.conftest import browser, csrf_of, sign_in
 
 TEXT = "本周六上午9点在小区门口开展消防安全宣传，欢迎居民参加。"
 
 
-async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> str:  # type: ignore[no-untyped-def]
-    (reply,) = await person(user_id).send("/web")
-    await client.get(reply.links[0].url)
+async def sign_in_to(person, client: httpx.AsyncClient, user_id: str) -> str:  # type: ignore[no-untyped-def]
+    await sign_in(person, client, user_id)
     return csrf_of((await client.get("/notices")).text)
 
 
@@ -35,7 +34,7 @@ async def test_staff_preview_a_broadcast_exactly_as_sent_then_send_it_once(
     person,
     client,  # type: ignore[no-untyped-def]
 ) -> None:
-    csrf = await sign_in(person, client, "staff")
+    csrf = await sign_in_to(person, client, "staff")
     assert "/notices/compose" in (await client.get("/notices")).text
     form = {"csrf": csrf, "text": TEXT, "tag": "residents", "committee": await sanmen_id(app)}
     shown = await client.post("/notices/compose", data={**form, "ack": "yes"})
@@ -69,7 +68,7 @@ async def test_the_preview_warns_when_residents_groups_wait_for_the_morning(
     client,  # type: ignore[no-untyped-def]
 ) -> None:
     clock.set(datetime(2026, 7, 18, 14, 30, tzinfo=UTC))  # 22:30 in Shanghai
-    csrf = await sign_in(person, client, "staff")
+    csrf = await sign_in_to(person, client, "staff")
     form = {"csrf": csrf, "text": TEXT, "tag": "residents"}
     quiet = await client.post("/notices/compose", data=form)
     assert 'id="held"' in quiet.text and "3 个居民群会在 08:00 收到" in quiet.text
@@ -84,7 +83,7 @@ async def test_bad_broadcasts_are_explained_and_nothing_is_sent(
     person,
     client,  # type: ignore[no-untyped-def]
 ) -> None:
-    csrf = await sign_in(person, client, "staff")
+    csrf = await sign_in_to(person, client, "staff")
     before = len(await NoticeRepo(app.db, app.clock).all())
     short = await client.post("/notices/compose", data={"csrf": csrf, "text": "好", "tag": "staff"})
     assert short.status_code == 400 and "内容太短了" in short.text
@@ -109,7 +108,7 @@ async def test_directors_and_posts_without_csrf_cannot_broadcast(
     person,
     client,  # type: ignore[no-untyped-def]
 ) -> None:
-    await sign_in(person, client, "staff")
+    await sign_in_to(person, client, "staff")
     data = {"text": TEXT, "everyone": "yes", "instance": "a" * 32}
     assert (await client.post("/notices/compose/send", data=data)).status_code == 403
     (reply,) = await person("sanmen-director").send("/web")
@@ -134,7 +133,7 @@ async def test_staff_see_upcoming_meetings_with_reminders_and_cancel_one(
         targets=Targets(tags=(Tag.DIRECTORS,)),
         created_by="console:staff",
     )
-    csrf = await sign_in(person, client, "staff")
+    csrf = await sign_in_to(person, client, "staff")
     listed = (await client.get("/notices")).text
     assert "三季度消防安全委员会会议" in listed and "街道三楼会议室" in listed
     assert "2026-07-20 10:00" in listed and "2026-07-21 08:00" in listed  # 1 day, 2 hours before

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
-
 from bot.app import App
 from bot.clock import local
 from bot.events.model import NewEvent
 from bot.events.service import Events
-from tests.platforms.workbench.conftest import csrf_of, fire_drill
-
-
-async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> None:  # type: ignore[no-untyped-def]
-    (reply,) = await person(user_id).send("/web")
-    await client.get(reply.links[0].url)
+from tests.platforms.workbench.conftest import csrf_of, fire_drill, sign_in
 
 
 def at(app: App, days: float) -> str:

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
-
 from bot.app import App
 from tests.conftest import take_mail
-
-
-async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> None:  # type: ignore[no-untyped-def]
-    (reply,) = await person(user_id).send("/web")
-    await client.get(reply.links[0].url)
+from tests.platforms.workbench.conftest import sign_in
 
 
 def csrf_of(html: str) -> str:

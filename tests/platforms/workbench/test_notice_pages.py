@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from bot.app import App
 from bot.platforms.postman import Postman
 from tests.notices.fakes import Recorder, texts
+from tests.platforms.workbench.conftest import sign_in
 
 TEXT = "本周六上午9点在小区门口开展消防安全宣传，欢迎居民参加。"
-
-
-async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> None:  # type: ignore[no-untyped-def]
-    (reply,) = await person(user_id).send("/web")
-    await client.get(reply.links[0].url)
 
 
 async def test_staff_see_the_schedule_and_a_broadcast_report_that_refreshes_until_sent(

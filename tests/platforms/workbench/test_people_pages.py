@@ -7,11 +7,11 @@ import httpx
 from bot.app import App
 from bot.roles import Role
 from tests.conftest import take_mail
+from tests.platforms.workbench.conftest import sign_in
 
 
-async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> str:  # type: ignore[no-untyped-def]
-    (reply,) = await person(user_id).send("/web")
-    await client.get(reply.links[0].url)
+async def sign_in_to(person, client: httpx.AsyncClient, user_id: str) -> str:  # type: ignore[no-untyped-def]
+    await sign_in(person, client, user_id)
     return (await client.get("/people")).text
 
 
@@ -24,7 +24,7 @@ async def test_an_admin_grants_a_role_and_the_person_is_told(
     person,
     client,  # type: ignore[no-untyped-def]
 ) -> None:
-    page = await sign_in(person, client, "admin")
+    page = await sign_in_to(person, client, "admin")
     assert "console:sanmen-director" in page and "三门居委会主任" in page
     assert "西二居民区居民群" in page and "居民群</td>" in page
     csrf = csrf_of(page)
@@ -48,7 +48,7 @@ async def test_an_admin_grants_a_role_and_the_person_is_told(
 
 
 async def test_staff_cannot_grant_roles(app: App, person, client) -> None:  # type: ignore[no-untyped-def]
-    page = await sign_in(person, client, "staff")
+    page = await sign_in_to(person, client, "staff")
     assert "只供管理员" in page
     refused = await client.post(
         "/people/grant", data={"csrf": csrf_of(page), "who": "console:staff", "role": "admin"}

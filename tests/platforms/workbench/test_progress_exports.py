@@ -7,20 +7,14 @@ import csv
 import io
 from datetime import date
 
-import httpx
 from openpyxl import load_workbook
 
 from bot.app import App
 from bot.inspections.campaigns import Campaigns
 from bot.inspections.places import Register
 from tests.inspections.helpers import register_venues
-from tests.platforms.workbench.conftest import browser
+from tests.platforms.workbench.conftest import browser, sign_in
 from tests.polls.conftest import make_building
-
-
-async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> None:  # type: ignore[no-untyped-def]
-    (reply,) = await person(user_id).send("/web")
-    await client.get(reply.links[0].url)
 
 
 def names_in(xlsx: bytes) -> list[str]:

@@ -3,17 +3,10 @@ only to those the chat shows it to."""
 
 from __future__ import annotations
 
-import httpx
-
 from bot.app import App
 from tests.inspections.helpers import register_venues, venue_campaign
-from tests.platforms.workbench.conftest import browser
+from tests.platforms.workbench.conftest import browser, sign_in
 from tests.polls.conftest import make_building
-
-
-async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> None:  # type: ignore[no-untyped-def]
-    (reply,) = await person(user_id).send("/web")
-    await client.get(reply.links[0].url)
 
 
 async def test_campaign_progress_lists_the_places_still_to_check_per_viewer(

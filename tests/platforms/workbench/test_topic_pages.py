@@ -8,11 +8,11 @@ import httpx
 from bot.app import App
 from bot.topics.service import TopicService
 from tests.conftest import take_mail
+from tests.platforms.workbench.conftest import sign_in
 
 
-async def sign_in(person, client: httpx.AsyncClient, user_id: str) -> str:  # type: ignore[no-untyped-def]
-    (reply,) = await person(user_id).send("/web")
-    await client.get(reply.links[0].url)
+async def sign_in_to(person, client: httpx.AsyncClient, user_id: str) -> str:  # type: ignore[no-untyped-def]
+    await sign_in(person, client, user_id)
     return (await client.get("/topics")).text
 
 
@@ -40,7 +40,7 @@ async def test_staff_accept_a_topic_for_a_meeting_and_it_joins_the_agenda(
     client,  # type: ignore[no-untyped-def]
 ) -> None:
     ref = await a_topic(app)
-    listed = await sign_in(person, client, "staff")
+    listed = await sign_in_to(person, client, "staff")
     assert ref in listed and "小区停车难" in listed
     page = (await client.get(f"/topics/{ref}")).text
     bad = await client.post(
@@ -77,7 +77,7 @@ async def test_directors_see_topics_but_neither_review_nor_see_anonymous_names(
     await app.users.ensure("console", "r1")
     await app.db.execute("UPDATE users SET display_name = '王阿姨' WHERE external_id = 'r1'")
     ref = await a_topic(app, anonymous=True)
-    await sign_in(person, client, "sanmen-director")
+    await sign_in_to(person, client, "sanmen-director")
     page = (await client.get(f"/topics/{ref}")).text
     assert "小区停车难" in page and "王阿姨" not in page and 'id="review-accepted"' not in page
     refused = await client.post(
@@ -106,7 +106,7 @@ async def test_merging_picks_the_surviving_topic_from_the_same_committees_open_t
     declined = await submit(first.id, "楼道堆物")
     elsewhere = await submit(second.id, "加装电梯费用分摊")
     await take_mail(app, "r1")
-    await sign_in(person, client, "staff")
+    await sign_in_to(person, client, "staff")
     decline_page = (await client.get(f"/topics/{declined}")).text
     await client.post(
         f"/topics/{declined}/review",
