@@ -12,7 +12,10 @@ tuning set now) and ``faq_questions_blind2.yaml`` (written by someone who had no
 labelled after the knowledge base was frozen; its misses were listed in the README, which the next
 round read, so it is no longer clean) and ``faq_questions_blind3.yaml`` (written by three imagined
 residents without reading the entries, labelled by someone who did not run the search, before the
-round that gave every entry 10-14 phrasings; that round never saw it: the honest measure), plus
+round that gave every entry 10-14 phrasings; that round never saw it, but its misses were read
+since) and ``faq_questions_blind4.yaml`` (three other residents, written and labelled the same way
+against the frozen knowledge base, with the labeller's other acceptable entries as ``also``; run
+once: the honest measure), plus
 ``faq_questions_para_check.yaml`` and ``faq_questions_para_long.yaml`` (the checks of the round
 that gave every entry 10-14 phrasings). Each gets its own line of figures; ``--questions`` runs
 other files. ``--cold`` also times ``juwei faq ask`` in fresh processes, with and without the index
@@ -50,10 +53,11 @@ QUESTION_FILES = [
     Path(__file__).with_name("faq_questions_blind.yaml"),
     Path(__file__).with_name("faq_questions_blind2.yaml"),
     Path(__file__).with_name("faq_questions_blind3.yaml"),
+    Path(__file__).with_name("faq_questions_blind4.yaml"),
     Path(__file__).with_name("faq_questions_para_check.yaml"),
     Path(__file__).with_name("faq_questions_para_long.yaml"),
 ]
-HELD_OUT_SUFFIXES = ("_residents", "_blind", "_blind2", "_blind3")
+HELD_OUT_SUFFIXES = ("_residents", "_blind", "_blind2", "_blind3", "_blind4")
 TIMING_REPEATS = 20
 SCALED_ENTRIES = 300
 
