@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/juwei run
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -rs
+	$(BIN)/python -m pytest -q -rs -n auto --maxprocesses 4
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -25,7 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 from bot.db import Database
 from bot.db.tools import server_program
 
-TEMPLATE = "juwei_template"
+# One per test process: under `make test` several workers may share JUWEI_TEST_DATABASE_URL.
+TEMPLATE = f"juwei_template_{os.getpid()}"
 # Read at import: the tests' fixtures clear JUWEI_* from the environment.
 GIVEN_URL = os.environ.get("JUWEI_TEST_DATABASE_URL")
 _names = itertools.count(1)
