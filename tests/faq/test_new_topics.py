@@ -1,7 +1,9 @@
 """The topics the first blind set found missing (gas, extinguisher expiry, fireworks, wiring,
 charging points, the agent-builder, level entry, owners who did not pay, selling the flat) and
-three more fire topics: each is found when a resident asks in their own words, neighbours the
-blind set confused stay apart, and every fact an entry cites is an item of docs/policy_facts.md.
+three more fire topics, and three that residents of three later blind sets asked about (open
+flames, power strips, clutter at home): each is found when a resident asks in their own words,
+neighbours the blind set confused stay apart, and every fact an entry cites is an item of
+docs/policy_facts.md.
 
 The questions here are written for these tests: none is an entry's phrasing or a question of a
 bench set."""
@@ -36,6 +38,9 @@ FACTS = REPO_ROOT / "docs" / "policy_facts.md"
         ("冬天用小太阳取暖要注意啥", "fire-winter-heating"),
         ("燃气热水器洗澡会不会中毒", "fire-gas-water-heater"),
         ("小区一年搞几次消防演习", "fire-drill"),
+        ("蚊香点着过夜安全吗", "fire-open-flame"),
+        ("排插上插了电饭煲又插热水壶会不会烧起来", "fire-power-strip"),
+        ("阳台纸板箱越堆越多会不会着火", "fire-home-clutter"),
     ],
 )
 def test_a_resident_asking_about_a_new_topic_gets_its_entry(
@@ -76,6 +81,12 @@ def test_an_old_extinguisher_question_offers_the_expiry_entry_first(index: FaqIn
         ("燃气报警器有必要装吗", "fire-gas-alarm"),
         # running costs, not the price of the elevator
         ("加梯以后电费谁来付", "after-costs"),
+        # clutter at home / in the stairwell
+        ("家里阳台堆满旧东西危险吗", "fire-home-clutter"),
+        ("楼梯上堆满邻居的旧家具怎么办", "fire-corridor-clutter"),
+        # a power strip / the wiring of the flat
+        ("插线板发烫了还能用吗", "fire-power-strip"),
+        ("老房子线路老化要全部换吗", "fire-old-wiring"),
     ],
 )
 def test_near_neighbours_each_get_their_own_entry(
