@@ -19,7 +19,8 @@ once: the honest measure), plus
 ``faq_questions_para_check.yaml`` and ``faq_questions_para_long.yaml`` (the checks of the round
 that gave every entry 10-14 phrasings). Each gets its own line of figures; ``--questions`` runs
 other files. ``--cold`` also times ``juwei faq ask`` in fresh processes, with and without the index
-cache on disk.
+cache on disk. ``--model DIR`` ranks with a sentence model too, as ``JUWEI_FAQ_MODEL_DIR`` does
+(fewer timing repeats: each question runs the model).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ if str(REPO_ROOT) not in sys.path:
 
 import yaml  # noqa: E402
 
+from bot.faq.encoder import SentenceEncoder  # noqa: E402
 from bot.faq.knowledge_base import Entry, KnowledgeBase, load_knowledge  # noqa: E402
 from bot.faq.search import FaqIndex  # noqa: E402
 
@@ -168,6 +170,7 @@ def evaluate(
         a for ids in also.values() for a in ids
     }
     unknown = {e for e in named if kb.get(e) is None}
+    repeats = TIMING_REPEATS if index.model is None else 2
     if unknown:
         raise SystemExit(f"unknown expected ids in {path.name}: {sorted(unknown)}")
 
@@ -187,9 +190,9 @@ def evaluate(
         ranked = [m.entry.id for m in index.search(query, k=len(kb))]
         rank = ranked.index(expected) + 1 if expected in ranked else 0
         answer = index.answer(query)
-        times.extend(timed_ms(partial(index._answer, query), TIMING_REPEATS))
+        times.extend(timed_ms(partial(index._answer, query), repeats))
         base_ranked = baseline.rank(query)
-        base_times.extend(timed_ms(partial(baseline.rank, query), TIMING_REPEATS))
+        base_times.extend(timed_ms(partial(baseline.rank, query), repeats))
         got = answer.best.id if answer.best else "-"
         top1 += rank == 1
         top1_also += rank == 1 or (bool(ranked) and ranked[0] in also[query])
@@ -213,7 +216,7 @@ def evaluate(
         confident = 0
         for query in group:
             answer = index.answer(query)
-            times.extend(timed_ms(partial(index._answer, query), TIMING_REPEATS))
+            times.extend(timed_ms(partial(index._answer, query), repeats))
             confident += answer.confident
             got = answer.best.id if answer.best else "-"
             flag = "YES" if answer.confident else "no"
@@ -250,11 +253,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, action="append", help="question file(s)")
     parser.add_argument("--cold", action="store_true", help="also time juwei faq ask cold")
+    parser.add_argument("--model", type=Path, help="a sentence model's folder (optional)")
     args = parser.parse_args()
 
     kb = load_knowledge()
+    encoder = SentenceEncoder(args.model) if args.model else None
     start = time.perf_counter()
-    index = FaqIndex.build(kb)
+    index = FaqIndex.build(kb, encoder)
     build_s = time.perf_counter() - start
     baseline = CharOverlap(kb.entries)
 
@@ -269,11 +274,16 @@ def main() -> None:
         base_times += file_base_times
         all_questions += [q for q, _, _ in load_questions(path)]
 
-    big = FaqIndex.build(scaled(kb, SCALED_ENTRIES))
-    big_times = [t for q in all_questions for t in timed_ms(partial(big._answer, q), 5)]
+    big = FaqIndex.build(scaled(kb, SCALED_ENTRIES), encoder)
+    big_times = [
+        t
+        for q in all_questions
+        for t in timed_ms(partial(big._answer, q), 5 if encoder is None else 1)
+    ]
 
     summary: dict[str, Any] = {
         "entries": len(kb),
+        "model": index.model,
         "sets": per_file,
         "median_ms": round(statistics.median(times), 3),
         "p99_ms": round(percentile(times, 99), 3),

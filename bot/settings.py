@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Derived data that can be rebuilt at any time (the FAQ search index); empty: a "cache"
     # folder next to the database.
     cache_dir: Path | None = None
+    # A Chinese sentence model (BERT family, a folder as published) that ranks the FAQ's
+    # entries by meaning as well as by words; none: words only (README: "A sentence model").
+    faq_model_dir: Path | None = None
 
     # Our copies of the photos people send (bot.media), named by sha256.
     media_dir: Path = Path("data/media")
@@ -167,6 +170,26 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_cache_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("faq_model_dir", mode="before")
+    @classmethod
+    def _blank_model_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("faq_model_dir")
+    @classmethod
+    def _model_folder_complete(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        has = value.is_dir() and (value / "config.json").is_file()
+        has = has and any((value / n).is_file() for n in ("vocab.txt", "tokenizer.json"))
+        has = has and any((value / n).is_file() for n in ("model.safetensors", "pytorch_model.bin"))
+        if not has:
+            raise ValueError(
+                f"{value} needs config.json, vocab.txt or tokenizer.json, and"
+                " model.safetensors or pytorch_model.bin"
+            )
+        return value
 
     @field_validator("hazard_holidays_file", mode="before")
     @classmethod

@@ -22,9 +22,7 @@ HANDOVER_REF = re.compile(r"#Q(\d+)")
 
 
 def desk_of(ctx: Context) -> FaqDesk:
-    return FaqDesk(
-        ctx.app.db, ctx.app.clock, ctx.app.settings.faq_dir, ctx.app.settings.cache_folder
-    )
+    return FaqDesk.of(ctx.app)
 
 
 async def faq(ctx: Context) -> None:

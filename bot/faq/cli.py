@@ -19,7 +19,7 @@ LOCAL_FILE = "local.yaml"
 
 
 def _desk(app: App) -> FaqDesk:
-    return FaqDesk(app.db, app.clock, app.settings.faq_dir, app.settings.cache_folder)
+    return FaqDesk.of(app)
 
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

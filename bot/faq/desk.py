@@ -58,12 +58,26 @@ _CACHE = _Loaded()  # per process: building the index costs about a second (jieb
 
 class FaqDesk:
     def __init__(
-        self, db: Database, clock: Clock, local_dir: Path, cache_dir: Path | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        local_dir: Path,
+        cache_dir: Path | None = None,
+        model_dir: Path | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._local_dir = local_dir
         self._cache_dir = cache_dir
+        self._model_dir = model_dir
+
+    @classmethod
+    def of(cls, app: App) -> FaqDesk:
+        """The desk as the settings describe it (staff entries, cache, sentence model)."""
+        settings = app.settings
+        return cls(
+            app.db, app.clock, settings.faq_dir, settings.cache_folder, settings.faq_model_dir
+        )
 
     async def generation(self) -> int:
         value = await self._db.scalar("SELECT value FROM faq_meta WHERE key = 'generation'")
@@ -83,7 +97,7 @@ class FaqDesk:
             # In a thread: a build without the disk cache loads jieba's dictionary (about a
             # second), which would otherwise stop every other conversation for that long.
             kb, index = await asyncio.to_thread(
-                index_cache.load_or_build, self._local_dir, self._cache_dir
+                index_cache.load_or_build, self._local_dir, self._cache_dir, self._model_dir
             )
             _CACHE.kb, _CACHE.index, _CACHE.key = kb, index, key
             gc.freeze()  # the index stays until the next change: kept out of full collections

@@ -3,9 +3,11 @@
 Building costs about a second (the trimmed jieba dictionary, then BM25F over every entry), which
 is most of the time ``juwei faq ask`` takes. The pickled index is keyed by a hash of everything
 it is made from: the knowledge-base files (shipped and staff-added), the word lists, the search
-code and its pinyin table, plus the jieba and Python versions. Any change gives a new key and a
-rebuild; a file that cannot be read is ignored and rebuilt. The cache folder is as trusted as the
-database next to it (pickle runs code on load), so it must not be writable by anyone else.
+code and its pinyin table, plus the jieba and Python versions, and, when a sentence model ranks
+too, the model's files (names, sizes, times) and its code. Any change gives a new key and a
+rebuild; the model's weights are not in the file (they are loaded from its folder). A file that
+cannot be read is ignored and rebuilt. The cache folder is as trusted as the database next to it
+(pickle runs code on load), so it must not be writable by anyone else.
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from bot.faq.search import FaqIndex
 log = logging.getLogger(__name__)
 
 PREFIX = "faq-index-"
-_FORMAT = 1  # bump when the pickled payload changes shape
+# The sentence model's code, hashed only when a model is used (importing it loads NumPy).
+_MODEL_CODE = [
+    Path(__file__).with_name(name)
+    for name in ("encoder.py", "checkpoint.py", "wordpiece.py", "semantic.py")
+]
+_FORMAT = 2  # bump when the pickled payload changes shape
 
 
 @dataclass(frozen=True)
@@ -46,9 +53,16 @@ def _jieba_version() -> str:
         return "?"
 
 
-def cache_key(local_dir: Path) -> str:
-    """A hash of the knowledge files, the word lists, the search code and the library versions."""
+def cache_key(local_dir: Path, model_dir: Path | None = None) -> str:
+    """A hash of the knowledge files, the word lists, the search code and the library versions
+    (and of the sentence model's files, when there is one)."""
     digest = hashlib.sha256()
+    if model_dir is not None:
+        for code in _MODEL_CODE:
+            digest.update(code.read_bytes())
+        for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+            stat = path.stat()
+            digest.update(f"\0{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     digest.update(f"{_FORMAT}|{sys.version_info[:2]}|{_jieba_version()}".encode())
     for module in (search, synonyms, typos, knowledge_base):
         digest.update(Path(str(module.__file__)).read_bytes())
@@ -95,20 +109,30 @@ def _write(folder: Path, path: Path, payload: _Payload) -> None:
         log.warning("could not write the FAQ index cache in %s: %s", folder, exc)
 
 
-def load_or_build(local_dir: Path, cache_dir: Path | None) -> tuple[KnowledgeBase, FaqIndex]:
+def load_or_build(
+    local_dir: Path, cache_dir: Path | None, model_dir: Path | None = None
+) -> tuple[KnowledgeBase, FaqIndex]:
     """The knowledge base and its index: from ``cache_dir`` when a matching file is there,
-    otherwise built and saved for the next process. ``None`` turns the cache off."""
+    otherwise built and saved for the next process. ``None`` turns the cache off.
+    ``model_dir``: a sentence model that ranks the entries too (bot.faq.encoder)."""
+    model = None
+    if model_dir is not None:
+        from bot.faq.encoder import SentenceEncoder  # NumPy, only when a model is used
+
+        model = SentenceEncoder(model_dir)
     if cache_dir is None:
         kb = load_knowledge([local_dir])
-        return kb, FaqIndex.build(kb)
-    key = cache_key(local_dir)
+        return kb, FaqIndex.build(kb, model)
+    key = cache_key(local_dir, model_dir)
     path = cache_dir / f"{PREFIX}{key[:24]}.pickle"
     payload = _read(path, key)
     if payload is not None:
         search.install_segmenter(payload.freq, payload.total)
+        if model is not None:
+            payload.index.use_encoder(model)
         return payload.kb, payload.index
     kb = load_knowledge([local_dir])
-    index = FaqIndex.build(kb)
+    index = FaqIndex.build(kb, model)
     freq, total = search.segmenter_state()
     _write(cache_dir, path, _Payload(key, kb, index, freq, total))
     return kb, index

@@ -25,6 +25,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.faq import synonyms
 from bot.faq.knowledge_base import PACKAGE_KNOWLEDGE_DIR, Entry, KnowledgeBase
@@ -37,6 +38,9 @@ from bot.faq.synonyms import (
     TRADITIONAL_TO_SIMPLIFIED,
 )
 from bot.faq.typos import HomophoneFixer
+
+if TYPE_CHECKING:
+    from bot.faq.semantic import Closeness, Encoder
 
 import_jieba()  # first, so that the plain import below finds it loaded
 
@@ -72,6 +76,9 @@ _BIGRAM_SHARE = 0.25
 _COMMON, _SPECIFIC, _FLOOR = 6.5, 12.0, 0.2
 # Answers kept per index, by the question's exact text (about 1 KB each).
 _REMEMBERED = 2048
+# With a sentence model (bot.faq.encoder), its share of the ranking score; the words keep the
+# rest. Chosen on blind set 3 (0.3/0.5/0.7/0.85 tried), then run once on blind set 4.
+_MODEL_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -474,32 +481,71 @@ class _Phrasings:
 
 
 class FaqIndex:
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(self, entries: Sequence[Entry], encoder: Encoder | None = None) -> None:
         self._entries = tuple(entries)
         self._answers: OrderedDict[str, Answer] = OrderedDict()
         self._words = _Bm25f([_entry_fields(e, word_groups) for e in self._entries], _specificity)
         self._bigrams = _Bm25f([_entry_fields(e, bigram_groups) for e in self._entries], _uniform)
         self._phrasings = _Phrasings(self._entries, self._words.idf_of)
+        self._encoder = encoder
+        self._closeness: Closeness | None = None
+        if encoder is not None:
+            from bot.faq.semantic import Closeness  # NumPy, only when a model is used
+
+            self._closeness = Closeness(self._entries, encoder)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> FaqIndex:
-        return cls(kb.entries)
+    def build(cls, kb: KnowledgeBase, encoder: Encoder | None = None) -> FaqIndex:
+        return cls(kb.entries, encoder)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def __getstate__(self) -> dict[str, object]:
+        # Pickled for the disk cache without the model (a hundred megabytes, loaded apart) and
+        # without the remembered answers.
+        return self.__dict__ | {"_encoder": None, "_answers": OrderedDict()}
+
+    @property
+    def model(self) -> str | None:
+        """The sentence model's name when one ranks the entries too."""
+        return self._closeness.model if self._closeness is not None else None
+
+    def use_encoder(self, encoder: Encoder) -> None:
+        """Give back the model an index loaded from the disk cache was built with."""
+        if self._closeness is None or self._closeness.model != encoder.name:
+            raise ValueError("this index was built without that model")
+        self._encoder = encoder
 
     def search(self, query: str, k: int = 3) -> list[Match]:
         """The ``k`` best entries, best first, with scores in [0, 1]."""
         if k <= 0:
             return []
+        ranked = self._ranked(query, self._lexical(query))
+        return [Match(self._entries[i], score) for score, i in ranked[:k]]
+
+    def _lexical(self, query: str) -> dict[int, float]:
+        """Each entry's score by the words the question shares with it, in [0, 1]."""
         clauses = [(normalize(clause), asks) for clause, asks in _clauses(query)]
         cut = [(text, _tokens(text), asks) for text, asks in clauses]  # each clause cut once
         words = [(word_groups(text, tokens), asks) for text, tokens, asks in cut]
         bigrams = [(bigram_groups(text, tokens), asks) for text, tokens, asks in cut]
         story = _tells_a_story(words)
         scores = self._scores(_weighted(words, story), _weighted(bigrams, story))
-        final = sorted(((s, i) for i, s in scores.items() if s > 0.0), key=lambda p: (-p[0], p[1]))
-        return [Match(self._entries[i], score) for score, i in final[:k]]
+        return {i: s for i, s in scores.items() if s > 0.0}
+
+    def _ranked(self, query: str, lexical: Mapping[int, float]) -> list[tuple[float, int]]:
+        """(score, entry) best first: the words' score, mixed with the sentence model's
+        closeness when there is a model (then every entry is ranked)."""
+        if self._closeness is None or self._encoder is None:
+            scores = dict(lexical)
+        else:
+            close = self._closeness.of(self._encoder.encode([query])[0])
+            scores = {
+                i: (1 - _MODEL_SHARE) * lexical.get(i, 0.0) + _MODEL_SHARE * float(close[i])
+                for i in range(len(self._entries))
+            }
+        return sorted(((s, i) for i, s in scores.items()), key=lambda p: (-p[0], p[1]))
 
     def _scores(
         self, groups: Mapping[tuple[str, ...], float], bigrams: Mapping[tuple[str, ...], float]
@@ -539,13 +585,21 @@ class FaqIndex:
         return found
 
     def _answer(self, query: str) -> Answer:
-        matches = self.search(query, k=4)
-        if not matches:
+        lexical = self._lexical(query)
+        if not lexical:
             return Answer(best=None, score=0.0, confident=False, alternatives=[])
-        top, rest = matches[0], matches[1:]
-        runner_up = rest[0].score if rest else 0.0
-        lead = top.score - runner_up
-        confident = (top.score >= CONFIDENT_SCORE and lead >= CONFIDENT_MARGIN) or (
-            top.score >= SURE_SCORE and lead >= SURE_MARGIN
+        # Whether to answer outright is decided on the words alone, as calibrated: a model
+        # finds every question close to something. With a model, its order leads the choices,
+        # and an answer is outright only when both agree on the best entry.
+        by_words = sorted(lexical.values(), reverse=True)
+        top = by_words[0]
+        lead = top - (by_words[1] if len(by_words) > 1 else 0.0)
+        confident = (top >= CONFIDENT_SCORE and lead >= CONFIDENT_MARGIN) or (
+            top >= SURE_SCORE and lead >= SURE_MARGIN
         )
-        return Answer(best=top.entry, score=top.score, confident=confident, alternatives=rest)
+        ranked = self._ranked(query, lexical)
+        best = ranked[0][1]
+        if self._closeness is not None and lexical.get(best, 0.0) < top:
+            confident = False
+        rest = [Match(self._entries[i], score) for score, i in ranked[1:4]]
+        return Answer(best=self._entries[best], score=top, confident=confident, alternatives=rest)

@@ -16,7 +16,7 @@ ANSWER_LIMIT = 2000
 
 
 def desk_of(app: App) -> FaqDesk:
-    return FaqDesk(app.db, app.clock, app.settings.faq_dir, app.settings.cache_folder)
+    return FaqDesk.of(app)
 
 
 async def faq_page(app: App, session: WebSession, *, said: str = "", ok: bool = True) -> Response:
