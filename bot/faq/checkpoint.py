@@ -95,6 +95,16 @@ class _StorageType:
 def _rebuild_tensor(
     storage: np.ndarray, offset: int, size: tuple[int, ...], stride: tuple[int, ...], *_: Any
 ) -> np.ndarray:
+    # as_strided trusts its arguments: a file claiming more than its storage holds would read
+    # memory outside it. The last element a view reaches must lie inside the storage.
+    numbers = (offset, *size, *stride)
+    if not all(isinstance(n, int) and n >= 0 for n in numbers) or len(size) != len(stride):
+        raise CheckpointError(f"a tensor's layout is not valid: {size} {stride} at {offset}")
+    if 0 in size:
+        return np.zeros(size, storage.dtype)
+    last = offset + sum((n - 1) * step for n, step in zip(size, stride, strict=True))
+    if last >= len(storage):
+        raise CheckpointError(f"a tensor reaches past its storage ({last} >= {len(storage)})")
     if not size:
         return storage[offset : offset + 1].reshape(())
     strides = tuple(s * storage.itemsize for s in stride)

@@ -169,3 +169,17 @@ def test_faq_ask_from_the_shell_with_a_model_and_with_a_broken_one(tmp_path: Pat
     refused = ask(broken)
     assert refused.returncode != 0
     assert "JUWEI_FAQ_MODEL_DIR" in refused.stderr and "model.safetensors" in refused.stderr
+
+
+def test_a_tensor_claiming_more_than_its_storage_is_refused() -> None:
+    from bot.faq import checkpoint
+
+    storage = np.arange(6, dtype=np.float32)
+    assert checkpoint._rebuild_tensor(storage, 0, (2, 3), (3, 1)).tolist() == [
+        [0, 1, 2],
+        [3, 4, 5],
+    ]
+    with pytest.raises(CheckpointError, match="past its storage"):
+        checkpoint._rebuild_tensor(storage, 2, (2, 3), (3, 1))
+    with pytest.raises(CheckpointError, match="not valid"):
+        checkpoint._rebuild_tensor(storage, 0, (2, 3), (-3, 1))
