@@ -166,14 +166,10 @@ class Settings(BaseSettings):
             return None
         return value.strip()
 
-    @field_validator("cache_dir", mode="before")
+    # An empty optional path in .env (JUWEI_CACHE_DIR=) means "not set".
+    @field_validator("cache_dir", "faq_model_dir", "hazard_holidays_file", mode="before")
     @classmethod
-    def _blank_cache_is_default(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("faq_model_dir", mode="before")
-    @classmethod
-    def _blank_model_is_none(cls, value: object) -> object:
+    def _blank_path_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("faq_model_dir")
@@ -190,11 +186,6 @@ class Settings(BaseSettings):
                 " model.safetensors or pytorch_model.bin"
             )
         return value
-
-    @field_validator("hazard_holidays_file", mode="before")
-    @classmethod
-    def _blank_holidays_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("hazard_holidays_file")
     @classmethod
