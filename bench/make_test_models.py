@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import torch
-from transformers import BertConfig, BertModel, BertTokenizerFast
+from transformers import AutoTokenizer, BertConfig, BertModel, BertTokenizerFast
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fakes" / "sentence_models"
 TEXTS = [
@@ -51,13 +51,11 @@ def build(folder: Path, *, lowercase: bool, cls_pooling: bool, safetensors: bool
         for parameter in model.parameters():
             parameter.normal_(0.0, 0.5)
     model.save_pretrained(folder, safe_serialization=safetensors)
-    if safetensors:
-        tokenizer.save_pretrained(folder)  # vocab.txt and tokenizer_config.json
-        (folder / "tokenizer.json").unlink(missing_ok=True)
-    else:
-        tokenizer.save_pretrained(folder)  # keeps tokenizer.json: the encoder reads it instead
+    tokenizer.save_pretrained(folder)
+    if safetensors:  # the vocabulary from vocab.txt, lower-casing by tokenizer_config.json
+        (folder / "tokenizer.json").unlink()
+    else:  # the vocabulary from tokenizer.json, no lower-casing (as m3e's folders say)
         (folder / "vocab.txt").unlink()
-        (folder / "tokenizer_config.json").unlink()
     for extra in ("special_tokens_map.json", "generation_config.json"):
         (folder / extra).unlink(missing_ok=True)
     if cls_pooling:
@@ -65,6 +63,8 @@ def build(folder: Path, *, lowercase: bool, cls_pooling: bool, safetensors: bool
         (folder / "1_Pooling" / "config.json").write_text(
             json.dumps({"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False})
         )
+    # As a reader of the folder gets it, not as built in memory above.
+    tokenizer = AutoTokenizer.from_pretrained(folder)
     batch = tokenizer(TEXTS, padding=True, return_tensors="pt")
     with torch.no_grad():
         hidden = model(**batch).last_hidden_state

@@ -7,7 +7,9 @@ that asks for anything else is refused instead of run (pickle would otherwise ru
 
 from __future__ import annotations
 
+import io
 import json
+import math
 import pickle
 import struct
 import zipfile
@@ -70,79 +72,92 @@ def _safetensors(path: Path) -> Weights:
     for name, spec in header.items():
         if name == "__metadata__":
             continue
-        begin, end = spec["data_offsets"]
-        if spec["dtype"] == "BF16":
-            raw = np.frombuffer(data, np.dtype("<u2"), (end - begin) // 2, base + begin)
-            array = _bfloat16(raw)
-        elif spec["dtype"] in _SAFETENSORS_DTYPES:
-            dtype = _SAFETENSORS_DTYPES[spec["dtype"]]
-            array = np.frombuffer(data, dtype, (end - begin) // dtype.itemsize, base + begin)
-        else:
-            raise CheckpointError(f"{path.name}: tensor {name} has type {spec['dtype']}")
-        weights[name] = _as_float32(array.reshape(spec["shape"]))
+        kind = spec["dtype"]
+        dtype = np.dtype("<u2") if kind == "BF16" else _SAFETENSORS_DTYPES.get(kind)
+        if dtype is None:
+            raise CheckpointError(f"{path.name}: tensor {name} has type {kind}")
+        shape = [int(n) for n in spec["shape"]]
+        begin, end = (int(n) for n in spec["data_offsets"])
+        count = math.prod(shape)
+        if not (0 <= begin <= end <= len(data) - base) or end - begin != count * dtype.itemsize:
+            raise CheckpointError(f"{path.name}: tensor {name} has bad offsets")
+        array = np.frombuffer(data, dtype, count, base + begin).reshape(shape)
+        weights[name] = _bfloat16(array) if kind == "BF16" else _as_float32(array)
     return weights
 
 
 def _as_float32(array: np.ndarray) -> np.ndarray:
-    return array.astype(np.float32) if array.dtype.kind == "f" else np.array(array)
-
-
-class _StorageType:
-    def __init__(self, name: str) -> None:
-        self.name = name
+    if array.dtype.kind == "f":
+        return array.astype(np.float32, copy=False)
+    return np.array(array)
 
 
 def _rebuild_tensor(
-    storage: np.ndarray, offset: int, size: tuple[int, ...], stride: tuple[int, ...], *_: Any
+    storage: object, offset: int, size: tuple[int, ...], stride: tuple[int, ...], *_: Any
 ) -> np.ndarray:
     # as_strided trusts its arguments: a file claiming more than its storage holds would read
-    # memory outside it. The last element a view reaches must lie inside the storage.
+    # memory outside it, or make a huge array of a few numbers. A saved tensor never has more
+    # elements than its storage, and its last element lies inside it.
+    if not isinstance(storage, np.ndarray) or storage.ndim != 1:
+        raise CheckpointError("a tensor without a storage")
     numbers = (offset, *size, *stride)
     if not all(isinstance(n, int) and n >= 0 for n in numbers) or len(size) != len(stride):
         raise CheckpointError(f"a tensor's layout is not valid: {size} {stride} at {offset}")
+    if math.prod(size) > len(storage):
+        raise CheckpointError(f"a tensor claims more elements than its storage: {size}")
     if 0 in size:
         return np.zeros(size, storage.dtype)
     last = offset + sum((n - 1) * step for n, step in zip(size, stride, strict=True))
     if last >= len(storage):
         raise CheckpointError(f"a tensor reaches past its storage ({last} >= {len(storage)})")
-    if not size:
-        return storage[offset : offset + 1].reshape(())
     strides = tuple(s * storage.itemsize for s in stride)
     view = np.lib.stride_tricks.as_strided(storage[offset:], shape=size, strides=strides)
     return np.array(view)
 
 
-def _rebuild_parameter(tensor: np.ndarray, *_: Any) -> np.ndarray:
-    return tensor
-
-
 def _torch_zip(path: Path) -> Weights:
     with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        pickles = [n for n in names if n.endswith("/data.pkl") or n == "data.pkl"]
+        pickles = [n for n in archive.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
         if not pickles:
             raise CheckpointError(f"{path.name}: not a zip checkpoint (saved by an old PyTorch?)")
         root = pickles[0][: -len("data.pkl")]
 
+        def stored(name: str) -> bytes:
+            # PyTorch stores its entries uncompressed; a compressed one could inflate to any size.
+            try:
+                info = archive.getinfo(name)
+            except KeyError:
+                raise CheckpointError(f"{path.name}: no entry {name}") from None
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise CheckpointError(f"{path.name}: entry {name} is compressed")
+            return archive.read(info)
+
+        loaded: dict[str, np.ndarray] = {}  # each storage read once, however many tensors share it
+
         def storage(pid: tuple[Any, ...]) -> np.ndarray:
             kind, storage_type, key, _location, _numel = pid
-            if kind != "storage" or not isinstance(storage_type, _StorageType):
+            if kind != "storage" or not isinstance(storage_type, str):
                 raise CheckpointError(f"{path.name}: unexpected storage {pid!r}")
-            raw = archive.read(f"{root}data/{key}")
-            dtype = _TORCH_DTYPES[storage_type.name]
-            array = np.frombuffer(raw, dtype)
-            return _bfloat16(array) if storage_type.name == "BFloat16Storage" else array
+            if storage_type not in _TORCH_DTYPES:
+                raise CheckpointError(f"{path.name}: unexpected storage {pid!r}")
+            key = str(key)
+            if key not in loaded:
+                array = np.frombuffer(stored(f"{root}data/{key}"), _TORCH_DTYPES[storage_type])
+                loaded[key] = _bfloat16(array) if storage_type == "BFloat16Storage" else array
+            return loaded[key]
 
+        # Fresh callables for each file: pickle can set attributes on what find_class returns,
+        # and nothing a file does may outlast its loading.
         allowed: dict[tuple[str, str], Callable[..., Any]] = {
-            ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-            ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-            ("collections", "OrderedDict"): OrderedDict,
+            ("torch._utils", "_rebuild_tensor_v2"): lambda *args: _rebuild_tensor(*args),
+            ("torch._utils", "_rebuild_parameter"): lambda tensor, *_: tensor,
+            ("collections", "OrderedDict"): lambda *args: OrderedDict(*args),
         }
 
         class Restricted(pickle.Unpickler):
             def find_class(self, module: str, name: str) -> Any:
                 if module == "torch" and name in _TORCH_DTYPES:
-                    return _StorageType(name)
+                    return name  # a plain string: the storage's type, nothing to call
                 found = allowed.get((module, name))
                 if found is None:
                     raise CheckpointError(f"{path.name}: refuses to load {module}.{name}")
@@ -151,8 +166,12 @@ def _torch_zip(path: Path) -> Weights:
             def persistent_load(self, pid: Any) -> Any:
                 return storage(tuple(pid))
 
-        with archive.open(pickles[0]) as stream:
-            state = Restricted(stream).load()
+        state = Restricted(io.BytesIO(stored(pickles[0]))).load()
     if not isinstance(state, dict):
         raise CheckpointError(f"{path.name}: holds no table of tensors")
-    return {str(name): _as_float32(array) for name, array in state.items()}
+    weights: Weights = {}
+    for name, array in state.items():
+        if not isinstance(array, np.ndarray):
+            raise CheckpointError(f"{path.name}: {name} is not a tensor")
+        weights[str(name)] = _as_float32(array)
+    return weights

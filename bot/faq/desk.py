@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,9 +43,13 @@ class Handover:
 
 class _Loaded:
     def __init__(self) -> None:
-        self.key: tuple[str, int] | None = None  # (local files' fingerprint, generation)
+        # (local files' fingerprint, generation, the sentence model's folder)
+        self.key: tuple[str, int, str] | None = None
         self.kb = KnowledgeBase(())
         self.index = FaqIndex.build(self.kb)
+        # One build at a time: questions arriving meanwhile wait for it instead of each starting
+        # their own (with a sentence model a build takes seconds and a hundred megabytes).
+        self.building = threading.Lock()
 
 
 def _fingerprint(folder: Path) -> str:
@@ -92,16 +97,20 @@ class FaqDesk:
         return await self.generation()
 
     async def index(self) -> tuple[KnowledgeBase, FaqIndex]:
-        key = (_fingerprint(self._local_dir), await self.generation())
+        key = (_fingerprint(self._local_dir), await self.generation(), str(self._model_dir))
         if _CACHE.key != key:
             # In a thread: a build without the disk cache loads jieba's dictionary (about a
             # second), which would otherwise stop every other conversation for that long.
-            kb, index = await asyncio.to_thread(
-                index_cache.load_or_build, self._local_dir, self._cache_dir, self._model_dir
-            )
+            await asyncio.to_thread(self._load, key)
+        return _CACHE.kb, _CACHE.index
+
+    def _load(self, key: tuple[str, int, str]) -> None:
+        with _CACHE.building:
+            if _CACHE.key == key:  # built by the question that was waiting before this one
+                return
+            kb, index = index_cache.load_or_build(self._local_dir, self._cache_dir, self._model_dir)
             _CACHE.kb, _CACHE.index, _CACHE.key = kb, index, key
             gc.freeze()  # the index stays until the next change: kept out of full collections
-        return _CACHE.kb, _CACHE.index
 
     async def entry(self, entry_id: str) -> Entry | None:
         kb, _ = await self.index()
@@ -109,7 +118,10 @@ class FaqDesk:
 
     async def ask(self, user: User, platform: str, chat_id: str, question: str) -> Asked:
         _, index = await self.index()
-        answer = index.answer(question)
+        if index.model is None:
+            answer = index.answer(question)
+        else:  # a sentence model takes milliseconds a question: not on the event loop
+            answer = await asyncio.to_thread(index.answer, question)
         question_id = await self._db.execute(
             "INSERT INTO faq_questions (user_id, platform, chat_id, question, entry_id, score,"
             " confident, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -21,7 +21,8 @@ import numpy as np
 from bot.faq.checkpoint import CheckpointError, Weights, load_weights
 from bot.faq.wordpiece import WordPiece
 
-# Questions are short; their first 128 pieces say what they ask.
+# Questions are short; their first 128 pieces say what they ask. Answers are cut there too
+# (about a third of them are longer): their beginning says what they cover.
 MAX_TOKENS = 128
 _BATCH = 32
 
@@ -82,10 +83,15 @@ def _tidy(weights: Weights) -> Weights:
 class SentenceEncoder:
     def __init__(self, folder: Path) -> None:
         config = json.loads((folder / "config.json").read_text("utf-8"))
-        if config.get("model_type", "bert") != "bert" or config.get("hidden_act", "gelu") != "gelu":
+        shape = (
+            config.get("model_type", "bert"),
+            config.get("hidden_act", "gelu"),
+            config.get("position_embedding_type", "absolute"),
+        )
+        if shape != ("bert", "gelu", "absolute"):
             raise CheckpointError(
-                f"{folder}: only BERT models with GELU are supported "
-                f"(this is {config.get('model_type')}, {config.get('hidden_act')})"
+                f"{folder}: only BERT models with GELU and absolute positions are supported"
+                f" (this one: {', '.join(map(str, shape))})"
             )
         self.tokenizer = WordPiece.load(folder)
         self.heads = int(config["num_attention_heads"])
@@ -180,9 +186,19 @@ class SentenceEncoder:
 
 
 def _uses_cls_pooling(folder: Path) -> bool:
-    """sentence-transformers' pooling setting; mean pooling when the folder has none."""
+    """sentence-transformers' pooling: the first token's vector or the mean (the default when
+    the folder says nothing). Anything else would give other vectors than the model's authors
+    meant, so it is refused rather than guessed."""
+    modules = folder / "modules.json"
+    if modules.exists():
+        kinds = {str(m.get("type", "")).rsplit(".", 1)[-1] for m in json.loads(modules.read_text())}
+        if not kinds <= {"Transformer", "Pooling", "Normalize"}:
+            raise CheckpointError(f"{folder}: modules {sorted(kinds)} are not supported")
     pooling = folder / "1_Pooling" / "config.json"
     if not pooling.exists():
         return False
     spec = json.loads(pooling.read_text("utf-8"))
-    return bool(spec.get("pooling_mode_cls_token")) and not spec.get("pooling_mode_mean_tokens")
+    modes = {k for k, v in spec.items() if k.startswith("pooling_mode_") and v}
+    if modes not in ({"pooling_mode_cls_token"}, {"pooling_mode_mean_tokens"}, set()):
+        raise CheckpointError(f"{folder}: pooling {sorted(modes)} is not supported")
+    return modes == {"pooling_mode_cls_token"}

@@ -119,7 +119,16 @@ def load_or_build(
     if model_dir is not None:
         from bot.faq.encoder import SentenceEncoder  # NumPy, only when a model is used
 
-        model = SentenceEncoder(model_dir)
+        try:
+            model = SentenceEncoder(model_dir)
+        except Exception as exc:  # any fault in the model's files: answer by words, say why
+            log.error(
+                "JUWEI_FAQ_MODEL_DIR: the sentence model in %s cannot be used (%s);"
+                " the FAQ ranks by words only",
+                model_dir,
+                exc,
+            )
+            model_dir = None
     if cache_dir is None:
         kb = load_knowledge([local_dir])
         return kb, FaqIndex.build(kb, model)

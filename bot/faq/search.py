@@ -107,8 +107,10 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The best entry (if anything matched), its normalised score, and whether to answer
-    directly; ``alternatives`` are the runners-up to offer as "did you mean"."""
+    """The best entry (if anything matched), how well the question's words matched the
+    knowledge base (the best words' score, in [0, 1]: with a sentence model it may belong to
+    another entry than ``best``), and whether to answer directly; ``alternatives`` are the
+    runners-up to offer as "did you mean", with their ranking scores."""
 
     best: Entry | None
     score: float
@@ -484,6 +486,7 @@ class FaqIndex:
     def __init__(self, entries: Sequence[Entry], encoder: Encoder | None = None) -> None:
         self._entries = tuple(entries)
         self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._remembering = threading.Lock()
         self._words = _Bm25f([_entry_fields(e, word_groups) for e in self._entries], _specificity)
         self._bigrams = _Bm25f([_entry_fields(e, bigram_groups) for e in self._entries], _uniform)
         self._phrasings = _Phrasings(self._entries, self._words.idf_of)
@@ -504,7 +507,11 @@ class FaqIndex:
     def __getstate__(self) -> dict[str, object]:
         # Pickled for the disk cache without the model (a hundred megabytes, loaded apart) and
         # without the remembered answers.
-        return self.__dict__ | {"_encoder": None, "_answers": OrderedDict()}
+        return self.__dict__ | {"_encoder": None, "_answers": OrderedDict(), "_remembering": None}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._remembering = threading.Lock()
 
     @property
     def model(self) -> str | None:
@@ -518,7 +525,8 @@ class FaqIndex:
         self._encoder = encoder
 
     def search(self, query: str, k: int = 3) -> list[Match]:
-        """The ``k`` best entries, best first, with scores in [0, 1]."""
+        """The ``k`` best entries, best first, with their ranking scores (the words' score in
+        [0, 1]; mixed with the sentence model's closeness, in [-1, 1], when there is one)."""
         if k <= 0:
             return []
         ranked = self._ranked(query, self._lexical(query))
@@ -574,14 +582,16 @@ class FaqIndex:
         Residents ask the same few questions again and again, and an answer depends only on
         the text and this index: the last ``_REMEMBERED`` answers are kept (a new index, after
         the knowledge base changed, starts with none)."""
-        found = self._answers.get(query)
-        if found is not None:
-            self._answers.move_to_end(query)
-            return found
+        with self._remembering:
+            found = self._answers.get(query)
+            if found is not None:
+                self._answers.move_to_end(query)
+                return found
         found = self._answer(query)
-        self._answers[query] = found
-        if len(self._answers) > _REMEMBERED:
-            self._answers.popitem(last=False)
+        with self._remembering:  # a model's answers are found in threads (bot.faq.desk)
+            self._answers[query] = found
+            if len(self._answers) > _REMEMBERED:
+                self._answers.popitem(last=False)
         return found
 
     def _answer(self, query: str) -> Answer:

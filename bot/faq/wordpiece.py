@@ -76,33 +76,35 @@ def _split_punctuation(word: str) -> list[str]:
 class WordPiece:
     vocab: dict[str, int]
     lowercase: bool
+    strip_accents: bool
 
     @classmethod
     def load(cls, folder: Path) -> WordPiece:
-        """From ``vocab.txt`` (one token a line) or ``tokenizer.json``; lower-casing as the
-        model's tokenizer settings say (BERT's default: on)."""
-        lowercase = True
+        """From ``vocab.txt`` (one token a line) or ``tokenizer.json``. Lower-casing and accent
+        stripping as ``tokenizer_config.json`` says, as the reference reads them: lower-casing
+        on unless it says otherwise, accents stripped when lower-casing unless it says."""
         config = folder / "tokenizer_config.json"
-        if config.exists():
-            lowercase = bool(json.loads(config.read_text("utf-8")).get("do_lower_case", True))
+        settings = json.loads(config.read_text("utf-8")) if config.exists() else {}
+        lowercase = bool(settings.get("do_lower_case", True))
+        strip = settings.get("strip_accents")
+        strip_accents = lowercase if strip is None else bool(strip)
         vocab_file = folder / "vocab.txt"
         if vocab_file.exists():
             tokens = vocab_file.read_text("utf-8").split("\n")
             if tokens and tokens[-1] == "":
                 tokens.pop()
-            return cls({token: n for n, token in enumerate(tokens)}, lowercase)
-        spec = json.loads((folder / "tokenizer.json").read_text("utf-8"))
-        normalizer = spec.get("normalizer") or {}
-        if "lowercase" in normalizer:
-            lowercase = bool(normalizer["lowercase"])
-        return cls({str(k): int(v) for k, v in spec["model"]["vocab"].items()}, lowercase)
+            vocab = {token: n for n, token in enumerate(tokens)}
+        else:
+            spec = json.loads((folder / "tokenizer.json").read_text("utf-8"))
+            vocab = {str(k): int(v) for k, v in spec["model"]["vocab"].items()}
+        return cls(vocab, lowercase, strip_accents)
 
     def _words(self, text: str) -> list[str]:
         words: list[str] = []
         for word in _clean(text).split():
             if self.lowercase:
                 word = word.lower()
-                # BERT strips accents whenever it lower-cases (unless told otherwise).
+            if self.strip_accents:
                 word = "".join(
                     c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn"
                 )

@@ -7,6 +7,7 @@ were computed with Hugging Face transformers on PyTorch (bench/make_test_models.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pickle
@@ -14,6 +15,7 @@ import subprocess
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -183,3 +185,87 @@ def test_a_tensor_claiming_more_than_its_storage_is_refused() -> None:
         checkpoint._rebuild_tensor(storage, 2, (2, 3), (3, 1))
     with pytest.raises(CheckpointError, match="not valid"):
         checkpoint._rebuild_tensor(storage, 0, (2, 3), (-3, 1))
+
+
+def test_a_tensor_claiming_more_elements_than_its_storage_is_refused() -> None:
+    from bot.faq import checkpoint
+
+    storage = np.arange(4, dtype=np.float32)
+    with pytest.raises(CheckpointError, match="more elements"):
+        checkpoint._rebuild_tensor(storage, 0, (16000, 16000), (0, 0))
+
+
+def test_a_compressed_storage_is_refused(tmp_path: Path) -> None:
+    source = MODELS / "mean_torch_bin" / "pytorch_model.bin"
+    with (
+        zipfile.ZipFile(source) as old,
+        zipfile.ZipFile(
+            tmp_path / "pytorch_model.bin", "w", compression=zipfile.ZIP_DEFLATED
+        ) as new,
+    ):
+        for item in old.infolist():
+            new.writestr(item.filename, old.read(item))
+    with pytest.raises(CheckpointError, match="compressed"):
+        load_weights(tmp_path)
+
+
+def test_lower_casing_and_accents_follow_the_tokenizer_settings(tmp_path: Path) -> None:
+    from bot.faq.wordpiece import WordPiece
+
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "cafe", "café", "Café"]
+    (tmp_path / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
+    by_default = WordPiece.load(tmp_path)  # BERT's defaults: lower-case, strip accents
+    assert by_default.ids("Café", 16) == [2, tokens.index("cafe"), 3]
+    (tmp_path / "tokenizer_config.json").write_text('{"strip_accents": false}')
+    assert WordPiece.load(tmp_path).ids("Café", 16) == [2, tokens.index("café"), 3]
+    (tmp_path / "tokenizer_config.json").write_text('{"do_lower_case": false}')
+    assert WordPiece.load(tmp_path).ids("Café", 16) == [2, tokens.index("Café"), 3]
+
+
+def _copy_model(source: Path, target: Path) -> Path:
+    for path in source.rglob("*"):
+        if path.is_file():
+            (target / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+            (target / path.relative_to(source)).write_bytes(path.read_bytes())
+    return target
+
+
+def test_a_pooling_the_encoder_cannot_do_is_refused_not_guessed(tmp_path: Path) -> None:
+    model = _copy_model(MODELS / "cls_safetensors", tmp_path / "model")
+    (model / "1_Pooling" / "config.json").write_text('{"pooling_mode_max_tokens": true}')
+    with pytest.raises(CheckpointError, match="pooling"):
+        SentenceEncoder(model)
+
+
+def test_a_model_that_cannot_be_used_leaves_the_faq_answering_by_words(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = _copy_model(MODELS / "cls_safetensors", tmp_path / "model")
+    (model / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
+    with caplog.at_level("ERROR"):
+        _, index = index_cache.load_or_build(tmp_path / "faq", tmp_path / "cache", model)
+    assert index.model is None
+    best = index.answer("加梯能用公积金吗").best
+    assert best is not None and best.id == "provident-use"
+    assert "JUWEI_FAQ_MODEL_DIR" in caplog.text and "words only" in caplog.text
+
+
+async def test_questions_arriving_during_a_build_wait_for_it_instead_of_building_again(
+    app, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from bot.faq import desk as desk_module
+    from bot.faq.desk import FaqDesk
+
+    builds: list[Path] = []
+    real = index_cache.load_or_build
+
+    def counted(*args: Any) -> Any:
+        builds.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(index_cache, "load_or_build", counted)
+    monkeypatch.setattr(desk_module, "_CACHE", desk_module._Loaded())
+    desk = FaqDesk.of(app)
+    indexes = await asyncio.gather(*(desk.index() for _ in range(5)))
+    assert len(builds) == 1
+    assert all(found[1] is indexes[0][1] for found in indexes)
