@@ -55,14 +55,10 @@ from bench.harness import (  # noqa: E402
     print_table,
 )
 from tests.fakes.wecom_api import (  # noqa: E402
-    AES_KEY,
-    AGENT_ID,
-    CORP_ID,
-    SECRET,
-    TOKEN,
     message_xml,
     shown,
     signed_post,
+    wecom_env,
 )
 
 QUESTIONS = ("一楼的人要不要出钱", "加装电梯政府补贴多少", "电动自行车可以在楼道里充电吗")
@@ -107,16 +103,10 @@ def worker_env(db_env: dict[str, str], wecom_base: str, groups: int, port: int) 
     return (
         env
         | db_env
+        | wecom_env(wecom_base, port)
         | {
             "PYTHONPATH": str(REPO_ROOT),
-            "JUWEI_HTTP_PORT": str(port),
             "JUWEI_LOG_LEVEL": "WARNING",
-            "JUWEI_WECOM_CORP_ID": CORP_ID,
-            "JUWEI_WECOM_AGENT_ID": str(AGENT_ID),
-            "JUWEI_WECOM_SECRET": SECRET,
-            "JUWEI_WECOM_TOKEN": TOKEN,
-            "JUWEI_WECOM_AES_KEY": AES_KEY,
-            "JUWEI_WECOM_API_BASE": wecom_base,
             "JUWEI_WECOM_ROBOTS": json.dumps(robots(groups)),
             "JUWEI_QUIET_START": "00:00",  # the broadcast goes out whatever the hour
             "JUWEI_QUIET_END": "00:00",

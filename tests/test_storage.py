@@ -111,30 +111,6 @@ def test_migrate_and_backup_commands(tmp_path: Path) -> None:
     assert again.returncode == 2 and "已存在" in again.stderr
 
 
-async def test_statements_and_nested_transactions_join_the_open_one(tmp_path: Path) -> None:
-    """Inside transaction(), everything the task runs is part of it; a nested failure undoes
-    only its own statements; listeners hear of the work only after the outer commit."""
-    async with Database(tmp_path / "t.db") as db:
-        await db.execute("CREATE TABLE t (v TEXT)")
-        heard: list[str] = []
-        with pytest.raises(RuntimeError):
-            async with db.transaction() as tx:
-                await db.execute("INSERT INTO t VALUES ('outer')")  # joins, no second lock
-                with pytest.raises(ValueError):
-                    async with db.transaction():
-                        await db.execute("INSERT INTO t VALUES ('inner')")
-                        raise ValueError("the inner step fails")
-                assert await db.scalar("SELECT group_concat(v) FROM t") == "outer"
-                tx.after_commit(lambda: heard.append("committed"))
-                raise RuntimeError("the whole answer fails")
-        assert await db.scalar("SELECT COUNT(*) FROM t") == 0 and heard == []
-        async with db.transaction() as tx:
-            await db.execute("INSERT INTO t VALUES ('kept')")
-            tx.after_commit(lambda: heard.append("committed"))
-            assert heard == []
-        assert heard == ["committed"]
-
-
 async def test_a_write_waits_only_as_long_as_asked_for_a_database_another_process_holds(
     tmp_path: Path,
 ) -> None:

@@ -96,7 +96,22 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-class Tx(ABC):
+class _Reads:
+    """One row and one value, on top of ``fetchall``: for a transaction and a database alike."""
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def scalar(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+class Tx(_Reads, ABC):
     """Statements inside one transaction; handed out by ``Database.transaction``."""
 
     def __init__(self) -> None:
@@ -122,14 +137,6 @@ class Tx(ABC):
     @abstractmethod
     async def script(self, statement: str) -> None:
         """One migration statement, as written for this engine."""
-
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def scalar(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
 
 
 def display_url(url: str) -> str:
@@ -157,7 +164,7 @@ class Lead:
         return None
 
 
-class Database:
+class Database(_Reads):
     """One database: ``Database(path)`` is an SQLite file, ``Database("postgresql://…")`` a
     PostgreSQL server (see bot/db/__init__.py)."""
 
@@ -234,14 +241,6 @@ class Database:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         raise NotImplementedError
-
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def scalar(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
 
     # -- several processes ---------------------------------------------------------------------
 

@@ -21,13 +21,10 @@ from bot.db import bundled_migrations
 from bot.i18n import text
 from tests.conftest import PY, juwei, juwei_env
 from tests.fakes.wecom_api import (
-    AES_KEY,
-    AGENT_ID,
-    CORP_ID,
     SECRET,
-    TOKEN,
     message_xml,
     signed_post,
+    wecom_env,
 )
 from tests.fakes.wecom_loopback import LoopbackWeCom
 from tests.hazards.test_cli import SCRIPT
@@ -77,15 +74,7 @@ def test_the_report_story_runs_on_postgresql_from_the_shell(tmp_path: Path, empt
 
 
 def _run_env(tmp_path: Path, url: str, loopback: LoopbackWeCom, port: int) -> dict[str, str]:
-    return juwei_env(tmp_path / "unused.db", url) | {
-        "JUWEI_HTTP_PORT": str(port),
-        "JUWEI_WECOM_CORP_ID": CORP_ID,
-        "JUWEI_WECOM_AGENT_ID": str(AGENT_ID),
-        "JUWEI_WECOM_SECRET": SECRET,
-        "JUWEI_WECOM_TOKEN": TOKEN,
-        "JUWEI_WECOM_AES_KEY": AES_KEY,
-        "JUWEI_WECOM_API_BASE": loopback.base,
-    }
+    return juwei_env(tmp_path / "unused.db", url) | wecom_env(loopback.base, port)
 
 
 def test_two_workers_on_one_database_answer_each_of_50_people_once(

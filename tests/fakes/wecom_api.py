@@ -215,3 +215,12 @@ def wecom_settings(**extra: Any) -> dict[str, Any]:
         "wecom_api_base": "https://qyapi.example",
         **extra,
     }
+
+
+def wecom_env(api_base: str, port: int) -> dict[str, str]:
+    """The same settings as environment variables, for ``juwei run`` in a subprocess serving
+    the callback on ``port`` and calling WeCom at ``api_base``."""
+    settings = wecom_settings(wecom_api_base=api_base)
+    return {"JUWEI_HTTP_PORT": str(port)} | {
+        f"JUWEI_{name.upper()}": str(value) for name, value in settings.items()
+    }

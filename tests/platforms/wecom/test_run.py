@@ -24,6 +24,7 @@ from tests.fakes.wecom_api import (
     message_xml,
     signed_get,
     signed_post,
+    wecom_env,
 )
 from tests.fakes.wecom_loopback import LoopbackWeCom
 
@@ -36,15 +37,7 @@ def free_port() -> int:
 
 def _env(tmp_path: Path, loopback: LoopbackWeCom, port: int) -> dict[str, str]:
     """``juwei run`` with WeCom settings, answering the loopback WeCom."""
-    return juwei_env(tmp_path / "juwei.db") | {
-        "JUWEI_HTTP_PORT": str(port),
-        "JUWEI_WECOM_CORP_ID": CORP_ID,
-        "JUWEI_WECOM_AGENT_ID": str(AGENT_ID),
-        "JUWEI_WECOM_SECRET": SECRET,
-        "JUWEI_WECOM_TOKEN": TOKEN,
-        "JUWEI_WECOM_AES_KEY": AES_KEY,
-        "JUWEI_WECOM_API_BASE": loopback.base,
-    }
+    return juwei_env(tmp_path / "juwei.db") | wecom_env(loopback.base, port)
 
 
 def wait_for(check: Any, seconds: float = 15.0) -> Any:
